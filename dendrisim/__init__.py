@@ -1,0 +1,17 @@
+"""dendrisim: reaction, transport, heat release and Li consumption of Li-metal dendrites.
+
+Python API (DESIGN §1)::
+
+    import dendrisim
+    case = dendrisim.load_case("fig5-routine", overrides={"time.end_s": 2.0})
+    result = dendrisim.run(case)
+"""
+
+from dendrisim.api import builtin_case_names, builtin_case_text, load_case, mesh, plot, run, sweep, view
+from dendrisim.config import Case
+from dendrisim.errors import CaseError, DendrisimError
+
+__version__ = "0.1.0"
+
+__all__ = ["Case", "CaseError", "DendrisimError", "__version__", "builtin_case_names",
+           "builtin_case_text", "load_case", "mesh", "plot", "run", "sweep", "view"]

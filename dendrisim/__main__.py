@@ -1,0 +1,3 @@
+from dendrisim.cli import main
+
+main()

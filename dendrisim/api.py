@@ -1,0 +1,40 @@
+"""The Python API; the CLI is a thin layer over these functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dendrisim.config import Case, builtin_case_names, builtin_case_text, load_case
+from dendrisim.errors import NotBuiltYetError
+
+__all__ = ["builtin_case_names", "builtin_case_text", "load_case", "mesh", "plot", "run",
+           "sweep", "view"]
+
+
+def mesh(case: Case | str | Path, out: str | Path | None = None,
+         preview: str | Path | None = None) -> Any:
+    """Generate the case's geometry and mesh (gmsh) into ``out`` (.msh) [issue #3]."""
+    raise NotBuiltYetError("mesh generation (gmsh geometry, issue #3) is not built yet")
+
+
+def run(case: Case | str | Path, out: str | Path | None = None, force: bool = False,
+        quiet: bool = False) -> Any:
+    """Run one simulation; returns a result object with the time series [issue #4]."""
+    raise NotBuiltYetError("the coupled solver (issue #4) is not built yet: cases can be "
+                           "validated (`dendrisim check`) but not simulated")
+
+
+def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
+    """Run a parameter sweep [issue #7]."""
+    raise NotBuiltYetError("parameter sweeps (issue #7) are not built yet")
+
+
+def plot(folders: list[str | Path], out: str | Path | None = None) -> Any:
+    """Fig. 5d-style plots of one or more results folders [issue #6]."""
+    raise NotBuiltYetError("plotting (issue #6) is not built yet")
+
+
+def view(folder: str | Path, screenshot: str | Path | None = None) -> Any:
+    """PyVista view of a result's fields [issue #6]."""
+    raise NotBuiltYetError("the PyVista viewer (issue #6) is not built yet")

@@ -1,0 +1,13 @@
+"""Case configuration: TOML -> validated, frozen, SI objects (DESIGN §5.1)."""
+
+from dendrisim.config.case import (
+    Case,
+    apply_overrides,
+    builtin_case_names,
+    builtin_case_text,
+    load_case,
+    validate_case,
+)
+
+__all__ = ["Case", "apply_overrides", "builtin_case_names", "builtin_case_text", "load_case",
+           "validate_case"]

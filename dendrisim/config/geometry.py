@@ -1,0 +1,173 @@
+"""The ``[geometry]`` section: shape, size, regions, mesh size (lengths in µm)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from dendrisim import shapes
+from dendrisim.config.base import UM, Section
+
+
+
+class ForestConfig(Section):
+    """Several dendrites on one substrate (3D only)."""
+
+    count: int = Field(default=1, ge=1, le=400)
+    spacing_um: float | None = Field(default=None, gt=0)  # None: 3 diameters
+    random: bool = False  # random positions and sizes from `seed`
+    seed: int = 0
+    size_spread: float = Field(default=0.0, ge=0, lt=1)  # relative spread of L and D
+
+
+class GeometryConfig(Section):
+    """Dendrite geometry. Give (length_um, diameter_um) or (aspect_ratio, volume_um3)."""
+
+    formulation: Literal["axisymmetric", "planar", "3d"] = "axisymmetric"
+    shape: Literal["needle", "cone", "mushroom", "mossy", "sphere", "flat"] = "needle"
+    length_um: float | None = Field(default=None, gt=0)  # substrate to tip, cap included
+    diameter_um: float | None = Field(default=None, gt=0)
+    aspect_ratio: float | None = Field(default=None, gt=0)  # L/D, with volume_um3
+    volume_um3: float | None = Field(default=None, gt=0)
+    tip_radius_um: float | None = Field(default=None, gt=0)  # cone: default D/10
+    head_diameter_um: float | None = Field(default=None, gt=0)  # mushroom: default 2 D
+    sei_thickness_um: float = Field(default=0.0, ge=0)  # > 0 resolves an SEI shell region
+    substrate_thickness_um: float = Field(default=0.5, ge=0)
+    substrate_reacts: bool = False
+    cell_radius_um: float = Field(default=0.5, gt=0)
+    electrolyte_height_um: float = Field(default=5.0, gt=0)
+    mesh_size_interface_um: float | None = Field(default=None, gt=0)  # default: R_min / 8
+    mesh_size_bulk_um: float | None = Field(default=None, gt=0)  # default: graded
+    mesh_order: Literal[1, 2] = 1
+    tip_refinement: bool = False
+    forest: ForestConfig = ForestConfig()
+    mesh: str = ""  # a user .msh with the DESIGN §4 group names replaces generation
+    mesh_unit: Literal["m", "mm", "um", "nm"] = "um"  # length unit inside `mesh`
+
+    @model_validator(mode="after")
+    def _resolve_size(self) -> GeometryConfig:
+        """Fill length_um and diameter_um from aspect_ratio and volume_um3 (or defaults)."""
+        given_ld = self.length_um is not None or self.diameter_um is not None
+        given_av = self.aspect_ratio is not None or self.volume_um3 is not None
+        if given_av:
+            if self.aspect_ratio is None or self.volume_um3 is None:
+                missing = "aspect_ratio" if self.aspect_ratio is None else "volume_um3"
+                raise ValueError(
+                    f"geometry.{missing} is missing: aspect_ratio and volume_um3 are given "
+                    "together (or give length_um and diameter_um instead)")
+            if given_ld:
+                raise ValueError(
+                    "geometry: give either (length_um, diameter_um) or (aspect_ratio, "
+                    "volume_um3), not both; they would over-determine the size")
+            isolated = self.shape == "sphere" and self.substrate_thickness_um == 0
+            d = shapes.diameter_for_volume_um(self.shape, self.aspect_ratio, self.volume_um3,
+                                              self.tip_radius_um, self.head_diameter_um,
+                                              isolated)
+            object.__setattr__(self, "diameter_um", d)
+            object.__setattr__(self, "length_um", self.aspect_ratio * d)
+        else:
+            if self.diameter_um is None:
+                object.__setattr__(self, "diameter_um", 0.15)  # DESIGN §5.3 routine needle
+            if self.length_um is None:
+                default_l = 10.0 * self.diameter_um if self.shape != "sphere" else self.diameter_um
+                object.__setattr__(self, "length_um", default_l)
+        self._check_consistency()
+        return self
+
+    def _check_consistency(self) -> None:
+        L, D = self.length_um, self.diameter_um
+        R = 0.5 * D
+        if self.mesh:
+            return  # a user mesh defines its own geometry; checked when loaded
+        if self.shape == "needle" and L < D:
+            raise ValueError(
+                f"geometry.length_um = {L:g} µm is shorter than geometry.diameter_um = {D:g} µm:"
+                " a needle needs L >= D (L/D >= 1); use shape = \"sphere\" for a bump")
+        if self.shape == "cone":
+            rt = self.tip_radius_um or shapes.default_tip_radius_um(D)
+            if rt >= R:
+                raise ValueError(
+                    f"geometry.tip_radius_um = {rt:g} µm must be smaller than the base radius "
+                    f"diameter_um/2 = {R:g} µm")
+            if L <= rt:
+                raise ValueError(f"geometry.length_um = {L:g} µm must exceed the cone tip radius"
+                                 f" {rt:g} µm")
+        if self.shape in ("mushroom", "mossy"):
+            dh = self.head_diameter_um or shapes.default_head_diameter_um(D)
+            if dh <= D:
+                raise ValueError(
+                    f"geometry.head_diameter_um = {dh:g} µm must be larger than the stalk "
+                    f"diameter_um = {D:g} µm")
+            if L <= dh:
+                raise ValueError(
+                    f"geometry.length_um = {L:g} µm must exceed the head diameter {dh:g} µm "
+                    "(the stalk needs a length)")
+        if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > D:
+            raise ValueError(
+                f"geometry.length_um = {L:g} µm exceeds the sphere diameter {D:g} µm: a "
+                "sphere on a substrate must touch it (L <= D); set substrate_thickness_um = 0"
+                " for an isolated particle")
+        widest = D
+        if self.shape in ("mushroom", "mossy"):
+            widest = self.head_diameter_um or shapes.default_head_diameter_um(D)
+        outer = widest / 2 + self.sei_thickness_um
+        if self.shape != "flat" and outer >= self.cell_radius_um:
+            raise ValueError(
+                f"geometry.diameter_um = {D:g} µm (outer radius with SEI {outer:g} µm) does not"
+                f" fit in the domain: geometry.cell_radius_um = {self.cell_radius_um:g} µm must "
+                "be larger than the dendrite's outer radius")
+        if self.shape != "flat" and L + self.sei_thickness_um >= self.electrolyte_height_um:
+            raise ValueError(
+                f"geometry.length_um = {L:g} µm reaches the top of the domain: "
+                f"geometry.electrolyte_height_um = {self.electrolyte_height_um:g} µm must exceed"
+                " the dendrite length plus SEI thickness")
+        rmin = R
+        if self.shape == "cone":
+            rmin = self.tip_radius_um or shapes.default_tip_radius_um(D)
+        if self.sei_thickness_um >= rmin and self.shape != "flat":
+            raise ValueError(
+                f"geometry.sei_thickness_um = {self.sei_thickness_um:g} µm is not thinner than "
+                f"the smallest Li radius {rmin:g} µm; the SEI shell must be thinner")
+        if self.shape == "flat" and self.substrate_thickness_um == 0:
+            raise ValueError("geometry.substrate_thickness_um = 0 with shape = \"flat\": a flat "
+                             "(substrate-only) geometry needs a substrate thickness > 0")
+        if self.forest.count > 1 and self.formulation != "3d":
+            raise ValueError(
+                f"geometry.forest.count = {self.forest.count} needs formulation = \"3d\" (got "
+                f"\"{self.formulation}\"); 2D formulations hold one dendrite per unit cell")
+
+    # --- SI views -------------------------------------------------------------------
+    @property
+    def length_m(self) -> float:
+        """Dendrite length [m]."""
+        return self.length_um * UM
+
+    @property
+    def diameter_m(self) -> float:
+        """Dendrite (base or stalk) diameter [m]."""
+        return self.diameter_um * UM
+
+    @property
+    def isolated(self) -> bool:
+        """True for a Li body that touches no substrate (isolated particle)."""
+        return self.substrate_thickness_um == 0 and self.shape == "sphere"
+
+    def analytic_volume_um3(self) -> float:
+        """Analytic Li volume of the dendrite above the substrate plane [µm^3]."""
+        return shapes.volume_um3(self.shape, self.length_um, self.diameter_um,
+                                 self.tip_radius_um, self.head_diameter_um, self.isolated)
+
+    def analytic_interface_area_um2(self) -> float:
+        """Analytic dendrite interface area (footprint excluded) [µm^2]."""
+        return shapes.interface_area_um2(self.shape, self.length_um, self.diameter_um,
+                                         self.tip_radius_um, self.head_diameter_um,
+                                         self.isolated)
+
+    def mesh_path(self, base: Path | None = None) -> Path | None:
+        """The user mesh path, resolved against ``base`` (the case file's folder)."""
+        if not self.mesh:
+            return None
+        p = Path(self.mesh).expanduser()
+        return p if p.is_absolute() or base is None else (base / p)

@@ -1,0 +1,135 @@
+"""Physics sections: electrolyte, SEI, kinetics, thermal, species, interface, stop rules."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from dendrisim import materials
+from dendrisim.config.base import Section
+
+
+def _fill_from_preset(data: Any, presets: dict, section: str) -> Any:
+    """Before validation: keys not given take the preset's value."""
+    if not isinstance(data, dict):
+        return data
+    preset = data.get("preset", next(iter(presets)))
+    if preset not in presets:
+        return data  # the Literal check reports it with the allowed values
+    out = {k: v for k, v in presets[preset].items() if k != "description"}
+    out.update(data)
+    out["preset"] = preset
+    return out
+
+
+class ElectrolyteConfig(Section):
+    """Electrolyte: reactive species and thermal properties (preset, then overrides)."""
+
+    preset: Literal["routine", "advanced"] = "routine"
+    concentration_mol_m3: float = Field(gt=0)  # reactive species, initial and bulk
+    diffusivity_m2_s: float = Field(gt=0)  # at reference_K
+    reference_K: float = Field(gt=0)
+    diffusivity_activation_J_mol: float = Field(ge=0)  # 0 = constant diffusivity
+    density_kg_m3: float = Field(gt=0)
+    heat_capacity_J_kgK: float = Field(gt=0)
+    conductivity_W_mK: float = Field(gt=0)
+    stoichiometry: float = Field(gt=0)  # mol species per mol Li
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        return _fill_from_preset(data, materials.ELECTROLYTE_PRESETS, "electrolyte")
+
+
+class SeiConfig(Section):
+    """SEI passivation f(T) = f_low + (1 - f_low) sigmoid((T - T_b)/width)."""
+
+    preset: Literal["none", "routine", "stable"] = "none"
+    protection_factor: float = Field(gt=0, le=1)  # f_low: rate multiplier below breakdown
+    breakdown_K: float = Field(ge=0)
+    breakdown_width_K: float = Field(gt=0)
+    # properties of a resolved shell (geometry.sei_thickness_um > 0)
+    conductivity_W_mK: float = Field(default=1.0, gt=0)
+    density_kg_m3: float = Field(default=2000.0, gt=0)
+    heat_capacity_J_kgK: float = Field(default=1300.0, gt=0)
+    diffusivity_m2_s: float = Field(default=1e-12, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+        out = _fill_from_preset(data, materials.SEI_PRESETS, "sei")
+        if isinstance(out, dict):
+            out.pop("thickness_um", None)  # the shell thickness is geometry.sei_thickness_um
+        return out
+
+
+class KineticsConfig(Section):
+    """Interface reaction r = f_SEI(T) A exp(-Ea/RT) c^n [mol Li m^-2 s^-1]."""
+
+    pre_exponential: float = Field(default=0.0, ge=0)  # units follow n; 0 = preset value
+    activation_energy_J_mol: float = Field(
+        default=materials.KINETICS_DEFAULTS["activation_energy_J_mol"], ge=0)
+    reaction_order: float = Field(default=materials.KINETICS_DEFAULTS["reaction_order"], ge=0,
+                                  le=4)
+    enthalpy_J_mol_Li: float = materials.KINETICS_DEFAULTS["enthalpy_J_mol_Li"]
+
+    @model_validator(mode="after")
+    def _resolve_pre_exponential(self) -> KineticsConfig:
+        if self.pre_exponential == 0.0:
+            a = materials.default_pre_exponential(self.activation_energy_J_mol,
+                                                  self.reaction_order)
+            object.__setattr__(self, "pre_exponential", a)
+        return self
+
+
+class ThermalConfig(Section):
+    """Heat conduction and its boundary conditions."""
+
+    enabled: bool = True  # false: isothermal at initial_K
+    initial_K: float = Field(default=439.05, gt=0)  # DESIGN §5.3: seed DSC peak
+    outer: Literal["adiabatic", "dirichlet", "robin"] = "adiabatic"
+    ambient_K: float = Field(default=439.05, gt=0)
+    heat_transfer_W_m2K: float = Field(default=0.0, ge=0)  # robin only
+    substrate_bottom: Literal["adiabatic", "isothermal"] = "adiabatic"
+    li_melting: bool = True  # apparent heat capacity around the melting point
+    melting_width_K: float = Field(default=1.0, gt=0)  # smoothing of the latent-heat peak
+
+    @model_validator(mode="after")
+    def _check(self) -> ThermalConfig:
+        if self.outer == "robin" and self.heat_transfer_W_m2K <= 0:
+            raise ValueError(
+                f"thermal.heat_transfer_W_m2K = {self.heat_transfer_W_m2K:g} must be > 0 when "
+                "thermal.outer = \"robin\" (or choose outer = \"adiabatic\" or \"dirichlet\")")
+        return self
+
+
+class SpeciesConfig(Section):
+    """Reactive-species boundary condition on the `bulk` boundary."""
+
+    outer: Literal["zero_flux", "dirichlet"] = "zero_flux"
+
+
+class InterfaceConfig(Section):
+    """Li surface motion."""
+
+    moving: bool = True  # false: fixed geometry, consumption still counted
+    min_quality: float = Field(default=0.05, gt=0, lt=1)  # stop/remesh below this
+
+
+class StopConfig(Section):
+    """Stop rules besides the end time (ARC practice for runaway)."""
+
+    runaway_K_per_min: float = Field(default=60.0, gt=0)  # self-heating rate at runaway
+    onset_K_per_min: float = Field(default=0.02, gt=0)  # self-heating onset flag
+    li_exhausted_retention: float = Field(default=1e-3, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> StopConfig:
+        if self.onset_K_per_min >= self.runaway_K_per_min:
+            raise ValueError(
+                f"stop.onset_K_per_min = {self.onset_K_per_min:g} must be below "
+                f"stop.runaway_K_per_min = {self.runaway_K_per_min:g}")
+        return self
