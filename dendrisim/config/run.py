@@ -52,6 +52,6 @@ class OutputConfig(Section):
     fields_every_s: float = Field(default=1.0, gt=0)
     fields: list[Literal["c", "T", "displacement"]] = Field(
         default_factory=lambda: ["c", "T", "displacement"])
-    format: Literal["vtx", "xdmf"] = "vtx"
+    format: Literal["xdmf", "vtx"] = "xdmf"  # xdmf: readable by ParaView, meshio, pyvista
     checkpoint: bool = True
     figures: bool = True

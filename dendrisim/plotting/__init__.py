@@ -1,0 +1,1 @@
+"""Matplotlib figures (the only layer, with viz, that imports matplotlib)."""

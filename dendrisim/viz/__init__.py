@@ -1,0 +1,1 @@
+"""PyVista views (the only layer, with plotting, that imports pyvista)."""
