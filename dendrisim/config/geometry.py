@@ -11,7 +11,6 @@ from dendrisim import shapes
 from dendrisim.config.base import UM, Section
 
 
-
 class ForestConfig(Section):
     """Several dendrites on one substrate (3D only)."""
 
@@ -57,14 +56,22 @@ class GeometryConfig(Section):
                 raise ValueError(
                     f"geometry.{missing} is missing: aspect_ratio and volume_um3 are given "
                     "together (or give length_um and diameter_um instead)")
-            if given_ld:
-                raise ValueError(
-                    "geometry: give either (length_um, diameter_um) or (aspect_ratio, "
-                    "volume_um3), not both; they would over-determine the size")
             isolated = self.shape == "sphere" and self.substrate_thickness_um == 0
             d = shapes.diameter_for_volume_um(self.shape, self.aspect_ratio, self.volume_um3,
                                               self.tip_radius_um, self.head_diameter_um,
                                               isolated)
+            if given_ld:
+                # a resolved case lists both pairs; accept them only when they agree
+                agree = (self.length_um is not None and self.diameter_um is not None
+                         and abs(self.diameter_um - d) <= 1e-6 * d
+                         and abs(self.length_um - self.aspect_ratio * d) <= 1e-6 * d)
+                if not agree:
+                    raise ValueError(
+                        "geometry: give either (length_um, diameter_um) or (aspect_ratio, "
+                        f"volume_um3), not both; aspect_ratio = {self.aspect_ratio:g} and "
+                        f"volume_um3 = {self.volume_um3:g} give diameter_um = {d:.6g}, "
+                        f"length_um = {self.aspect_ratio * d:.6g}, which disagree with "
+                        f"length_um = {self.length_um}, diameter_um = {self.diameter_um}")
             object.__setattr__(self, "diameter_um", d)
             object.__setattr__(self, "length_um", self.aspect_ratio * d)
         else:
