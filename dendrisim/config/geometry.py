@@ -11,7 +11,6 @@ from dendrisim import shapes
 from dendrisim.config.base import UM, Section
 
 
-
 class ForestConfig(Section):
     """Several dendrites on one substrate (3D only)."""
 
