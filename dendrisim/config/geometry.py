@@ -70,7 +70,9 @@ class GeometryConfig(Section):
             if self.diameter_um is None:
                 object.__setattr__(self, "diameter_um", 0.15)  # DESIGN §5.3 routine needle
             if self.length_um is None:
-                default_l = 10.0 * self.diameter_um if self.shape != "sphere" else self.diameter_um
+                default_l = 10.0 * self.diameter_um
+                if self.shape == "sphere":  # a hemispherical bump, or a floating particle
+                    default_l = (0.5 if self.substrate_thickness_um > 0 else 2.0) * self.diameter_um
                 object.__setattr__(self, "length_um", default_l)
         self._check_consistency()
         return self
@@ -103,11 +105,18 @@ class GeometryConfig(Section):
                 raise ValueError(
                     f"geometry.length_um = {L:g} µm must exceed the head diameter {dh:g} µm "
                     "(the stalk needs a length)")
-        if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > D:
+        if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > 0.9 * D:
             raise ValueError(
-                f"geometry.length_um = {L:g} µm exceeds the sphere diameter {D:g} µm: a "
-                "sphere on a substrate must touch it (L <= D); set substrate_thickness_um = 0"
-                " for an isolated particle")
+                f"geometry.length_um = {L:g} µm is more than 0.9 x the sphere diameter {D:g} µm:"
+                " a sphere on a substrate sits in the foil with a contact neck (L <= 0.9 D; "
+                "L = D would touch at a single point); set substrate_thickness_um = 0 for an "
+                "isolated particle")
+        if self.shape == "sphere" and self.substrate_thickness_um == 0 and L <= D:
+            raise ValueError(
+                f"geometry.length_um = {L:g} µm: an isolated sphere (substrate_thickness_um = 0)"
+                f" has its top at z = L and must float above z = 0, so L > diameter_um = {D:g}"
+                " µm")
+
         widest = D
         if self.shape in ("mushroom", "mossy"):
             widest = self.head_diameter_um or shapes.default_head_diameter_um(D)
