@@ -103,16 +103,27 @@ def _preview_2d(p: pv.Plotter, grid, names, title: str, formulation: str | None)
             _legend(p, legend)
 
 
+def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
+    """The highest solid point and the solid's width near it (top tenth of its height)."""
+    solid = [k for k, v in names.items() if v in ("lithium", "sei")]
+    part = grid.extract_cells(np.flatnonzero(np.isin(grid.cell_data["region"], solid)))
+    pts = np.asarray(part.points)
+    tip = pts[np.argmax(pts[:, 2])]
+    near = pts[(pts[:, 2] > 0.9 * tip[2]) & (np.hypot(*(pts[:, :2] - tip[:2]).T) < 0.5 * tip[2])]
+    w = max(np.ptp(near[:, 0]), np.ptp(near[:, 1]), 1e-3 * max(tip[2], 1e-12))
+    return tip, float(w)
+
+
 def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
     b = _solid_bounds(grid, names, 3)
-    clipped = grid.clip(normal=(0, -1, 0), origin=(0, 0, 0), crinkle=True)
-    w = max(b[0, 1] - b[0, 0], b[1, 1] - b[1, 0])
+    tip, w = _tip_3d(grid, names)
+    clipped = grid.clip(normal=(0, -1, 0), origin=(0, tip[1], 0), crinkle=True)
+    tip_box = np.array([[tip[0] - w, tip[0] + w], [tip[1] - w, tip[1] + w],
+                        [tip[2] - 2.0 * w, tip[2] + 0.5 * w]])
     views = [
-        (title + " (cells cut at y = 0)", clipped, True, None, None),
+        (title + f" (cells cut at y = {round(tip[1], 6):.3g})", clipped, True, None, None),
         ("Li and SEI (translucent)", grid, False, ("lithium", "sei"), b),
-        ("tip, cut at y = 0, with mesh", clipped, True, None,
-         np.array([[b[0, 0], b[0, 1]], [b[1, 0], b[1, 1]],
-                   [b[2, 1] - 1.5 * w, b[2, 1] + 0.3 * w]])),
+        ("highest tip, cut, with mesh", clipped, True, None, tip_box),
     ]
     for col, (text, g, edges, only, bounds) in enumerate(views):
         p.subplot(0, col)
