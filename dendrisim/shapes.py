@@ -10,9 +10,11 @@ needle   cylinder of radius R = D/2 from z = 0 to L - R, hemispherical cap to z 
 cone     frustum from radius R at z = 0 to the tip radius r_t at z = L - r_t, then a
          hemispherical cap of radius r_t (tip at z = L).
 mushroom stalk cylinder of radius R up to a spherical head of diameter D_h whose top is
-         at z = L (the stalk ends where it meets the head).  ``mossy`` is an alias.
+         at z = L (the union of both; the stalk's side ends at z_entry where it meets
+         the head).  ``mossy`` is an alias.
 sphere   sphere of diameter D with its top at z = L: L = D/2 is a hemispherical bump,
-         L < D a spherical segment on the substrate; without a substrate the whole
+         L < D a spherical segment on the substrate (sunk into the foil: the
+         geometry needs L <= 0.9 D for a meshable contact neck); without a substrate the whole
          sphere is an isolated particle (L is then only its position).
 flat     no dendrite (a planar Li reference): volume and area 0.
 """
@@ -60,8 +62,11 @@ def volume_um3(
         dh = head_diameter_um if head_diameter_um is not None else default_head_diameter_um(
             diameter_um)
         rh = 0.5 * dh
-        z_entry = (L - rh) - math.sqrt(rh**2 - R**2)
-        return math.pi * R**2 * z_entry + 4.0 / 3.0 * math.pi * rh**3
+        root = math.sqrt(rh**2 - R**2)
+        z_entry = (L - rh) - root
+        cap = rh - root  # the head's cap below z_entry lies inside the stalk: count it once
+        return math.pi * R**2 * z_entry + 4.0 / 3.0 * math.pi * rh**3 - (
+            math.pi * cap**2 * (3.0 * rh - cap) / 3.0)
     if shape == "sphere":
         if isolated or L >= 2 * R:
             return 4.0 / 3.0 * math.pi * R**3
@@ -135,8 +140,10 @@ def section_area_um2(
         return (R + rt) * (L - rt) + 0.5 * math.pi * rt**2
     if shape == "mushroom":
         rh = _head_um(diameter_um, head_diameter_um)
-        z_entry = (L - rh) - math.sqrt(rh**2 - R**2)
-        return 2.0 * R * z_entry + math.pi * rh**2
+        root = math.sqrt(rh**2 - R**2)
+        z_entry = (L - rh) - root
+        segment = rh**2 * math.acos(root / rh) - root * R  # head below z_entry, in the stalk
+        return 2.0 * R * z_entry + math.pi * rh**2 - segment
     if shape == "sphere":
         if isolated or L >= 2 * R:
             return math.pi * R**2

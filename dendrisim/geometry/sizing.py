@@ -7,10 +7,10 @@ import math
 import gmsh
 
 from dendrisim import shapes
-from dendrisim.geometry.spec import Layout
+from dendrisim.geometry.spec import ELEMENTS_PER_SEI, ELEMENTS_PER_SEI_3D, Layout
 
 GRADING_2D = 0.2  # size growth per unit distance (dimensionless slope) in 2D
-GRADING_3D = 0.25  # and in 3D
+GRADING_3D = 0.3  # and in 3D
 
 
 def _tip_box(lay: Layout) -> list[int]:
@@ -37,6 +37,52 @@ def _tip_box(lay: Layout) -> list[int]:
     return out
 
 
+def _sampling(lay: Layout, facets: list[int]) -> int:
+    """Distance-field samples per curve (2D) or per surface direction (3D).
+
+    About two per interface element along the largest facet.
+    """
+    ext = 0.0
+    for f in facets:
+        b = gmsh.model.getBoundingBox(lay.dim - 1, f)
+        ext = max(ext, math.dist(b[:3], b[3:]))
+    n = math.ceil(2.0 * ext / lay.h_interface_um)
+    return max(20, min(n, 400 if lay.dim == 3 else 20000))
+
+
+def _graded(lay: Layout, dist: int, grade: float) -> int:
+    """Size h0 + grade * distance, capped at h_bulk.
+
+    h0 = h_interface, or for cones the local radius over the elements-per-radius count
+    (tapering from the tip).
+    """
+    fld = gmsh.model.mesh.field
+    h_i, h_b = lay.h_interface_um, lay.h_bulk_um
+    cones = [d for d in lay.dendrites if d.shape == "cone"]
+    if not cones:
+        thr = fld.add("Threshold")
+        fld.setNumber(thr, "InField", dist)
+        fld.setNumber(thr, "SizeMin", h_i)
+        fld.setNumber(thr, "SizeMax", h_b)
+        fld.setNumber(thr, "DistMin", 0.5 * h_i)
+        fld.setNumber(thr, "DistMax", 0.5 * h_i + (h_b - h_i) / grade)
+        return thr
+    # cones of a forest share one taper (the finest), which is conservative
+    d = min(cones, key=lambda c: c.tip_r_um)
+    z = "z" if lay.dim == 3 else "y"
+    r_t, r_0, top = d.tip_r_um, d.radius_um, d.length_um - d.tip_r_um
+    per_r = r_t / h_i  # elements per radius at the tip
+    local_r = f"({r_0} - ({r_0} - {r_t}) * Min(Max({z} / {top}, 0), 1))"
+    h0 = f"Max({h_i}, {local_r} / {per_r})"
+    if lay.sei:  # keep the SEI shell resolved all along the flank
+        per = ELEMENTS_PER_SEI_3D if lay.dim == 3 else ELEMENTS_PER_SEI
+        h0 = f"Min({lay.sei_thickness_um / per}, {h0})"
+    expr = f"Min({h_b}, {h0} + {grade} * Max(F{dist} - {0.5 * h_i}, 0))"
+    me = fld.add("MathEval")
+    fld.setString(me, "F", expr)
+    return me
+
+
 def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
     """Install the background size field and the meshing options on the current model.
 
@@ -45,22 +91,15 @@ def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
     ``h_bulk_um``.
     """
     fld = gmsh.model.mesh.field
-    h_i, h_b = lay.h_interface_um, lay.h_bulk_um
+    h_b = lay.h_bulk_um
     grade = GRADING_3D if lay.dim == 3 else GRADING_2D
     fields = []
     if refine_facets:
         dist = fld.add("Distance")
         key = "SurfacesList" if lay.dim == 3 else "CurvesList"
         fld.setNumbers(dist, key, refine_facets)
-        extent = max(lay.electrolyte_height_um, lay.half_width_um)
-        fld.setNumber(dist, "Sampling", min(4000, max(50, math.ceil(2 * extent / h_i))))
-        thr = fld.add("Threshold")
-        fld.setNumber(thr, "InField", dist)
-        fld.setNumber(thr, "SizeMin", h_i)
-        fld.setNumber(thr, "SizeMax", h_b)
-        fld.setNumber(thr, "DistMin", 0.5 * h_i)
-        fld.setNumber(thr, "DistMax", 0.5 * h_i + (h_b - h_i) / grade)
-        fields.append(thr)
+        fld.setNumber(dist, "Sampling", _sampling(lay, refine_facets))
+        fields.append(_graded(lay, dist, grade))
     else:
         const = fld.add("MathEval")
         fld.setString(const, "F", repr(h_b))
@@ -75,7 +114,8 @@ def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
     opt("Mesh.MeshSizeFromPoints", 0)
     opt("Mesh.MeshSizeFromCurvature", 0)
     opt("Mesh.MeshSizeMax", h_b)
-    opt("Mesh.Algorithm", 6)  # Frontal-Delaunay (2D)
+    # 2D: Frontal-Delaunay; 3D surfaces: MeshAdapt, which copes with the sphere poles
+    opt("Mesh.Algorithm", 1 if lay.dim == 3 else 6)
     opt("Mesh.Algorithm3D", 1)  # Delaunay
     opt("Mesh.Optimize", 1)
     opt("Mesh.OptimizeNetgen", 1 if lay.dim == 3 else 0)

@@ -17,9 +17,12 @@ from dendrisim.errors import GeometryError
 
 # 2D: size at the interface resolves the smallest Li radius with this many elements
 ELEMENTS_PER_RADIUS_2D = 8
-# 3D: fewer (cell count grows as h^-3); 0.5 % volume accuracy still holds (tested)
-ELEMENTS_PER_RADIUS_3D = 8
-ELEMENTS_PER_SEI = 2  # elements across a resolved SEI shell
+# 3D: between these bounds, as many as keep the interface near INTERFACE_TRIANGLES_3D
+# triangles (the cell count grows as h^-2 .. h^-3); 6 still gives 0.5 % volume accuracy
+ELEMENTS_PER_RADIUS_3D = (6, 10)
+INTERFACE_TRIANGLES_3D = 12000
+ELEMENTS_PER_SEI = 2  # elements across a resolved SEI shell (2D)
+ELEMENTS_PER_SEI_3D = 1
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,17 @@ def _single(g: GeometryConfig) -> Dendrite:
 def _default_h_interface(g: GeometryConfig, dendrites: tuple[Dendrite, ...]) -> float:
     if not dendrites:
         return min(g.cell_radius_um, g.substrate_thickness_um) / 10.0
-    per_r = ELEMENTS_PER_RADIUS_3D if g.formulation == "3d" else ELEMENTS_PER_RADIUS_2D
-    h = min(d.min_radius_um for d in dendrites) / per_r
+    r_min = min(d.min_radius_um for d in dendrites)
+    per_r, per_sei = ELEMENTS_PER_RADIUS_2D, ELEMENTS_PER_SEI
+    if g.formulation == "3d":
+        lo, hi = ELEMENTS_PER_RADIUS_3D
+        area = sum(d.area_um2(g.isolated) for d in dendrites) * max(1, g.forest.count)
+        # an equilateral triangle of side h has area sqrt(3)/4 h^2
+        per_r = min(hi, max(lo, r_min * math.sqrt(0.433 * INTERFACE_TRIANGLES_3D / area)))
+        per_sei = ELEMENTS_PER_SEI_3D
+    h = r_min / per_r
     if g.sei_thickness_um > 0:
-        h = min(h, g.sei_thickness_um / ELEMENTS_PER_SEI)
+        h = min(h, g.sei_thickness_um / per_sei)
     return h
 
 
@@ -232,11 +242,6 @@ def layout(g: GeometryConfig) -> Layout:
     flat = g.shape == "flat"
     single = () if flat else (_single(g),)
     isolated = g.isolated
-    if isolated and g.length_um <= g.diameter_um:
-        raise GeometryError(
-            f"geometry.length_um = {g.length_um:g} µm: an isolated sphere (no substrate) has "
-            f"its top at z = L and must float above z = 0, so L > diameter_um = "
-            f"{g.diameter_um:g} µm")
     h_i = g.mesh_size_interface_um or _default_h_interface(g, single)
     dendrites, hx, hy, cylinder = single, g.cell_radius_um, 0.0, g.formulation == "3d"
     if g.forest.count > 1 and not flat:
