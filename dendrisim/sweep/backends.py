@@ -43,7 +43,7 @@ def _drain(futures: dict[Future, CaseTask], on_done: OnDone) -> list[CaseTask]:
             continue
         except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
             msg = f"{type(exc).__name__}: {exc}"
-            mark_failed(Path(task.out), "error", msg)
+            mark_failed(Path(task.out), "error", msg, task.case_file)
             outcome = CaseOutcome(task.name, "failed", "error", msg)
         on_done(outcome)
     return lost
@@ -90,7 +90,7 @@ class LocalBackend:
                 if attempts[t.name] >= MAX_ATTEMPTS:
                     msg = (f"worker process died during the run (crash or killed; tried "
                            f"{attempts[t.name]} times)")
-                    mark_failed(Path(t.out), "crashed", msg)
+                    mark_failed(Path(t.out), "crashed", msg, t.case_file)
                     on_done(CaseOutcome(t.name, "failed", "crashed", msg))
                 else:
                     todo.append(t)
@@ -151,7 +151,7 @@ class MPIBackend:
             try:
                 for t in _drain(futures, on_done):
                     msg = "MPI pool worker lost"
-                    mark_failed(Path(t.out), "crashed", msg)
+                    mark_failed(Path(t.out), "crashed", msg, t.case_file)
                     on_done(CaseOutcome(t.name, "failed", "crashed", msg))
             except BaseException:
                 for f in futures:

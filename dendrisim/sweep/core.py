@@ -126,6 +126,31 @@ def _pid_alive(pid: int) -> bool:
     return pid != os.getpid()
 
 
+def _launcher_size() -> int:
+    """Ranks of the MPI job this process was started in (1 outside mpiexec/srun)."""
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 1
+
+
+def check_launch(backend: str) -> None:
+    """Refuse a launch where every MPI rank would drive its own copy of the sweep."""
+    if _launcher_size() <= 1:
+        return
+    if backend == "mpi":
+        from dendrisim.sweep.backends import in_mpi_futures_server
+
+        if in_mpi_futures_server():
+            return
+        how = ("run `mpiexec -n N python -m mpi4py.futures -m dendrisim sweep SWEEP.toml "
+               "--backend mpi` (rank 0 drives the sweep, N-1 ranks run cases)")
+    else:
+        how = (f"run backend {backend!r} without mpiexec; use backend \"mpi\" inside an MPI "
+               "allocation, or run.ranks_per_case for cases that use several ranks")
+    raise SweepError(f"the sweep was started on several MPI ranks: {how}")
+
+
 def plan(spec: SweepSpec, cases: list[SweepCase], out: Path, force: bool, retry_failed: bool
          ) -> tuple[dict[str, CaseState], list[str]]:
     """Current state of each case and the names to run; stale finished results need force."""
@@ -154,6 +179,8 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
                                   "run.ranks_per_case": ranks_per_case, "run.runner": runner,
                                   "out": str(out) if out else None})
     cases = expand(spec)
+    if not dry_run and not collect:
+        check_launch(spec.run.backend)
     if any(sc.name == META for sc in cases):
         raise SweepError(f"a case may not be named {META!r} (the sweep's own folder)")
     out_dir = spec.out_dir().resolve()

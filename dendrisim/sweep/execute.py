@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -98,9 +99,16 @@ def import_runner(spec: str) -> Callable[..., Any]:
     return fn
 
 
-def mark_failed(folder: Path, reason: str, message: str) -> None:
-    """Record a failure in ``folder/manifest.json`` unless the run already wrote a final one."""
+def mark_failed(folder: Path, reason: str, message: str, case_file: str | None = None
+                ) -> None:
+    """Record a failure in ``folder/manifest.json`` unless the run already wrote a final one.
+
+    ``case_file`` is copied to ``folder/case.toml`` when the run did not get to write it, so
+    the failure is kept as the result of this case (a resumed sweep does not re-run it).
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    if case_file and not (folder / "case.toml").is_file():
+        shutil.copyfile(case_file, folder / "case.toml")
     manifest = read_manifest(folder) or {"case": folder.name}
     status = manifest.get("status")
     if status == FINISHED or (status == FAILED and manifest.get("error")):
@@ -131,17 +139,17 @@ def run_in_process(task: CaseTask) -> CaseOutcome:
         reason = getattr(result, "stop_reason", None)
         error = "" if status == FINISHED else f"run ended with status {status!r}"
         if status != FINISHED:
-            mark_failed(folder, reason or "error", error)
+            mark_failed(folder, reason or "error", error, task.case_file)
             status = FAILED
     except DendrisimError as exc:
         manifest = read_manifest(folder) or {}
         reason = manifest.get("stop_reason") or "error"
         status, error = FAILED, f"{type(exc).__name__}: {exc}"
-        mark_failed(folder, reason, error)
+        mark_failed(folder, reason, error, task.case_file)
     except Exception as exc:  # noqa: BLE001 - a bug in one case must not stop the sweep
         reason, status = "error", FAILED
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
-        mark_failed(folder, reason, error)
+        mark_failed(folder, reason, error, task.case_file)
     return CaseOutcome(task.name, status, reason, error.strip(),
                        round(time.perf_counter() - t0, 3), **who)
 
@@ -176,7 +184,7 @@ def run_subprocess(task: CaseTask) -> CaseOutcome:
                               check=False)
     except subprocess.TimeoutExpired:
         msg = f"timed out after {task.timeout_s:g} s (run.case_timeout_s)"
-        mark_failed(Path(task.out), "timeout", msg)
+        mark_failed(Path(task.out), "timeout", msg, task.case_file)
         return CaseOutcome(task.name, FAILED, "timeout", msg,
                            round(time.perf_counter() - t0, 3), **who)
     for line in reversed(proc.stdout.splitlines()):
@@ -186,7 +194,7 @@ def run_subprocess(task: CaseTask) -> CaseOutcome:
             return CaseOutcome(**data)
     tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
     msg = f"worker process exited with code {proc.returncode} without a result: {tail}"
-    mark_failed(Path(task.out), "error", msg)
+    mark_failed(Path(task.out), "error", msg, task.case_file)
     return CaseOutcome(task.name, FAILED, "error", msg, round(time.perf_counter() - t0, 3),
                        **who)
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dendrisim.config import Case
+from dendrisim.config import Case, validate_case
+from dendrisim.errors import DendrisimError
 from dendrisim.output import FAILED, FINISHED, read_manifest
 
 PENDING = "pending"  # no folder yet
@@ -71,7 +72,13 @@ def case_state(folder: Path, expected: Case) -> CaseState:
         return CaseState(INCOMPLETE, detail=f"unreadable case.toml ({exc})")
     if old is None:
         return CaseState(INCOMPLETE, detail="no case.toml")
-    changed = diff_cases(old, expected.to_dict())
+    new = expected.to_dict()
+    if old != new:  # an input-form case file (sizes from aspect ratio): compare resolved
+        try:
+            old = validate_case(old).to_dict()
+        except DendrisimError:
+            pass
+    changed = diff_cases(old, new)
     if changed:
         return CaseState(STALE, reason, "inputs changed: " + "; ".join(changed[:4])
                          + (f"; and {len(changed) - 4} more" if len(changed) > 4 else ""),
