@@ -16,11 +16,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from dendrisim.errors import MissingDependencyError
-from dendrisim.sweep.execute import CaseOutcome, CaseTask, execute, mark_failed
+from dendrisim.sweep.execute import (
+    CaseOutcome,
+    CaseTask,
+    execute,
+    mark_failed,
+    running_marker,
+)
 from dendrisim.sweep.spec import SweepError
 
 OnDone = Callable[[CaseOutcome], None]
-MAX_ATTEMPTS = 2  # a case lost with a broken pool (it or a neighbour crashed) runs again once
+MAX_ATTEMPTS = 2  # runs of a case that were cut by a dying worker before it counts as crashed
 
 
 def default_workers() -> int:
@@ -70,23 +76,29 @@ class LocalBackend:
                                    max_tasks_per_child=1 if self.fresh_process else None)
 
     def run(self, tasks: list[CaseTask], on_done: OnDone) -> None:
-        """Run all tasks; failures and crashed workers become failed outcomes."""
+        """Run all tasks; failures and crashed workers become failed outcomes.
+
+        When a worker dies the pool breaks and every queued case comes back: cases that
+        were running (their marker file is left) count one attempt and, after
+        MAX_ATTEMPTS, are recorded as crashed; the others are simply submitted again.
+        """
         attempts = {t.name: 0 for t in tasks}
         todo = list(tasks)
         while todo:
             pool = self._pool(len(todo))
             try:
-                futures = {}
-                for t in todo:
-                    attempts[t.name] += 1
-                    futures[pool.submit(execute, t)] = t
+                futures = {pool.submit(execute, t): t for t in todo}
                 lost = _drain(futures, on_done)
             except BaseException:
                 _terminate(pool)
                 raise
             pool.shutdown(wait=True)
             todo = []
-            for t in lost:  # the pool broke: the culprit and cases running beside it
+            for t in lost:  # the pool broke: the culprit, its neighbours and queued cases
+                marker = running_marker(t)
+                if marker.exists():
+                    attempts[t.name] += 1
+                    marker.unlink(missing_ok=True)
                 if attempts[t.name] >= MAX_ATTEMPTS:
                     msg = (f"worker process died during the run (crash or killed; tried "
                            f"{attempts[t.name]} times)")

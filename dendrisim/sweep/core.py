@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import time
 from dataclasses import dataclass, field
@@ -192,6 +193,7 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
     case_dir = out_dir / META / "cases"
     case_dir.mkdir(parents=True, exist_ok=True)
     with _Lock(out_dir):
+        shutil.rmtree(out_dir / META / "running", ignore_errors=True)  # left by a killed run
         files = {sc.name: write_case_file(sc, case_dir) for sc in cases}
         _write_meta(spec, cases, out_dir)
         table = SummaryTable(cases, varying_keys(spec), out_dir)

@@ -199,6 +199,20 @@ def run_subprocess(task: CaseTask) -> CaseOutcome:
                        **who)
 
 
+def running_marker(task: CaseTask) -> Path:
+    """``<sweep>/sweep/running/<case>``: exists while a worker runs the case."""
+    return Path(task.out).parent / "sweep" / "running" / Path(task.out).name
+
+
 def execute(task: CaseTask) -> CaseOutcome:
-    """Run one case as the task says (the function the pools call)."""
-    return run_subprocess(task) if task.isolate or task.ranks > 1 else run_in_process(task)
+    """Run one case as the task says (the function the pools call).
+
+    A marker file names the cases being run (host and pid inside); if the worker dies, the
+    marker stays and tells the sweep which case was in progress.
+    """
+    marker = running_marker(task)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+    outcome = run_subprocess(task) if task.isolate or task.ranks > 1 else run_in_process(task)
+    marker.unlink(missing_ok=True)
+    return outcome
