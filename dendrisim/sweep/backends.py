@@ -26,7 +26,6 @@ from dendrisim.sweep.execute import (
 from dendrisim.sweep.spec import SweepError
 
 OnDone = Callable[[CaseOutcome], None]
-MAX_ATTEMPTS = 2  # runs of a case that were cut by a dying worker before it counts as crashed
 
 
 def default_workers() -> int:
@@ -70,42 +69,49 @@ class LocalBackend:
         self.start_method = start_method
         self.fresh_process = fresh_process
 
-    def _pool(self, n_tasks: int) -> ProcessPoolExecutor:
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context(self.start_method)
-        return ProcessPoolExecutor(max_workers=max(1, min(self.workers, n_tasks)), mp_context=ctx,
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                    max_tasks_per_child=1 if self.fresh_process else None)
+
+    def _batch(self, tasks: list[CaseTask], workers: int, on_done: OnDone) -> list[CaseTask]:
+        """Run tasks on a new pool; returns the tasks lost because a worker died."""
+        pool = self._pool(max(1, min(workers, len(tasks))))
+        try:
+            futures = {pool.submit(execute, t): t for t in tasks}
+            lost = _drain(futures, on_done)
+        except BaseException:
+            _terminate(pool)
+            raise
+        pool.shutdown(wait=True)
+        return lost
 
     def run(self, tasks: list[CaseTask], on_done: OnDone) -> None:
         """Run all tasks; failures and crashed workers become failed outcomes.
 
-        When a worker dies the pool breaks and every queued case comes back: cases that
-        were running (their marker file is left) count one attempt and, after
-        MAX_ATTEMPTS, are recorded as crashed; the others are simply submitted again.
+        When a worker dies the pool breaks and every queued case comes back. The cases that
+        were running then (their marker file is left) are suspects: each runs again alone,
+        and one that kills its worker alone is recorded as crashed. The others go back to the
+        parallel pool.
         """
-        attempts = {t.name: 0 for t in tasks}
         todo = list(tasks)
+        blind = 0  # pool breaks in a row with no case running (workers dying at start-up)
         while todo:
-            pool = self._pool(len(todo))
-            try:
-                futures = {pool.submit(execute, t): t for t in todo}
-                lost = _drain(futures, on_done)
-            except BaseException:
-                _terminate(pool)
-                raise
-            pool.shutdown(wait=True)
-            todo = []
-            for t in lost:  # the pool broke: the culprit, its neighbours and queued cases
+            lost = self._batch(todo, self.workers, on_done)
+            todo, suspects = [], []
+            for t in lost:
                 marker = running_marker(t)
-                if marker.exists():
-                    attempts[t.name] += 1
-                    marker.unlink(missing_ok=True)
-                if attempts[t.name] >= MAX_ATTEMPTS:
-                    msg = (f"worker process died during the run (crash or killed; tried "
-                           f"{attempts[t.name]} times)")
+                (suspects if marker.exists() else todo).append(t)
+                marker.unlink(missing_ok=True)
+            blind = blind + 1 if lost and not suspects else 0
+            if blind >= 3:
+                suspects, todo = todo, []
+            for t in suspects:
+                if self._batch([t], 1, on_done):
+                    running_marker(t).unlink(missing_ok=True)
+                    msg = "worker process died during the run (crash or killed; run alone)"
                     mark_failed(Path(t.out), "crashed", msg, t.case_file)
                     on_done(CaseOutcome(t.name, "failed", "crashed", msg))
-                else:
-                    todo.append(t)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

@@ -221,8 +221,9 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
             1 for n, s in states.items() if s.status == FINISHED and n not in todo),
             failed=sum(1 for n, s in states.items() if s.status == FAILED and n not in todo),
             to_run=len(tasks))
+        pool = f"{engine.workers} workers" if engine.workers else "pool from mpiexec"
         _log(out_dir, f"start: {len(tasks)} of {len(cases)} cases on backend "
-                      f"{spec.run.backend} ({getattr(engine, 'workers', None)} workers)")
+                      f"{spec.run.backend} ({pool})")
 
         def on_done(outcome: CaseOutcome) -> None:
             sc = by_name[outcome.name]
@@ -242,7 +243,7 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
                           + (f" — {outcome.error.splitlines()[0]}" if outcome.error else ""))
             progress.update(outcome)
 
-        with Progress(counts, getattr(engine, "workers", None) or 1, quiet=quiet) as progress:
+        with Progress(counts, engine.workers or 1, quiet=quiet) as progress:
             try:
                 engine.run(tasks, on_done)
             except KeyboardInterrupt:
