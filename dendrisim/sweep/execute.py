@@ -122,8 +122,11 @@ def mark_failed(folder: Path, reason: str, message: str, case_file: str | None =
     tmp.replace(folder / "manifest.json")
 
 
-def run_in_process(task: CaseTask) -> CaseOutcome:
-    """Load the case, call the runner, turn any failure into a failed outcome."""
+def run_in_process(task: CaseTask, root: bool = True) -> CaseOutcome:
+    """Load the case, call the runner, turn any failure into a failed outcome.
+
+    With several MPI ranks every rank calls the runner; only ``root`` records failures.
+    """
     from dendrisim.config import load_case
 
     t0 = time.perf_counter()
@@ -139,17 +142,20 @@ def run_in_process(task: CaseTask) -> CaseOutcome:
         reason = getattr(result, "stop_reason", None)
         error = "" if status == FINISHED else f"run ended with status {status!r}"
         if status != FINISHED:
-            mark_failed(folder, reason or "error", error, task.case_file)
+            if root:
+                mark_failed(folder, reason or "error", error, task.case_file)
             status = FAILED
     except DendrisimError as exc:
         manifest = read_manifest(folder) or {}
         reason = manifest.get("stop_reason") or "error"
         status, error = FAILED, f"{type(exc).__name__}: {exc}"
-        mark_failed(folder, reason, error, task.case_file)
+        if root:
+            mark_failed(folder, reason, error, task.case_file)
     except Exception as exc:  # noqa: BLE001 - a bug in one case must not stop the sweep
         reason, status = "error", FAILED
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
-        mark_failed(folder, reason, error, task.case_file)
+        if root:
+            mark_failed(folder, reason, error, task.case_file)
     return CaseOutcome(task.name, status, reason, error.strip(),
                        round(time.perf_counter() - t0, 3), **who)
 

@@ -29,12 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_finished and _finished(task):
         print(f"{args.out}: already finished, skipped")
         return 0
-    outcome = run_in_process(task)
     root = True
     if args.ranks > 1:
         from dendrisim import parallel
 
         root = parallel.is_root()
+    outcome = run_in_process(task, root=root)
     if root:
         from dataclasses import replace
 

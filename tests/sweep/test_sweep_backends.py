@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -65,6 +66,20 @@ def test_mpi_backend_under_mpiexec_matches_local(sweep, monkeypatch):
     log = (mpi_out / "sweep" / "log.txt").read_text()
     assert len(set(re.findall(r" on [^:\s]+:(\d+)", log))) == 12
     assert "cases on backend mpi" in log
+
+
+@pytest.mark.skipif(not _mpi_available(), reason="mpiexec / mpi4py not available")
+def test_cases_with_several_ranks_run_under_mpiexec(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = f"{Path(__file__).with_name('fake_runner.py').resolve()}:run"
+    f = tmp_path / "s.toml"
+    f.write_text(SMALL.format(out=tmp_path / "r", runner=runner, fresh="false").replace(
+        '[1.0, 10.0]', '[1.0]'))
+    report = run_sweep(f, ranks_per_case=2, workers=1, quiet=True)
+    assert report.count("finished") == 2
+    for sc in report.cases:
+        manifest = json.loads((tmp_path / "r" / sc.name / "manifest.json").read_text())
+        assert manifest["launcher_ranks"] == 2  # the case ran under `mpiexec -n 2`
 
 
 def test_mpi_backend_refuses_plain_mpiexec(sweep, monkeypatch):
