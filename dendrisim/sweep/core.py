@@ -69,7 +69,7 @@ class SweepReport:
                 lines.append(f"  failed {name}: {st.stop_reason}"
                              + (f" — {st.detail.splitlines()[0]}" if st.detail else ""))
         if self.summary:
-            lines.append(f"summary: {self.summary}")
+            lines.append(f"summary: {self.summary} (trend plots: dendrisim plot {self.out})")
         if self.script:
             lines.append(f"SLURM job array written: submit with `sbatch {self.script}` (or bash "
                          f"{self.script.parent / 'submit.sh'}); when it has run, collect with "
@@ -207,6 +207,7 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
         tasks = [CaseTask(name=n, case_file=str(files[n]), out=str(out_dir / n),
                           runner=absolute_runner(spec.run.runner), ranks=spec.run.ranks_per_case,
                           mpiexec=spec.run.mpiexec, timeout_s=spec.run.case_timeout_s,
+                          isolate=spec.run.case_timeout_s is not None,  # to enforce it
                           cwd=os.getcwd()) for n in todo]
         if spec.run.backend == "slurm":
             from dendrisim.sweep.slurm import write_job

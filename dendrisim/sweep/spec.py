@@ -68,7 +68,7 @@ class RunConfig(_Strict):
     fresh_process: bool = True  # local: one new worker process per case (isolation)
     start_method: Literal["spawn", "forkserver"] = "spawn"  # never fork after MPI init
     mpiexec: str = "mpiexec"  # launcher used when ranks_per_case > 1 (local, mpi backends)
-    case_timeout_s: float | None = Field(default=None, gt=0)  # subprocess cases only
+    case_timeout_s: float | None = Field(default=None, gt=0)  # wall-time limit per case
 
     @field_validator("runner")
     @classmethod

@@ -117,6 +117,17 @@ def test_crashing_case_does_not_stop_the_others(sweep, monkeypatch):
     assert case_state(sweep.out / crash, report.cases[3].case).status == "failed"
 
 
+def test_case_timeout_is_a_recorded_failure(sweep, monkeypatch):
+    monkeypatch.setenv("FAKE_RUNNER_SLEEP_S", "30")
+    text = sweep.file.read_text().replace('[1.0, 2.0, 5.0, 10.0, 20.0, 30.0]', '[1.0]')
+    sweep.file.write_text(text.replace("[run]", "[run]\ncase_timeout_s = 1.5"))
+    report = run_sweep(sweep.file, quiet=True)
+    rows = read_summary(sweep.out / "summary.csv")
+    assert [r["stop_reason"] for r in rows] == ["timeout", "timeout"]
+    assert all("timed out after 1.5 s" in r["error"] for r in rows)
+    assert report.count("failed") == 2
+
+
 def test_dry_run_writes_nothing(sweep):
     report = run_sweep(sweep.file, dry_run=True)
     assert not sweep.out.exists() and sweep.calls() == []
