@@ -44,13 +44,13 @@ def test_plot_sweep_ld_and_sei(sweep):
 
 
 def test_critical_ambient_brackets_the_threshold(tmp_path, monkeypatch):
-    from conftest import RUNNER
-
     from dendrisim.plotting.trends import plot_sweep
+
+    runner = f"{os.path.abspath(fake_runner.__file__)}:run"
 
     monkeypatch.chdir(tmp_path)
     f = tmp_path / "amb.toml"
-    f.write_text(AMBIENT.format(out=tmp_path / "amb", runner=RUNNER))
+    f.write_text(AMBIENT.format(out=tmp_path / "amb", runner=runner))
     report = run_sweep(f, quiet=True)
     paths = plot_sweep(tmp_path / "amb", out=tmp_path / "figs")
     assert (tmp_path / "figs" / "critical_ambient_vs_L_over_D.png") in paths
