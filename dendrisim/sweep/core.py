@@ -31,6 +31,8 @@ from dendrisim.sweep.spec import SweepError, SweepSpec, load_sweep
 from dendrisim.sweep.status import FAILED, INCOMPLETE, STALE, CaseState, case_state
 from dendrisim.sweep.summary import SummaryTable, atomic_write
 
+# failures of the installation, not of the case: such cases run again on the next call
+ENVIRONMENT_ERRORS = ("NotBuiltYetError", "MissingDependencyError")
 META = "sweep"  # sub-folder of `out` holding the sweep's own files (not a case name)
 
 
@@ -163,7 +165,9 @@ def plan(spec: SweepSpec, cases: list[SweepCase], out: Path, force: bool, retry_
                           + "; ".join(stale[:3]) + (" …" if len(stale) > 3 else ""),
                           "re-run them with --force, or give the sweep another out folder"])
     run = {"pending", INCOMPLETE, STALE} | ({FAILED} if retry_failed else set())
-    todo = [sc.name for sc in cases if force or states[sc.name].status in run]
+    todo = [sc.name for sc in cases if force or states[sc.name].status in run
+            or (states[sc.name].status == FAILED
+                and states[sc.name].detail.startswith(ENVIRONMENT_ERRORS))]
     return states, todo
 
 

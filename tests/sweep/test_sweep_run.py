@@ -135,6 +135,17 @@ def test_dry_run_writes_nothing(sweep):
     assert "12 cases" in text and text.count("  run ") == 12
 
 
+def test_not_built_solver_failures_run_again(sweep, tmp_path):
+    stub = tmp_path / "stub_runner.py"
+    stub.write_text("from dendrisim.errors import NotBuiltYetError\n"
+                    "def run(case, out=None, force=False, quiet=True):\n"
+                    "    raise NotBuiltYetError('solver not built')\n")
+    report = run_sweep(sweep.file, quiet=True, runner=f"{stub}:run")
+    assert report.count("failed") == 12 and sweep.calls() == []
+    run_sweep(sweep.file, quiet=True)  # the real (here: fake) solver is there now
+    assert len(sweep.calls()) == 12
+
+
 def test_runner_raising_any_error_is_recorded(sweep, tmp_path):
     bad = tmp_path / "bad_runner.py"
     bad.write_text("def run(case, out=None, force=False, quiet=True):\n"
