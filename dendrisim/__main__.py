@@ -1,3 +1,4 @@
 from dendrisim.cli import main
 
-main()
+if __name__ == "__main__":  # not when re-imported by spawn / mpi4py.futures workers
+    main()

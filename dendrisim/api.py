@@ -35,8 +35,15 @@ def run(case: Case | str | Path, out: str | Path | None = None, force: bool = Fa
 
 
 def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
-    """Run a parameter sweep [issue #7]."""
-    raise NotBuiltYetError("parameter sweeps (issue #7) are not built yet")
+    """Run (or resume) a parameter sweep [issue #7]; returns a SweepReport.
+
+    ``sweep_file``: a sweep TOML, a built-in sweep name, or a sweep's output folder.
+    Keywords (all optional): force, backend ("local" | "mpi" | "slurm"), workers,
+    ranks_per_case, runner ("module:function"), out, dry_run, collect, retry_failed, quiet.
+    """
+    from dendrisim.sweep import run_sweep
+
+    return run_sweep(sweep_file, **kwargs)
 
 
 def plot(folders: list[str | Path], out: str | Path | None = None) -> Any:

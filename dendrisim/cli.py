@@ -88,11 +88,31 @@ def run_cmd(
 
 @app.command("sweep")
 def sweep_cmd(
-    sweep_file: Annotated[Path, typer.Argument(metavar="SWEEP", help="Sweep file (TOML).")],
+    sweep_file: Annotated[str, typer.Argument(
+        metavar="SWEEP", help="Sweep file (TOML), built-in sweep name, or a sweep's folder.")],
     force: Annotated[bool, typer.Option("--force", help="Re-run finished cases.")] = False,
+    backend: Annotated[str | None, typer.Option(
+        "--backend", "-b", help="local | mpi | slurm (default: the file's [run] backend).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", help="Worker processes (local; default: cores).")] = None,
+    ranks: Annotated[int | None, typer.Option(
+        "--ranks-per-case", help="MPI ranks of each case.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="List the expanded cases and what would run; write nothing.")
+    ] = False,
+    collect: Annotated[bool, typer.Option(
+        "--collect", help="Only rebuild summary.csv from the case folders (after SLURM).")
+    ] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Run failed cases again.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Run many cases: a grid over any case keys, resumable."""
-    parallel.root_print(api.sweep(sweep_file, force=force))
+    parallel.root_print(api.sweep(sweep_file, force=force, backend=backend, workers=workers,
+                                  ranks_per_case=ranks, out=out, dry_run=dry_run,
+                                  collect=collect, retry_failed=retry_failed, quiet=quiet))
 
 
 @app.command("plot")

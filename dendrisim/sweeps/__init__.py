@@ -1,0 +1,1 @@
+"""Example sweeps shipped with dendrisim (``dendrisim sweep NAME``)."""
