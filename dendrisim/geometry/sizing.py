@@ -114,8 +114,11 @@ def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
     opt("Mesh.MeshSizeFromPoints", 0)
     opt("Mesh.MeshSizeFromCurvature", 0)
     opt("Mesh.MeshSizeMax", h_b)
-    # 2D: Frontal-Delaunay; 3D surfaces: MeshAdapt, which copes with the sphere poles
-    opt("Mesh.Algorithm", 1 if lay.dim == 3 else 6)
+    opt("Mesh.Algorithm", 6)  # Frontal-Delaunay for 2D and surfaces
+    if lay.dim == 3:  # MeshAdapt copes with the poles of spherical surfaces
+        for _, tag in gmsh.model.getEntities(2):
+            if gmsh.model.getType(2, tag) == "Sphere":
+                gmsh.model.mesh.setAlgorithm(2, tag, 1)
     opt("Mesh.Algorithm3D", 1)  # Delaunay
     opt("Mesh.Optimize", 1)
     opt("Mesh.OptimizeNetgen", 1 if lay.dim == 3 else 0)
