@@ -158,6 +158,12 @@ def test_same_volumes_on_one_and_all_ranks(shared_tmp):
     alone = _volumes(load_msh(path, MPI.COMM_SELF))
     assert world == pytest.approx(alone, rel=1e-12)
     assert world[0] == pytest.approx(0.0260654015 * UM3, rel=5e-3)
+    # generated in memory on rank 0 and distributed: the same mesh as the file
+    case = load_case("fig5-stable")
+    generated = load_case_mesh(case)
+    assert _volumes(generated) == pytest.approx(world, rel=1e-12)
+    n_cells = parallel.global_sum(generated.mesh.topology.index_map(2).size_local)
+    assert n_cells == generate(case).cells
 
 
 def _square_mesh(path: Path, groups=("lithium", "electrolyte", "interface"), mesh=True,
