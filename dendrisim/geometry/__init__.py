@@ -57,6 +57,8 @@ def _generate_root(case, out_msh, preview_png):
     from dendrisim.geometry.report import make_report
 
     g = _geometry_section(case)
+    if g.mesh:
+        return _user_mesh_root(case, g, out_msh, preview_png)
     lay = layout(g)  # all geometry errors surface here, before gmsh runs
     t0 = time.perf_counter()
     with gmsh_session(getattr(case, "name", "dendrisim")):
@@ -78,6 +80,34 @@ def _generate_root(case, out_msh, preview_png):
     return rep
 
 
+def _user_mesh_root(case, g, out_msh, preview_png):
+    """Report on (and picture) a user's .msh instead of generating one."""
+    import gmsh
+
+    from dendrisim.geometry.build import gmsh_session
+    from dendrisim.geometry.report import user_mesh_report
+
+    base = Path(case.source_dir) if getattr(case, "source_dir", "") else None
+    src = g.mesh_path(base)
+    um_per_unit = {"m": 1e6, "mm": 1e3, "um": 1.0, "nm": 1e-3}[g.mesh_unit]
+    with gmsh_session():
+        gmsh.open(str(src))
+        groups = {gmsh.model.getPhysicalName(d, t) or str(t): (d, t)
+                  for d, t in gmsh.model.getPhysicalGroups()}
+        rep = user_mesh_report(g.formulation, groups, um_per_unit, str(src))
+        if out_msh is not None and Path(out_msh).resolve() != src.resolve():
+            Path(out_msh).parent.mkdir(parents=True, exist_ok=True)
+            gmsh.write(str(out_msh))
+            rep.path = str(out_msh)
+    if out_msh is not None:
+        rep.write_json(report_path(out_msh))
+    if preview_png is not None:
+        from dendrisim.viz.mesh_preview import render_mesh_preview
+
+        render_mesh_preview(src, preview_png, formulation=g.formulation)
+    return rep
+
+
 def generate(case, out_msh: str | Path | None = None, preview_png: str | Path | None = None):
     """Build and mesh a case's geometry with gmsh; returns a :class:`MeshReport`.
 
@@ -85,6 +115,7 @@ def generate(case, out_msh: str | Path | None = None, preview_png: str | Path | 
     is written to ``out_msh`` (µm, gmsh 4.1 format) with ``<stem>.report.json`` beside
     it, and a preview picture to ``preview_png`` if given.  gmsh runs on rank 0; the
     report is broadcast to every rank.  Invalid geometry raises GeometryError before
-    gmsh runs.
+    gmsh runs.  A case with ``geometry.mesh`` (a user's .msh) is measured and pictured
+    instead (no analytic reference).
     """
     return parallel.on_root(lambda: _generate_root(case, out_msh, preview_png))
