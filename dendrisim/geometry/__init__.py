@@ -3,6 +3,30 @@
 ``generate(case)`` builds and meshes a case's geometry (on rank 0), writes the .msh,
 a JSON report and optionally a preview picture; ``build_case_model`` does the same
 into the current gmsh model, for the loader (:mod:`dendrisim.mesh`).
+
+What is built (lengths in µm, the gmsh model unit; z = 0 is the foil top):
+
+- shapes as defined in :mod:`dendrisim.shapes` (needle, cone, mushroom/mossy, sphere,
+  flat), sized by (length_um, diameter_um) or (aspect_ratio, volume_um3);
+- an optional SEI shell (``sei_thickness_um`` > 0): the same shape with every radius
+  grown by t and the tip raised by t, clipped at z = 0 (region ``sei``; ``li_sei`` between
+  Li and SEI; the foil top outside the shell stays ``substrate_top``);
+- a Li foil slab ``-substrate_thickness_um <= z <= 0`` (none if 0: the dendrite then
+  stands on the ``substrate`` boundary; a sphere without foil is an isolated particle);
+- the electrolyte cell: axisymmetric ``0 <= r <= cell_radius_um`` (``axis`` at r = 0),
+  planar ``|x| <= cell_radius_um``, 3D a cylinder of that radius, or for a forest a box
+  of the grid's size; ``0 <= z <= electrolyte_height_um`` (``bulk`` on top, ``side`` on the
+  lateral walls).  Unset cell sizes follow a rule of the dendrite's size
+  (:meth:`dendrisim.config.geometry.GeometryConfig._resolve_domain`).
+- ``interface`` is the dendrite's surface facing electrolyte (the SEI's outer surface
+  when resolved); for ``flat`` it is the foil top itself.
+
+Mesh sizes: ``mesh_size_interface_um`` at the interface (default: the smallest Li
+radius over 8 in 2D; in 3D 6 to 10 elements per radius, aiming at ~12k interface
+triangles; SEI: 2 elements across in 2D, 1 in 3D; cones taper the size with the local
+radius), growing linearly with the distance (slope 0.2 in 2D, 0.3 in 3D) to
+``mesh_size_bulk_um`` (default a quarter of the cell width or height).  OpenCASCADE
+boolean fragments make every shared boundary conforming.
 """
 
 from __future__ import annotations
