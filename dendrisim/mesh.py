@@ -173,7 +173,13 @@ def load_msh(path: str | Path, comm=None, unit: str = "um",
 
 
 def load_case_mesh(case, comm=None) -> MeshBundle:
-    """The mesh of a case: its ``geometry.mesh`` file, or generated in memory with gmsh."""
+    """The mesh of a case: its ``geometry.mesh`` file, or generated in memory with gmsh.
+
+    ``case`` is a :class:`~dendrisim.config.Case`, a case file path or a built-in name.
+    """
+    from dendrisim.config import load_case
+
+    case = load_case(case)
     comm = comm or parallel.world()
     g = case.geometry
     if g.mesh:
