@@ -240,3 +240,24 @@ def test_axisymmetric_mesh_needs_positive_r(tmp_path):
         gmsh.write(str(tmp_path / "neg.msh"))
     with pytest.raises(MeshError, match="r = x >= 0"):
         load_msh(tmp_path / "neg.msh", formulation="axisymmetric")
+
+
+def test_load_a_gmsh_model_built_by_the_caller():
+    from dendrisim.mesh import load_gmsh_model
+
+    with gmsh_session():
+        occ = gmsh.model.occ
+        a, b = occ.addRectangle(0, 0, 0, 1, 1), occ.addRectangle(1, 0, 0, 1, 1)
+        occ.fragment([(2, a)], [(2, b)])
+        occ.synchronize()
+        gmsh.model.addPhysicalGroup(2, [a], 1, name="lithium")
+        gmsh.model.addPhysicalGroup(2, [b], 2, name="electrolyte")
+        shared = [t for _, t in gmsh.model.getEntitiesInBoundingBox(
+            0.99, -0.01, -0.01, 1.01, 1.01, 0.01, 1)]
+        gmsh.model.addPhysicalGroup(1, shared, 11, name="interface")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", 0.2)
+        gmsh.model.mesh.generate(2)
+        b = load_gmsh_model(MPI.COMM_SELF, unit="mm", formulation="planar")
+    li, el = _volumes(b)
+    assert li == pytest.approx(1e-6) and el == pytest.approx(1e-6)  # 1 mm^2 each, in m^2
+    assert b.groups == {"lithium": (2, 1), "electrolyte": (2, 2), "interface": (1, 11)}
