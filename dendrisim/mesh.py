@@ -172,8 +172,26 @@ def load_msh(path: str | Path, comm=None, unit: str = "um",
         return _to_bundle(comm, formulation, UNIT_TO_M[unit], check)
 
 
+def load_gmsh_model(comm=None, unit: str = "um", formulation: str = "axisymmetric"
+                    ) -> MeshBundle:
+    """Load the current (meshed) gmsh model of rank 0 into a :class:`MeshBundle`.
+
+    The caller owns the gmsh session (initialised on rank 0); other ranks pass nothing.
+    """
+    comm = comm or parallel.world()
+    if unit not in UNIT_TO_M:
+        raise MeshError(f"mesh unit {unit!r} is not one of {', '.join(UNIT_TO_M)}")
+    return _to_bundle(comm, formulation, UNIT_TO_M[unit], lambda: check_model(formulation))
+
+
 def load_case_mesh(case, comm=None) -> MeshBundle:
-    """The mesh of a case: its ``geometry.mesh`` file, or generated in memory with gmsh."""
+    """The mesh of a case: its ``geometry.mesh`` file, or generated in memory with gmsh.
+
+    ``case`` is a :class:`~dendrisim.config.Case`, a case file path or a built-in name.
+    """
+    from dendrisim.config import load_case
+
+    case = load_case(case)
     comm = comm or parallel.world()
     g = case.geometry
     if g.mesh:

@@ -65,13 +65,19 @@ class MeshReport:
         d = asdict(self)
         d["li_volume_rel_error"] = self.li_volume_rel_error
         d["interface_area_rel_error"] = self.interface_area_rel_error
-        return d
+        # valid JSON: no NaN (a user mesh has no analytic reference)
+        return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in d.items()}
 
     def write_json(self, path: str | Path) -> Path:
         """Write the report as JSON; returns the path."""
         p = Path(path)
         p.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
         return p
+
+    def _vs(self, value: float, ref: float, err: float, unit: str) -> str:
+        if math.isnan(ref):
+            return f"{value:.6g} {unit}"
+        return f"{value:.6g} {unit} (analytic {ref:.6g}, error {100 * err:.3f} %)"
 
     def __str__(self) -> str:
         unit_v, unit_a = ("µm^2/µm", "µm/µm") if self.formulation == "planar" else ("µm^3",
@@ -80,19 +86,24 @@ class MeshReport:
             f"mesh: {self.formulation} {self.shape}"
             + (f" x{self.dendrites}" if self.dendrites > 1 else "")
             + f", order {self.mesh_order}" + (f" -> {self.path}" if self.path else ""),
-            f"  cells {self.cells}, vertices {self.vertices}, built in {self.seconds:.2f} s",
-            f"  sizes: interface {self.h_interface_um:.4g} µm, bulk {self.h_bulk_um:.4g} µm",
+            f"  cells {self.cells}, vertices {self.vertices}"
+            + (f", built in {self.seconds:.2f} s" if self.seconds else ""),
+        ]
+        if not math.isnan(self.h_interface_um):
+            lines.append(f"  sizes: interface {self.h_interface_um:.4g} µm, bulk "
+                         f"{self.h_bulk_um:.4g} µm")
+        lines += [
             f"  quality: gamma min {self.quality_gamma_min:.3f} mean "
             f"{self.quality_gamma_mean:.3f}, SICN min {self.quality_sicn_min:.3f}",
-            f"  Li volume (z > 0): {self.li_volume_um3:.6g} {unit_v} (analytic "
-            f"{self.li_volume_analytic_um3:.6g}, error {100 * self.li_volume_rel_error:.3f} %)",
-            f"  interface area: {self.interface_area_um2:.6g} {unit_a} (analytic "
-            f"{self.interface_area_analytic_um2:.6g}, error "
-            f"{100 * self.interface_area_rel_error:.3f} %)",
+            "  Li volume (z > 0): " + self._vs(self.li_volume_um3, self.li_volume_analytic_um3,
+                                              self.li_volume_rel_error, unit_v),
+            "  interface area: " + self._vs(self.interface_area_um2,
+                                            self.interface_area_analytic_um2,
+                                            self.interface_area_rel_error, unit_a),
         ]
-        if self.sei_volume_analytic_um3:
-            lines.append(f"  SEI volume: {self.sei_volume_um3:.6g} {unit_v} (analytic "
-                         f"{self.sei_volume_analytic_um3:.6g})")
+        if self.sei_volume_analytic_um3 or self.sei_volume_um3:
+            lines.append("  SEI volume: " + self._vs(
+                self.sei_volume_um3, self.sei_volume_analytic_um3 or float("nan"), 0.0, unit_v))
         lines.append("  groups: " + ", ".join(f"{k} {v}" for k, v in self.group_entities.items()))
         return "\n".join(lines)
 
@@ -147,13 +158,11 @@ def _analytic(lay: Layout) -> tuple[float, float, float]:
     return vol, area, sei
 
 
-def make_report(lay: Layout, groups: dict[str, tuple[int, int]], shape: str,
-                seconds: float) -> MeshReport:
-    """Measure the mesh in the current gmsh model."""
-    dim = lay.dim
-    axisym = lay.formulation == "axisymmetric"
+def _measure(dim: int, axisym: bool, groups: dict[str, tuple[int, int]], scale_um: float
+             ) -> dict:
+    """Counts, quality and measured volumes/areas of the current gmsh mesh (µm units)."""
     types, tags, nodes = gmsh.model.mesh.getElements(dim)
-    all_tags = np.concatenate([np.asarray(t) for t in tags]) if tags else np.array([])
+    all_tags = np.concatenate([np.asarray(t) for t in tags]) if len(tags) else np.array([])
     corners = []
     for et, nt in zip(types, nodes, strict=True):
         n = gmsh.model.mesh.getElementProperties(et)[3]
@@ -162,21 +171,49 @@ def make_report(lay: Layout, groups: dict[str, tuple[int, int]], shape: str,
     gamma = np.asarray(gmsh.model.mesh.getElementQualities(all_tags, "gamma"))
     sicn = np.asarray(gmsh.model.mesh.getElementQualities(all_tags, "minSICN"))
     node_tags, _, _ = gmsh.model.mesh.getNodes()
-    vol_a, area_a, sei_a = _analytic(lay)
     counts = {}
     for name, (gdim, _) in groups.items():
         counts[name] = sum(len(np.asarray(t)) for e in _entities(name, groups)
                            for t in gmsh.model.mesh.getElements(gdim, e)[1])
+    # axisymmetric: the 2πr weight adds one length; planar: per unit depth
+    vol_dim = dim + 1 if axisym else dim
+    return {
+        "cells": int(all_tags.size), "vertices": int(verts.size), "nodes": int(len(node_tags)),
+        "quality_gamma_min": float(gamma.min()), "quality_gamma_mean": float(gamma.mean()),
+        "quality_sicn_min": float(sicn.min()),
+        "li_volume_um3": _integrate(dim, _entities(G.LITHIUM, groups), axisym, vert=dim - 1)
+        * scale_um**vol_dim,
+        "interface_area_um2": _integrate(dim - 1, _entities(G.INTERFACE, groups), axisym)
+        * scale_um ** (vol_dim - 1),
+        "sei_volume_um3": _integrate(dim, _entities(G.SEI, groups), axisym, vert=dim - 1)
+        * scale_um**vol_dim,
+        "group_entities": counts,
+    }
+
+
+def make_report(lay: Layout, groups: dict[str, tuple[int, int]], shape: str,
+                seconds: float) -> MeshReport:
+    """Measure the generated mesh in the current gmsh model against the analytic shape."""
+    vol_a, area_a, sei_a = _analytic(lay)
     return MeshReport(
-        formulation=lay.formulation, shape=shape, cells=int(all_tags.size),
-        vertices=int(verts.size), nodes=int(len(node_tags)), mesh_order=lay.mesh_order,
-        quality_gamma_min=float(gamma.min()), quality_gamma_mean=float(gamma.mean()),
-        quality_sicn_min=float(sicn.min()),
-        li_volume_um3=_integrate(dim, _entities(G.LITHIUM, groups), axisym, vert=dim - 1),
-        li_volume_analytic_um3=vol_a,
-        interface_area_um2=_integrate(dim - 1, _entities(G.INTERFACE, groups), axisym),
-        interface_area_analytic_um2=area_a,
-        sei_volume_um3=_integrate(dim, _entities(G.SEI, groups), axisym, vert=dim - 1),
+        formulation=lay.formulation, shape=shape, mesh_order=lay.mesh_order,
+        **_measure(lay.dim, lay.formulation == "axisymmetric", groups, 1.0),
+        li_volume_analytic_um3=vol_a, interface_area_analytic_um2=area_a,
         sei_volume_analytic_um3=sei_a, h_interface_um=lay.h_interface_um,
-        h_bulk_um=lay.h_bulk_um, dendrites=max(1, len(lay.dendrites)), seconds=seconds,
-        group_entities=counts)
+        h_bulk_um=lay.h_bulk_um, dendrites=max(1, len(lay.dendrites)), seconds=seconds)
+
+
+def user_mesh_report(formulation: str, groups: dict[str, tuple[int, int]], scale_um: float,
+                     path: str) -> MeshReport:
+    """Measure a user's mesh in the current gmsh model (no analytic reference: NaN)."""
+    dim = gmsh.model.getDimension()
+    order = 2 if any(gmsh.model.mesh.getElementProperties(et)[2] == 2
+                     for et in gmsh.model.mesh.getElementTypes(dim)) else 1
+    nan = float("nan")
+    rep = MeshReport(
+        formulation=formulation, shape="user mesh", mesh_order=order,
+        **_measure(dim, formulation == "axisymmetric", groups, scale_um),
+        li_volume_analytic_um3=nan, interface_area_analytic_um2=nan,
+        h_interface_um=nan, h_bulk_um=nan)
+    rep.path = path
+    return rep

@@ -6,34 +6,32 @@ import math
 
 import gmsh
 
-from dendrisim import shapes
 from dendrisim.geometry.spec import ELEMENTS_PER_SEI, ELEMENTS_PER_SEI_3D, Layout
 
 GRADING_2D = 0.2  # size growth per unit distance (dimensionless slope) in 2D
 GRADING_3D = 0.3  # and in 3D
 
 
-def _tip_box(lay: Layout) -> list[int]:
-    """Box fields of half the interface size around each dendrite's tip."""
+def _tip_fields(lay: Layout, dist: int, grade: float) -> list[int]:
+    """Half the interface size on the interface near each tip (within 1.5 tip radii).
+
+    The size grows with the distance to the interface and with the distance beyond
+    that ball, so only a thin band along the tip's surface is refined.
+    """
     fld = gmsh.model.mesh.field
-    h, out = lay.h_interface_um, []
+    h, t, out = lay.h_interface_um, lay.sei_thickness_um, []
     for d in lay.dendrites:
         r = d.tip_r_um if d.shape == "cone" else d.outer_radius_um
-        if shapes._canon(d.shape) == "mushroom":
-            r = 0.5 * d.head_d_um
-        r += lay.sei_thickness_um
-        top = d.length_um + lay.sei_thickness_um
-        b = fld.add("Box")
-        fld.setNumber(b, "VIn", 0.5 * h)
-        fld.setNumber(b, "VOut", lay.h_bulk_um)
-        fld.setNumber(b, "XMin", d.x_um - 1.5 * r)
-        fld.setNumber(b, "XMax", d.x_um + 1.5 * r)
-        fld.setNumber(b, "YMin", top - 2.0 * r if lay.dim == 2 else d.y_um - 1.5 * r)
-        fld.setNumber(b, "YMax", top + 0.5 * r if lay.dim == 2 else d.y_um + 1.5 * r)
-        fld.setNumber(b, "ZMin", -1.0 if lay.dim == 2 else top - 2.0 * r)
-        fld.setNumber(b, "ZMax", 1.0 if lay.dim == 2 else top + 0.5 * r)
-        fld.setNumber(b, "Thickness", 4.0 * r)
-        out.append(b)
+        ball = 1.5 * (r + t)
+        top = d.length_um + t
+        if lay.dim == 3:
+            to_tip = f"Sqrt((x - {d.x_um})^2 + (y - {d.y_um})^2 + (z - {top})^2)"
+        else:
+            to_tip = f"Sqrt((x - {d.x_um})^2 + (y - {top})^2)"
+        me = fld.add("MathEval")
+        fld.setString(me, "F", f"{0.5 * h} + {grade} * Max(F{dist} - {0.25 * h}, 0) + "
+                               f"{grade} * Max({to_tip} - {ball}, 0)")
+        out.append(me)
     return out
 
 
@@ -100,12 +98,12 @@ def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
         fld.setNumbers(dist, key, refine_facets)
         fld.setNumber(dist, "Sampling", _sampling(lay, refine_facets))
         fields.append(_graded(lay, dist, grade))
+        if lay.tip_refinement:
+            fields += _tip_fields(lay, dist, grade)
     else:
         const = fld.add("MathEval")
         fld.setString(const, "F", repr(h_b))
         fields.append(const)
-    if lay.tip_refinement:
-        fields += _tip_box(lay)
     mn = fld.add("Min")
     fld.setNumbers(mn, "FieldsList", fields)
     fld.setAsBackgroundMesh(mn)
@@ -114,8 +112,11 @@ def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
     opt("Mesh.MeshSizeFromPoints", 0)
     opt("Mesh.MeshSizeFromCurvature", 0)
     opt("Mesh.MeshSizeMax", h_b)
-    # 2D: Frontal-Delaunay; 3D surfaces: MeshAdapt, which copes with the sphere poles
-    opt("Mesh.Algorithm", 1 if lay.dim == 3 else 6)
+    opt("Mesh.Algorithm", 6)  # Frontal-Delaunay for 2D and surfaces
+    if lay.dim == 3:  # MeshAdapt copes with the poles of spherical surfaces
+        for _, tag in gmsh.model.getEntities(2):
+            if gmsh.model.getType(2, tag) == "Sphere":
+                gmsh.model.mesh.setAlgorithm(2, tag, 1)
     opt("Mesh.Algorithm3D", 1)  # Delaunay
     opt("Mesh.Optimize", 1)
     opt("Mesh.OptimizeNetgen", 1 if lay.dim == 3 else 0)

@@ -86,11 +86,13 @@ def _preview_2d(p: pv.Plotter, grid, names, title: str, formulation: str | None)
     aspect = 0.9 * p.window_size[0] / 3 / p.window_size[1]
     whole = np.asarray(grid.bounds).reshape(3, 2)
     w = b[0, 1] - b[0, 0]
+    flat = b[1, 1] <= 1e-12 * (whole[1, 1] - whole[1, 0])  # no Li above the foil
     views = [
         (title, True, whole[:, 0], whole[:, 1]),
-        ("dendrite" + (" (x = r, y = z)" if formulation == "axisymmetric" else ""), False,
+        ("foil" if flat else "dendrite", False,
          b[:, 0] - 0.15 * (b[:, 1] - b[:, 0]).max(), b[:, 1] + 0.15 * (b[:, 1] - b[:, 0]).max()),
-        ("tip, with mesh", True, np.array([b[0, 0] - 0.3 * w, b[1, 1] - 1.5 * w, 0]),
+        ("foil top, with mesh" if flat else "tip, with mesh", True,
+         np.array([b[0, 0] - 0.3 * w, b[1, 1] - 1.5 * w, 0]),
          np.array([b[0, 1] + 0.3 * w, b[1, 1] + 0.4 * w, 0])),
     ]
     for col, (text, edges, lo, hi) in enumerate(views):
@@ -98,7 +100,8 @@ def _preview_2d(p: pv.Plotter, grid, names, title: str, formulation: str | None)
         legend = _add_regions(p, grid, names, edges=edges)
         p.enable_parallel_projection()
         _frame_2d(p, lo, hi, aspect)
-        p.add_text(text, font_size=9)
+        axes = " (x = r, y = z)" if formulation == "axisymmetric" and col == 1 else ""
+        p.add_text(text + axes, font_size=9)
         if col == 0:
             _legend(p, legend)
 
@@ -109,8 +112,11 @@ def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
     part = grid.extract_cells(np.flatnonzero(np.isin(grid.cell_data["region"], solid)))
     pts = np.asarray(part.points)
     tip = pts[np.argmax(pts[:, 2])]
+    if tip[2] <= 0:  # flat: no dendrite, look at the middle of the foil top
+        tip = np.array([pts[:, 0].mean(), pts[:, 1].mean(), tip[2]])
+        return tip, 0.25 * float(max(np.ptp(pts[:, 0]), np.ptp(pts[:, 1])))
     near = pts[(pts[:, 2] > 0.9 * tip[2]) & (np.hypot(*(pts[:, :2] - tip[:2]).T) < 0.5 * tip[2])]
-    w = max(np.ptp(near[:, 0]), np.ptp(near[:, 1]), 1e-3 * max(tip[2], 1e-12))
+    w = max(np.ptp(near[:, 0]), np.ptp(near[:, 1]), 1e-3 * tip[2])
     return tip, float(w)
 
 
@@ -121,7 +127,7 @@ def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
     tip_box = np.array([[tip[0] - w, tip[0] + w], [tip[1] - w, tip[1] + w],
                         [tip[2] - 2.0 * w, tip[2] + 0.5 * w]])
     views = [
-        (title + f" (cells cut at y = {round(tip[1], 6):.3g})", clipped, True, None, None),
+        (title + f" (cells cut at y = {round(tip[1], 6) + 0.0:.3g})", clipped, True, None, None),
         ("Li and SEI (translucent)", grid, False, ("lithium", "sei"), b),
         ("highest tip, cut, with mesh", clipped, True, None, tip_box),
     ]

@@ -56,3 +56,19 @@ def test_electrolyte_cell_sized_from_the_dendrite():
     assert longer.electrolyte_height_um == pytest.approx(9.0)  # rule re-applied
     fixed = load_case("fig5-routine", {"geometry.length_um": 3.0}).geometry
     assert fixed.electrolyte_height_um == 5.0  # given explicitly: kept
+
+
+@pytest.mark.skip_in_parallel
+def test_mesh_command_reports_on_a_user_mesh(tmp_path, capsys):
+    from dendrisim.geometry import generate
+
+    own = tmp_path / "own.msh"
+    ref = generate(load_case("fig5-stable"), own)
+    _main(["mesh", "fig5-stable", "--set", f"geometry.mesh='{own}'",
+           "--out", str(tmp_path / "copy.msh")])
+    out = capsys.readouterr().out
+    assert "user mesh" in out and f"cells {ref.cells}" in out
+    rep = json.loads((tmp_path / "copy.report.json").read_text())
+    assert rep["li_volume_um3"] == pytest.approx(ref.li_volume_um3, rel=1e-12)
+    assert rep["li_volume_analytic_um3"] is None
+    assert (tmp_path / "copy.png").is_file()

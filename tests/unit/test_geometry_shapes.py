@@ -60,14 +60,41 @@ def test_2d_shapes_match_analytic(formulation, name, sei):
     assert rep.quality_gamma_min >= 0.3, rep
 
 
-@pytest.mark.parametrize("formulation", ["axisymmetric", "planar", "3d"])
-def test_sphere_converges_under_refinement(formulation):
+# shape -> (overrides, smallest radius [µm]) for the refinement study
+CONVERGENCE = {
+    "needle": ({}, 0.075),
+    "cone": ({"shape": "cone", "length_um": 0.6, "tip_radius_um": 0.04}, 0.04),
+    "mushroom": ({"shape": "mushroom", "diameter_um": 0.1, "length_um": 1.0}, 0.05),
+    "bump": ({"shape": "sphere", "length_um": 0.1}, 0.075),
+}
+
+
+@pytest.mark.parametrize("formulation", ["axisymmetric", "planar"])
+@pytest.mark.parametrize("name", sorted(CONVERGENCE))
+def test_2d_shapes_converge_under_refinement(formulation, name):
+    over, r_min = CONVERGENCE[name]
+    reps = [generate(_case(formulation, over, mesh_size_interface_um=r_min / k))
+            for k in (3, 6, 12)]
+    for a, b in zip(reps, reps[1:], strict=False):
+        # chords of curved boundaries: error ~ h^2, so halving h divides it by ~4
+        assert b.li_volume_rel_error < a.li_volume_rel_error / 3, (a, b)
+        assert b.interface_area_rel_error < a.interface_area_rel_error / 3, (a, b)
+
+
+def test_3d_sphere_converges_under_refinement():
     over = {**SHAPES_2D["bump"], "cell_radius_um": 0.3, "electrolyte_height_um": 0.6}
-    hs = (0.02, 0.01) if formulation == "3d" else (0.02, 0.01, 0.005)
-    errs = [generate(_case(formulation, over, mesh_size_interface_um=h)) for h in hs]
-    for a, b in zip(errs, errs[1:], strict=False):
-        assert b.li_volume_rel_error < a.li_volume_rel_error / 2.5
-        assert b.interface_area_rel_error < a.interface_area_rel_error / 2.5
+    a, b = (generate(_case("3d", over, mesh_size_interface_um=h)) for h in (0.02, 0.01))
+    assert b.li_volume_rel_error < a.li_volume_rel_error / 2.5
+    assert b.interface_area_rel_error < a.interface_area_rel_error / 2.5
+
+
+def test_tip_refinement_box_halves_the_size_at_the_tip():
+    plain = generate(_case("axisymmetric", {}))
+    tip = generate(_case("axisymmetric", {}, tip_refinement=True))
+    # only the tip is refined: the cap's chord error drops by about 4
+    assert tip.cells > plain.cells
+    assert tip.li_volume_rel_error < plain.li_volume_rel_error / 2.5
+    assert tip.interface_area_rel_error < plain.interface_area_rel_error / 2.5
 
 
 # 3D: small domains keep the default-resolution meshes at 20-60k cells

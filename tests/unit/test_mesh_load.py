@@ -65,32 +65,89 @@ def test_case_mesh_in_metres_with_analytic_volume():
         b.id("sei")
 
 
-@pytest.mark.skip_in_parallel
-@pytest.mark.parametrize("over", [{}, {"geometry.sei_thickness_um": 0.0144}])
-def test_interface_is_exactly_the_shared_boundary(over):
-    b = load_case_mesh(load_case("fig5-routine", over or None))
+def _facet_cell_tags(b):
+    """For every local facet: the cell tags on its two sides (-1 where one side is absent)."""
     tdim = b.mesh.topology.dim
     f2c = b.mesh.topology.connectivity(tdim - 1, tdim)
-    n_cells = b.mesh.topology.index_map(tdim).size_local
-    ctag = np.zeros(n_cells, dtype=np.int32)
-    ctag[b.cell_tags.indices] = b.cell_tags.values
-    ftag = {int(f): int(v) for f, v in zip(b.facet_tags.indices, b.facet_tags.values,
-                                           strict=True)}
-    solid = {b.id("lithium")} | ({b.id("sei")} if b.has("sei") else set())
-    outer = {b.id("sei")} if b.has("sei") else {b.id("lithium")}
     n_facets = b.mesh.topology.index_map(tdim - 1).size_local
-    n_iface = 0
-    for f in range(n_facets):
-        cells = f2c.links(f)
-        pair = {int(ctag[c]) for c in cells}
-        is_shared = len(cells) == 2 and b.id("electrolyte") in pair and pair & solid
-        tag = ftag.get(f)
-        if tag == b.id("interface"):
-            n_iface += 1
-            assert len(cells) == 2 and pair == outer | {b.id("electrolyte")}
-        if is_shared:
-            assert tag in (b.id("interface"), b.id("substrate_top")), (f, pair, tag)
-    assert n_iface > 50
+    ctag = np.full(b.mesh.topology.index_map(tdim).size_local
+                   + b.mesh.topology.index_map(tdim).num_ghosts, -1, dtype=np.int32)
+    ctag[b.cell_tags.indices] = b.cell_tags.values
+    off = f2c.offsets[: n_facets + 1]
+    n = np.diff(off)
+    first = ctag[f2c.array[off[:-1]]]
+    second = np.where(n == 2, ctag[f2c.array[np.minimum(off[:-1] + 1, off[-1] - 1)]], -1)
+    ftag = np.zeros(n_facets, dtype=np.int32)
+    keep = b.facet_tags.indices < n_facets
+    ftag[b.facet_tags.indices[keep]] = b.facet_tags.values[keep]
+    return np.sort(np.stack([first, second], axis=1), axis=1), ftag
+
+
+SHARED_CASES = [
+    ("fig5-routine", {}),
+    ("fig5-routine", {"geometry.sei_thickness_um": 0.0144}),
+    ("fig5-stable", {"geometry.formulation": "planar", "geometry.shape": "mushroom",
+                     "geometry.length_um": 0.9, "geometry.diameter_um": 0.2,
+                     "geometry.sei_thickness_um": 0.02}),
+    ("fig5-stable", {"geometry.formulation": "3d", "geometry.sei_thickness_um": 0.0144,
+                     "geometry.cell_radius_um": 0.4, "geometry.electrolyte_height_um": 1.0,
+                     "geometry.mesh_size_interface_um": 0.03}),
+]
+
+
+@pytest.mark.skip_in_parallel
+@pytest.mark.parametrize("name, over", SHARED_CASES)
+def test_interface_is_exactly_the_shared_boundary(name, over):
+    b = load_case_mesh(load_case(name, over or None))
+    pairs, ftag = _facet_cell_tags(b)
+    li, el = b.id("lithium"), b.id("electrolyte")
+    outer = b.id("sei") if b.has("sei") else li
+    iface = ftag == b.id("interface")
+    assert iface.sum() > 50
+    top = ftag == (b.id("substrate_top") if b.has("substrate_top") else -99)
+    li_el = (pairs == sorted([li, el])).all(axis=1)
+    # every interface facet separates the outer solid (SEI or Li) from electrolyte ...
+    assert (pairs[iface] == sorted([outer, el])).all()
+    # ... and every such facet is tagged interface (or is the flat foil top)
+    shared = (pairs == sorted([outer, el])).all(axis=1)
+    assert (iface | top)[shared].all()
+    assert li_el[top].all() and top.sum() > 0
+    if b.has("sei"):
+        lisei = ftag == b.id("li_sei")
+        assert (pairs[lisei] == sorted([li, b.id("sei")])).all()
+        assert lisei[(pairs == sorted([li, b.id("sei")])).all(axis=1)].all()
+        assert not (li_el & ~top).any()  # the dendrite is fully coated
+
+
+@pytest.mark.skip_in_parallel
+@pytest.mark.parametrize("over", [
+    {"geometry.mesh_order": 2, "geometry.mesh_size_interface_um": 0.02},
+    {"geometry.formulation": "planar"},
+    {"geometry.formulation": "3d", "geometry.cell_radius_um": 0.4,
+     "geometry.electrolyte_height_um": 1.0, "geometry.mesh_size_interface_um": 0.03},
+])
+def test_loaded_mesh_keeps_the_reported_geometry(over):
+    case = load_case("fig5-stable", over)
+    rep = generate(case)
+    b = load_case_mesh(case)
+    x = ufl.SpatialCoordinate(b.mesh)
+    axi = b.formulation == "axisymmetric"
+    dS = ufl.Measure("dS", b.mesh, subdomain_data=b.facet_tags)
+    wf = (2 * math.pi * x[0])("+") if axi else 1.0
+    area = dolfinx.fem.assemble_scalar(dolfinx.fem.form(wf * dS(b.id("interface"))))
+    li, _ = _volumes(b)
+    dim = b.mesh.geometry.dim if b.formulation == "3d" else 3 if axi else 2
+    assert li == pytest.approx(rep.li_volume_um3 * 1e-6**dim, rel=1e-9)
+    assert area == pytest.approx(rep.interface_area_um2 * 1e-6 ** (dim - 1), rel=1e-9)
+    assert b.mesh.geometry.cmaps[0].degree == case.geometry.mesh_order
+
+
+def test_case_with_user_mesh_file(tmp_path):
+    path = tmp_path / "mine.msh"
+    generate(load_case("fig5-stable"), path)
+    case = load_case("fig5-stable", {"geometry.mesh": str(path)})
+    b = load_case_mesh(case)
+    assert _volumes(b)[0] == pytest.approx(0.0260654015 * UM3, rel=5e-3)
 
 
 @pytest.mark.mpi
@@ -101,6 +158,12 @@ def test_same_volumes_on_one_and_all_ranks(shared_tmp):
     alone = _volumes(load_msh(path, MPI.COMM_SELF))
     assert world == pytest.approx(alone, rel=1e-12)
     assert world[0] == pytest.approx(0.0260654015 * UM3, rel=5e-3)
+    # generated in memory on rank 0 and distributed: the same mesh as the file
+    case = load_case("fig5-stable")
+    generated = load_case_mesh(case)
+    assert _volumes(generated) == pytest.approx(world, rel=1e-12)
+    n_cells = parallel.global_sum(generated.mesh.topology.index_map(2).size_local)
+    assert n_cells == generate(case).cells
 
 
 def _square_mesh(path: Path, groups=("lithium", "electrolyte", "interface"), mesh=True,
@@ -177,3 +240,24 @@ def test_axisymmetric_mesh_needs_positive_r(tmp_path):
         gmsh.write(str(tmp_path / "neg.msh"))
     with pytest.raises(MeshError, match="r = x >= 0"):
         load_msh(tmp_path / "neg.msh", formulation="axisymmetric")
+
+
+def test_load_a_gmsh_model_built_by_the_caller():
+    from dendrisim.mesh import load_gmsh_model
+
+    with gmsh_session():
+        occ = gmsh.model.occ
+        a, b = occ.addRectangle(0, 0, 0, 1, 1), occ.addRectangle(1, 0, 0, 1, 1)
+        occ.fragment([(2, a)], [(2, b)])
+        occ.synchronize()
+        gmsh.model.addPhysicalGroup(2, [a], 1, name="lithium")
+        gmsh.model.addPhysicalGroup(2, [b], 2, name="electrolyte")
+        shared = [t for _, t in gmsh.model.getEntitiesInBoundingBox(
+            0.99, -0.01, -0.01, 1.01, 1.01, 0.01, 1)]
+        gmsh.model.addPhysicalGroup(1, shared, 11, name="interface")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", 0.2)
+        gmsh.model.mesh.generate(2)
+        b = load_gmsh_model(MPI.COMM_SELF, unit="mm", formulation="planar")
+    li, el = _volumes(b)
+    assert li == pytest.approx(1e-6) and el == pytest.approx(1e-6)  # 1 mm^2 each, in m^2
+    assert b.groups == {"lithium": (2, 1), "electrolyte": (2, 2), "interface": (1, 11)}
