@@ -30,9 +30,25 @@ def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
     raise NotBuiltYetError("parameter sweeps (issue #7) are not built yet")
 
 
-def plot(folders: list[str | Path], out: str | Path | None = None) -> Any:
-    """Fig. 5d-style plots of one or more results folders [issue #6]."""
-    raise NotBuiltYetError("plotting (issue #6) is not built yet")
+def plot(folders: list[str | Path], out: str | Path | None = None, ax: Any = None,
+         formats: Any = ("png", "svg"), adiabatic_bound: bool = True) -> Any:
+    """Fig. 5d-style plots of one or more results folders (or Result objects) [issue #6].
+
+    Writes fig5d.<fmt> and summary.csv/.md into ``out`` (default <dir>/figures, or
+    <parent>/compare for several) and returns a report (files, summary rows, figure).
+    ``ax``: a matplotlib Axes (retention and temperature on twin axes) or a pair of Axes
+    (two panels) to draw into; then nothing is written unless ``out`` is given.
+    A sweep's folder (summary.csv) gets its trend plots instead.
+    """
+    from dendrisim.plotting.compare import is_sweep_folder, plot_results, plot_sweep_folder
+
+    items = [folders] if isinstance(folders, str | Path) else list(folders)
+    sweeps = [f for f in items if isinstance(f, str | Path) and is_sweep_folder(f)]
+    if sweeps:
+        return [plot_sweep_folder(f, out) for f in sweeps]
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    return plot_results(items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound)
 
 
 def view(folder: str | Path, screenshot: str | Path | None = None) -> Any:

@@ -100,9 +100,13 @@ def plot_cmd(
     folders: Annotated[list[Path], typer.Argument(metavar="DIR...", help="Results folders.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Figure file or folder.")
                    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Figure formats: png,svg,pdf.")
+                   ] = "png,svg",
+    bound: Annotated[bool, typer.Option("--bound/--no-bound",
+                                        help="Draw the lumped adiabatic bound.")] = True,
 ) -> None:
     """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
-    parallel.root_print(api.plot(folders, out=out))
+    parallel.root_print(api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound))
 
 
 @app.command("view")

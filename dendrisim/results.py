@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from dendrisim.config import Case, load_case
-from dendrisim.errors import DendrisimError, MissingDependencyError
+from dendrisim.config.case import validate_case
+from dendrisim.errors import CaseError, DendrisimError, MissingDependencyError
 from dendrisim.output import read_manifest
 
 # Columns every timeseries.csv has (DESIGN §8); a run may add more.
@@ -315,6 +317,27 @@ def self_heating_events(time_s: np.ndarray, T_K: np.ndarray, onset_K_per_min: fl
     return out
 
 
+def _load_resolved_case(path: Path) -> Case | None:
+    """The run's resolved case, or None when the file no longer validates.
+
+    Resolved files that list both size pairs (length/diameter and aspect ratio/volume) are
+    read through the input pair; without a case the time series stay readable.
+    """
+    try:
+        return load_case(path)
+    except CaseError:
+        pass
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+        g = raw.get("geometry", {})
+        if g.get("aspect_ratio") is not None:
+            g.pop("length_um", None)
+            g.pop("diameter_um", None)
+        return validate_case(raw, source=str(path), source_dir=str(path.parent))
+    except (CaseError, tomllib.TOMLDecodeError, OSError):
+        return None
+
+
 @dataclass
 class Result:
     """A results folder: case, manifest, time series (arrays)."""
@@ -333,7 +356,7 @@ class Result:
             raise DendrisimError(f"{folder}: no such results folder")
         manifest = read_manifest(folder) or {}
         case_file = folder / "case.toml"
-        case = load_case(case_file) if case_file.is_file() else None
+        case = _load_resolved_case(case_file) if case_file.is_file() else None
         ts_file = folder / "timeseries.csv"
         ts = read_timeseries(ts_file) if ts_file.is_file() else {}
         return cls(path=folder, case=case, manifest=manifest, timeseries=ts)
