@@ -51,6 +51,20 @@ def plot(folders: list[str | Path], out: str | Path | None = None, ax: Any = Non
     return plot_results(items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound)
 
 
-def view(folder: str | Path, screenshot: str | Path | None = None) -> Any:
-    """PyVista view of a result's fields [issue #6]."""
-    raise NotBuiltYetError("the PyVista viewer (issue #6) is not built yet")
+def view(folder: str | Path, screenshot: str | Path | None = None,
+         times: Any = None, fields: Any = ("c", "T"), mode: str = "3d",
+         shared_clim: bool = False) -> Any:
+    """PyVista view of a result's fields [issue #6].
+
+    ``screenshot`` (.png): off-screen before/after panel (columns: ``times``, default first
+    and last output; rows: ``fields`` of "c", "T"); ``mode`` "3d" (axisymmetric revolved,
+    cut-away) or "section" (2D section). Without it: an interactive window, time slider.
+    """
+    from dendrisim.viz.fields_view import view as _view
+
+    if isinstance(times, str):
+        times = [float(x) for x in times.split(",") if x.strip()]
+    if isinstance(fields, str):
+        fields = [x.strip() for x in fields.split(",") if x.strip()]
+    return _view(folder, screenshot=screenshot, times=times, fields=fields, mode=mode,
+                 shared_clim=shared_clim)

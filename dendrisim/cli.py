@@ -114,9 +114,18 @@ def view_cmd(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="Results folder.")],
     screenshot: Annotated[Path | None, typer.Option("--screenshot", help="PNG, off-screen.")
                           ] = None,
+    times: Annotated[str | None, typer.Option(
+        "--times", help="Times [s], comma-separated (nearest stored; default first,last).")
+    ] = None,
+    fields: Annotated[str, typer.Option("--fields", help="Rows: c and/or T.")] = "c,T",
+    mode: Annotated[str, typer.Option("--mode", help="3d (revolved cut-away) or section.")
+                    ] = "3d",
+    shared: Annotated[bool, typer.Option("--shared-range",
+                                         help="Same colour range in every column.")] = False,
 ) -> None:
     """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
-    parallel.root_print(api.view(folder, screenshot=screenshot))
+    parallel.root_print(api.view(folder, screenshot=screenshot, times=times, fields=fields,
+                                 mode=mode, shared_clim=shared))
 
 
 def main(argv: list[str] | None = None) -> None:
