@@ -51,14 +51,15 @@ def plot(folders: list[str | Path], out: str | Path | None = None, ax: Any = Non
     return plot_results(items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound)
 
 
-def view(folder: str | Path, screenshot: str | Path | None = None,
+def view(folder: str | Path | list[str | Path], screenshot: str | Path | None = None,
          times: Any = None, fields: Any = ("c", "T"), mode: str = "3d",
          shared_clim: bool = False) -> Any:
     """PyVista view of a result's fields [issue #6].
 
     ``screenshot`` (.png): off-screen before/after panel (columns: ``times``, default first
     and last output; rows: ``fields`` of "c", "T"); ``mode`` "3d" (axisymmetric revolved,
-    cut-away) or "section" (2D section). Without it: an interactive window, time slider.
+    cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
+    (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
     """
     from dendrisim.viz.fields_view import view as _view
 

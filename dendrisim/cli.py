@@ -111,7 +111,8 @@ def plot_cmd(
 
 @app.command("view")
 def view_cmd(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Results folder.")],
+    folders: Annotated[list[Path], typer.Argument(
+        metavar="DIR...", help="Results folder(s); several: stacked rows, same scale.")],
     screenshot: Annotated[Path | None, typer.Option("--screenshot", help="PNG, off-screen.")
                           ] = None,
     times: Annotated[str | None, typer.Option(
@@ -124,7 +125,7 @@ def view_cmd(
                                          help="Same colour range in every column.")] = False,
 ) -> None:
     """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
-    parallel.root_print(api.view(folder, screenshot=screenshot, times=times, fields=fields,
+    parallel.root_print(api.view(folders, screenshot=screenshot, times=times, fields=fields,
                                  mode=mode, shared_clim=shared))
 
 

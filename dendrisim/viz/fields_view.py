@@ -125,8 +125,8 @@ def _scene(p: pv.Plotter, result: Result, t: float, field: str, mode: str,
             p.add_mesh(put(initial, lift=lift), color=scene.OUTLINE_INITIAL, line_width=2.5)
         p.add_mesh(put(li_edges, lift=2 * lift), color="white", line_width=1.2)
     if uniform:
-        p.add_text(f"{sym} = {np.nanmean(vals):.6g} {unit}\n(uniform)", position="right_edge",
-                   font_size=11, color="black")
+        p.add_text(f"{sym} = {np.nanmean(vals):.6g} {unit}\n(uniform)", position=(0.70, 0.5),
+                   viewport=True, font_size=11, color="black")
     if revolve:
         surf = scene.revolve(li_edges, 0.0, 360.0)
         if field == "T" and not uniform:
@@ -136,9 +136,12 @@ def _scene(p: pv.Plotter, result: Result, t: float, field: str, mode: str,
             p.add_mesh(surf, color=scene.LITHIUM_COLOR if field == "c" else style["color"],
                        smooth_shading=True, specular=0.6, specular_power=20)
         p.camera_position = _camera_3d(window, float(np.abs(grid.points[:, 0]).max()))
+        p.reset_camera()
+        p.camera.zoom(1.15)
     else:
         p.view_xy()
         p.camera.zoom(1.2)
+    _shift_scene_left(p, 0.12)
     if not revolve:
         _ruler(p, grid, axisym)
     p.add_text(_caption(result, t, initial is not None), position="upper_left", font_size=11,
@@ -155,6 +158,25 @@ def _ruler(p: pv.Plotter, grid: pv.DataSet, axisym: bool) -> None:
                 label_size_factor=0.8, label_format="%.2g", tick_length=4)
 
 
+def _shift_scene_left(p: pv.Plotter, frac: float) -> None:
+    """Move the camera sideways so the scene leaves room for the colour bar on the right."""
+    cam = p.camera
+    fp, pos, up = (np.asarray(v, float) for v in (cam.focal_point, cam.position, cam.up))
+    view = fp - pos
+    right = np.cross(view, up)
+    norm = np.linalg.norm(right)
+    if norm == 0:
+        return
+    w, h = p.window_size
+    shape = getattr(p, "shape", (1, 1))
+    aspect = (w / shape[1]) / (h / shape[0])
+    height = (cam.parallel_scale * 2 if cam.parallel_projection else
+              2 * np.linalg.norm(view) * np.tan(np.radians(cam.view_angle) / 2))
+    shift = frac * height * aspect * right / norm
+    cam.focal_point = tuple(fp + shift)
+    cam.position = tuple(pos + shift)
+
+
 def _camera_3d(window: tuple[float, float], radius: float):
     zc = 0.5 * (window[0] + window[1])
     h = window[1] - window[0]
@@ -164,35 +186,54 @@ def _camera_3d(window: tuple[float, float], radius: float):
     return [pos, (0.0, 0.0, zc), (0.0, 0.0, 1.0)]
 
 
-def panel(result: Result | str | Path, times: Sequence[float] | None = None,
+def _as_results(items) -> list[Result]:
+    if isinstance(items, Result | str | Path):
+        items = [items]
+    out = [it if isinstance(it, Result) else Result.load(it) for it in items]
+    if not out:
+        raise DendrisimError("nothing to view: give a results folder")
+    return out
+
+
+def panel(results, times: Sequence[float] | None = None,
           fields: Sequence[str] = ("c", "T"), mode: str = "3d", shared_clim: bool = False,
           window_size: tuple[int, int] | None = None, off_screen: bool | None = None
           ) -> pv.Plotter:
-    """Before/after picture (Fig. 5c style): columns = times, rows = fields."""
-    result = result if isinstance(result, Result) else Result.load(result)
+    """Before/after picture (Fig. 5c style): columns = times, rows = fields.
+
+    ``results``: one result (folder or :class:`Result`) or several: their rows are stacked,
+    all views share one camera and one axial window, so shapes compare at the same scale.
+    ``shared_clim``: one colour range per row instead of one per picture.
+    """
+    results = _as_results(results)
     fields = list(fields)
-    _check(fields, mode, result)
-    tlist = pick_times(result, times)
-    f = result.fields()
-    first = scene.section_grid(f, float(f.times[0]))
-    window = scene.crop_box(first)
-    initial = scene.outline(scene.crop(first, window), "lithium")
-    nrow, ncol = len(fields), len(tlist)
+    for r in results:
+        _check(fields, mode, r)
+    tlists = [pick_times(r, times) for r in results]
+    firsts = [scene.section_grid(r.fields(), float(r.fields().times[0])) for r in results]
+    boxes = [scene.crop_box(g) for g in firsts]
+    window = (min(b[0] for b in boxes), max(b[1] for b in boxes))
+    initials = [scene.outline(scene.crop(g, window), "lithium") for g in firsts]
+    nrow, ncol = len(fields) * len(results), max(len(t) for t in tlists)
     size = window_size or (640 * ncol, 760 * nrow)
     p = pv.Plotter(shape=(nrow, ncol), window_size=size, border=False,
                    off_screen=pv.OFF_SCREEN if off_screen is None else off_screen)
     p.set_background("white")
-    for i, field in enumerate(fields):
-        clim = None
-        if shared_clim:
-            vals = [scene.section_grid(f, t).point_data[field] for t in tlist]
-            clim = (float(min(np.nanmin(v) for v in vals)),
-                    float(max(np.nanmax(v) for v in vals)))
-        for j, t in enumerate(tlist):
-            p.subplot(i, j)
-            _scene(p, result, t, field, mode, window, clim,
-                   initial if t > f.times[0] else None, key=" " * (i * ncol + j))
-    if ncol > 1:
+    row = 0
+    for r, tlist, initial in zip(results, tlists, initials, strict=True):
+        f = r.fields()
+        for field in fields:
+            clim = None
+            if shared_clim:
+                vals = [scene.section_grid(f, t).point_data[field] for t in tlist]
+                clim = (float(min(np.nanmin(v) for v in vals)),
+                        float(max(np.nanmax(v) for v in vals)))
+            for j, t in enumerate(tlist):
+                p.subplot(row, j)
+                _scene(p, r, t, field, mode, window, clim,
+                       initial if t > f.times[0] else None, key=" " * (row * ncol + j))
+            row += 1
+    if nrow * ncol > 1:
         p.link_views()
     return p
 
@@ -224,17 +265,22 @@ def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d"
     return p
 
 
-def view(folder: str | Path | Result, screenshot: str | Path | None = None,
+def view(folder, screenshot: str | Path | None = None,
          times: Sequence[float] | None = None, fields: Sequence[str] = ("c", "T"),
          mode: str = "3d", shared_clim: bool = False) -> str:
-    """Screenshot of the before/after panel, or an interactive window with a slider."""
-    result = folder if isinstance(folder, Result) else Result.load(folder)
+    """Screenshot of the before/after panel, or an interactive window with a slider.
+
+    ``folder``: a results folder or Result, or a list of them (stacked rows in the panel;
+    the interactive window shows the first).
+    """
+    results = _as_results(folder)
+    result = results[0]
     if screenshot is not None:
         out = Path(screenshot)
         if out.suffix.lower() != ".png":
             raise DendrisimError(f"--screenshot {out}: give a .png file name")
         out.parent.mkdir(parents=True, exist_ok=True)
-        p = panel(result, times=times, fields=fields, mode=mode, shared_clim=shared_clim,
+        p = panel(results, times=times, fields=fields, mode=mode, shared_clim=shared_clim,
                   off_screen=True)
         p.screenshot(str(out))
         p.close()

@@ -119,3 +119,19 @@ def test_bad_view_options(result, tmp_path):
         fields_view.panel(result, mode="cut")
     with pytest.raises(DendrisimError, match=".png"):
         api.view(SMALL, screenshot=tmp_path / "x.jpg")
+
+
+@pytest.mark.skip_in_parallel
+def test_two_results_stack_rows_at_one_scale(tmp_path):
+    import shutil
+
+    for name in ("a", "b"):
+        shutil.copytree(SMALL, tmp_path / name)
+    out = tmp_path / "both.png"
+    api.view([tmp_path / "a", tmp_path / "b"], screenshot=out, fields="c")
+    img = _png_pixels(out)
+    assert img.shape[:2] == (2 * 760, 2 * 640)
+    top, bottom = img[:760], img[760:]
+    # same result, one shared camera -> the same picture (up to text anti-aliasing)
+    differ = np.mean(np.any(np.abs(top.astype(int) - bottom.astype(int)) > 30, axis=2))
+    assert differ < 0.01
