@@ -290,10 +290,12 @@ def _match_tags(cells: np.ndarray, tagged: np.ndarray, values: np.ndarray) -> np
 
 def self_heating_events(time_s: np.ndarray, T_K: np.ndarray, onset_K_per_min: float,
                         runaway_K_per_min: float) -> dict[str, float]:
-    """ARC-style events of a temperature history (DESIGN §3).
+    """ARC-style events of a temperature history (DESIGN §3), with the solver's rule.
 
-    The self-heating rate of each accepted step is (T_i - T_{i-1})/(t_i - t_{i-1}); an event
-    happens at the end t_i of the first step whose rate reaches the threshold (NaN: never).
+    The self-heating rate of accepted step i is (T_i - T_{i-1})/(t_i - t_{i-1}). Onset: the
+    end t_i of the first step whose rate exceeds ``onset_K_per_min``; runaway: the end of
+    the first step whose rate exceeds that of the step before, which itself exceeded
+    ``runaway_K_per_min`` (above the ARC rate on two steps and accelerating). NaN: never.
     Returns onset/runaway times [s] and temperatures [K] and the peak rate [K/min].
     """
     out = {"onset_time_s": math.nan, "onset_T_K": math.nan, "runaway_time_s": math.nan,
@@ -304,13 +306,13 @@ def self_heating_events(time_s: np.ndarray, T_K: np.ndarray, onset_K_per_min: fl
     if t.size < 2:
         return out
     dt = np.diff(t)
-    good = dt > 0
-    rate = np.full(dt.shape, np.nan)
-    rate[good] = np.diff(T)[good] / dt[good] * 60.0  # K/min
-    if np.any(good):
-        out["heating_rate_peak_K_min"] = float(np.nanmax(rate))
-    for key, thr in (("onset", onset_K_per_min), ("runaway", runaway_K_per_min)):
-        hit = np.flatnonzero(np.nan_to_num(rate, nan=-np.inf) >= thr)
+    rate = np.where(dt > 0, np.diff(T) / np.where(dt > 0, dt, 1.0) * 60.0, -np.inf)  # K/min
+    if np.any(dt > 0):
+        out["heating_rate_peak_K_min"] = float(rate[dt > 0].max())
+    prev = np.concatenate([[0.0], rate[:-1]])
+    hits = {"onset": np.flatnonzero(rate > onset_K_per_min),
+            "runaway": np.flatnonzero((rate > prev) & (prev > runaway_K_per_min))}
+    for key, hit in hits.items():
         if hit.size:
             out[f"{key}_time_s"] = float(t[hit[0] + 1])
             out[f"{key}_T_K"] = float(T[hit[0] + 1])
@@ -393,7 +395,8 @@ class Result:
         Retention in percent at the last row; interface temperature = the mean over the
         interface (``T_interface_mean_K``) at the end, its peak the largest
         ``T_interface_max_K``; onset and runaway from the self-heating rate of the mean
-        interface temperature against ``[stop]`` thresholds (ARC practice, DESIGN §3).
+        interface temperature against ``[stop]`` thresholds (ARC practice, DESIGN §3), or
+        as the solver recorded them (manifest ``runaway_onset_s``, ``runaway_s``).
         """
         ts = self.timeseries
         t = ts.get("time_s", np.zeros(0))
@@ -410,6 +413,12 @@ class Result:
         ev = self_heating_events(
             t, T_mean, stop.onset_K_per_min if stop else DEFAULT_ONSET_K_PER_MIN,
             stop.runaway_K_per_min if stop else DEFAULT_RUNAWAY_K_PER_MIN)
+        # the solver's own record (manifest) wins over the time-series estimate
+        for key, mkey in (("onset", "runaway_onset_s"), ("runaway", "runaway_s")):
+            tm = self.manifest.get(mkey)
+            if isinstance(tm, int | float) and t.size:
+                ev[f"{key}_time_s"] = float(tm)
+                ev[f"{key}_T_K"] = float(np.interp(tm, t, T_mean))
         if self.stop_reason == "runaway" and math.isnan(ev["runaway_time_s"]) and t.size:
             ev["runaway_time_s"], ev["runaway_T_K"] = float(t[-1]), last("T_interface_mean_K")
         out: dict[str, Any] = {

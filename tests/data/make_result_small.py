@@ -53,15 +53,14 @@ def _cell_heat_capacity_J_K(case: Case, v_li_m3: float) -> float:
 
 
 def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
-                         ) -> tuple[dict[str, np.ndarray], str]:
-    """Lumped needle-in-a-cell model -> (columns of timeseries.csv, stop reason)."""
+                         ) -> tuple[dict[str, np.ndarray], str, dict]:
+    """Lumped needle-in-a-cell model -> (columns of timeseries.csv, stop reason, events)."""
     k, e, g = case.kinetics, case.electrolyte, case.geometry
     vm = LITHIUM.molar_volume_m3_mol
     _, v0, _ = needle_state(case, 0.0)
     n0 = v0 * LITHIUM.molar_density_mol_m3
     heat_cap = _cell_heat_capacity_J_K(case, v0)
     v_e = math.pi * (g.cell_radius_um * UM) ** 2 * g.electrolyte_height_um * UM - v0
-    runaway = case.stop.runaway_K_per_min / 60.0
     T0, c0, q = case.thermal.initial_K, e.concentration_mol_m3, -k.enthalpy_J_mol_Li
     a0 = 0.5 * g.diameter_um * UM
 
@@ -72,6 +71,8 @@ def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
     rows: list[list[float]] = []
     t, dt, delta, n_cons, T = 0.0, case.time.dt_initial_s, 0.0, 0.0, T0
     reason = "end_time"
+    onset = runaway_t = None
+    prev_rate, dt_taken = 0.0, 0.0
     while True:
         c = c0 - e.stoichiometry * n_cons / v_e
         rho, vol, area = needle_state(case, delta)
@@ -81,12 +82,18 @@ def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
         dT_local = q * r * rho / e.conductivity_W_mK if rows else 0.0
         dc_local = e.stoichiometry * r * rho / e.diffusivity_m2_s if rows else 0.0
         newton = 3 if not rows else 2 + int(dt > 0.05)
-        rows.append([t, dt if rows else 0.0, vol / v0,
+        rows.append([t, dt_taken, vol / v0,
                      (1.0 - n_cons / n0) * (1.0 + 2e-5 * (vol / v0 - 1.0)), n_cons,
                      T + 0.6 * dT_local, T + dT_local, rr, q * rr, c - dc_local, newton,
                      T + dT_local, q * n_cons / heat_cap, c])
-        heating = q * rr / heat_cap  # K/s
-        if stop_on_runaway and heating >= runaway:
+        if len(rows) > 1:  # the solver's rule: two steps above the ARC rate, accelerating
+            step_rate = 60.0 * (rows[-1][5] - rows[-2][5]) / rows[-1][1]  # K/min
+            if onset is None and step_rate > case.stop.onset_K_per_min:
+                onset = t
+            if runaway_t is None and step_rate > prev_rate > case.stop.runaway_K_per_min:
+                runaway_t = t
+            prev_rate = step_rate
+        if stop_on_runaway and runaway_t is not None:
             reason = "runaway"
             break
         if t >= case.time.end_s - 1e-12 or rho <= 0.02 * a0:
@@ -102,11 +109,13 @@ def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
             n_cons += rs * area * dt / sub
             T += q * rs * area / heat_cap * dt / sub
         t += dt
+        dt_taken = dt
         dt = min(dt * 1.4, case.time.dt_max_s)
     names = list(TIMESERIES_COLUMNS) + ["T_tip_K", "dT_adiabatic_bound_K",
                                         "c_electrolyte_mean_mol_m3"]
     arr = np.asarray(rows, dtype=float)
-    return {n: arr[:, j] for j, n in enumerate(names)}, reason
+    events = {"runaway_onset_s": onset, "runaway_s": runaway_t}
+    return {n: arr[:, j] for j, n in enumerate(names)}, reason, events
 
 
 def write_result(folder: str | Path, case: Case, fields: bool = True,
@@ -115,15 +124,15 @@ def write_result(folder: str | Path, case: Case, fields: bool = True,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "figures").mkdir(exist_ok=True)
-    ts, reason = synthetic_timeseries(case, stop_on_runaway)
+    ts, reason, events = synthetic_timeseries(case, stop_on_runaway)
     (folder / "case.toml").write_text(case.to_toml(), encoding="utf-8")
     with open(folder / "timeseries.csv", "w", encoding="utf-8") as fh:
         fh.write(",".join(ts) + "\n")
         for i in range(ts["time_s"].size):
-            fh.write(",".join(f"{ts[n][i]:.10g}" for n in ts) + "\n")
+            fh.write(",".join(repr(float(ts[n][i])) for n in ts) + "\n")
     manifest = {"case": case.name, "status": "finished", "stop_reason": reason, "ranks": 1,
                 "started_utc": "2026-11-25T08:00:00Z", "wall_time_s": 12.5,
-                "git_commit": "", "versions": {"dendrisim": "0.1.0"},
+                "git_commit": "", "versions": {"dendrisim": "0.1.0"}, **events,
                 "note": "synthetic test data (tests/data/make_result_small.py), not a solver run"}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if fields:

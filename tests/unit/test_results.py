@@ -47,24 +47,34 @@ def test_summary_equals_the_time_series(result):
     assert s["T_interface_end_K"] == ts["T_interface_mean_K"][-1]
     assert s["T_interface_peak_K"] == ts["T_interface_max_K"].max()
     assert s["dT_interface_peak_K"] == pytest.approx(ts["T_interface_max_K"].max() - 439.05)
-    # runaway: first step whose self-heating rate reaches 60 K/min (here: the last one)
+    # the solver's rule on the series: two steps above 60 K/min, accelerating
     rate = np.diff(ts["T_interface_mean_K"]) / np.diff(ts["time_s"]) * 60
-    first = int(np.argmax(rate >= 60.0))
-    assert rate[first] >= 60 and np.all(rate[:first] < 60)
-    assert s["runaway_time_s"] == ts["time_s"][first + 1]
+    prev = np.concatenate([[0.0], rate[:-1]])
+    first = int(np.argmax((rate > prev) & (prev > 60.0)))
+    assert rate[first - 1] > 60 and np.all(rate[:first - 1] <= 60)
+    assert s["runaway_time_s"] == ts["time_s"][first + 1] == result.manifest["runaway_s"]
     assert s["onset_time_s"] == ts["time_s"][1]  # 0.02 K/min is passed at once
     assert s["heating_rate_peak_K_min"] == pytest.approx(rate.max(), rel=1e-12)
+
+
+def test_manifest_events_win_over_the_series(result):
+    r = Result(path=result.path, case=result.case, manifest=dict(result.manifest, runaway_s=2.0),
+               timeseries=result.timeseries)
+    s = r.summary()
+    assert s["runaway_time_s"] == 2.0
+    assert s["runaway_T_K"] == pytest.approx(np.interp(2.0, r["time_s"], r["T_interface_mean_K"]))
 
 
 def test_self_heating_events_closed_form():
     # T = T0 + b t^2: the step rate over [t_{i-1}, t_i] is b (t_i + t_{i-1}) K/s
     b, t = 0.05, np.linspace(0.0, 20.0, 201)  # dt = 0.1 s
     ev = self_heating_events(t, 400.0 + b * t**2, onset_K_per_min=6.0, runaway_K_per_min=60.0)
-    # onset: b (2 t_i - 0.1) * 60 >= 6  ->  t_i >= 1.05  ->  t = 1.1 s (first grid point)
+    # onset: b (2 t_i - 0.1) * 60 > 6  ->  t_i >= 1.05  ->  t = 1.1 s (first grid point)
     assert ev["onset_time_s"] == pytest.approx(1.1)
-    # runaway: b (2 t_i - 0.1) * 60 >= 60 -> t_i >= 10.05 -> 10.1 s
-    assert ev["runaway_time_s"] == pytest.approx(10.1)
-    assert ev["runaway_T_K"] == pytest.approx(400.0 + b * 10.1**2)
+    # above 60 K/min from the step ending at 10.1 s (t_i > 10.05); the rate grows, so the
+    # next step confirms it: runaway at 10.2 s (the solver's rule)
+    assert ev["runaway_time_s"] == pytest.approx(10.2)
+    assert ev["runaway_T_K"] == pytest.approx(400.0 + b * 10.2**2)
     assert ev["heating_rate_peak_K_min"] == pytest.approx(b * (40.0 - 0.1) * 60)
     flat = self_heating_events(t, np.full_like(t, 400.0), 0.02, 60.0)
     assert math.isnan(flat["onset_time_s"]) and math.isnan(flat["runaway_time_s"])
