@@ -51,10 +51,12 @@ def thresholds_note(results: Sequence[Result]) -> str:
     """One sentence naming the onset/runaway thresholds the summaries used."""
     pairs = sorted({(r.case.stop.onset_K_per_min, r.case.stop.runaway_K_per_min)
                     if r.case else (0.02, 60.0) for r in results})
-    text = "; ".join(f"{a:g} K/min and {b:g} K/min" for a, b in pairs)
-    return ("Onset and runaway: first step whose self-heating rate of the mean interface "
-            f"temperature reaches {text} (ARC practice); interface T is the mean over the "
-            "interface, its peak the largest nodal value.")
+    text = "; ".join(f"{a:g} and {b:g} K/min" for a, b in pairs)
+    return ("Self-heating onset: first step whose rate of the mean interface "
+            "temperature exceeds the onset rate; runaway: above the runaway rate on two "
+            f"steps and accelerating (ARC practice; rates {text}), as recorded by the solver "
+            "when the manifest has it. Interface T: mean over the interface at the end; "
+            "peak: the largest nodal value over the run.")
 
 
 def markdown(rows: Sequence[dict[str, Any]], note: str = "") -> str:

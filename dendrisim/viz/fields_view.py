@@ -137,7 +137,7 @@ def _scene(p: pv.Plotter, result: Result, t: float, field: str, mode: str,
                        smooth_shading=True, specular=0.6, specular_power=20)
         p.camera_position = _camera_3d(window, float(np.abs(grid.points[:, 0]).max()))
         p.reset_camera()
-        p.camera.zoom(1.15)
+        p.camera.zoom(1.05)
     else:
         p.view_xy()
         p.camera.zoom(1.2)
