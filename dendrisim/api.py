@@ -40,15 +40,22 @@ def plot(folders: list[str | Path], out: str | Path | None = None, ax: Any = Non
     (two panels) to draw into; then nothing is written unless ``out`` is given.
     A sweep's folder (summary.csv) gets its trend plots instead.
     """
+    from dendrisim import parallel
     from dendrisim.plotting.compare import is_sweep_folder, plot_results, plot_sweep_folder
 
     items = [folders] if isinstance(folders, str | Path) else list(folders)
-    sweeps = [f for f in items if isinstance(f, str | Path) and is_sweep_folder(f)]
-    if sweeps:
-        return [plot_sweep_folder(f, out) for f in sweeps]
     if isinstance(formats, str):
         formats = formats.split(",")
-    return plot_results(items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound)
+    held: dict[str, Any] = {}
+
+    def work() -> None:  # files are written once, by rank 0 (others get None)
+        sweeps = [f for f in items if isinstance(f, str | Path) and is_sweep_folder(f)]
+        held["out"] = ([plot_sweep_folder(f, out) for f in sweeps] if sweeps else
+                       plot_results(items, out=out, ax=ax, formats=formats,
+                                    adiabatic_bound=adiabatic_bound))
+
+    parallel.on_root(work)
+    return held.get("out")
 
 
 def view(folder: str | Path | list[str | Path], screenshot: str | Path | None = None,
@@ -61,11 +68,12 @@ def view(folder: str | Path | list[str | Path], screenshot: str | Path | None = 
     cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
     (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
     """
+    from dendrisim import parallel
     from dendrisim.viz.fields_view import view as _view
 
     if isinstance(times, str):
         times = [float(x) for x in times.split(",") if x.strip()]
     if isinstance(fields, str):
         fields = [x.strip() for x in fields.split(",") if x.strip()]
-    return _view(folder, screenshot=screenshot, times=times, fields=fields, mode=mode,
-                 shared_clim=shared_clim)
+    return parallel.on_root(lambda: _view(folder, screenshot=screenshot, times=times,
+                                          fields=fields, mode=mode, shared_clim=shared_clim))

@@ -271,7 +271,8 @@ def view(folder, screenshot: str | Path | None = None,
     """Screenshot of the before/after panel, or an interactive window with a slider.
 
     ``folder``: a results folder or Result, or a list of them (stacked rows in the panel;
-    the interactive window shows the first).
+    the interactive window shows the first). Off-screen (``PYVISTA_OFF_SCREEN=true``, as
+    scripts/ set it) without ``screenshot``: the panel goes to <dir>/figures/fields.png.
     """
     results = _as_results(folder)
     result = results[0]
@@ -286,8 +287,11 @@ def view(folder, screenshot: str | Path | None = None,
         p.close()
         return f"wrote {out}"
     if pv.OFF_SCREEN or os.environ.get("PYVISTA_OFF_SCREEN", "").lower() == "true":
-        raise DendrisimError("no display for an interactive window (off-screen rendering is "
-                             "on); use --screenshot FILE.png")
+        shot = result.path / "figures" / "fields.png"
+        msg = view(results, screenshot=shot, times=times, fields=fields, mode=mode,
+                   shared_clim=shared_clim)
+        return f"{msg} (off-screen rendering is on, so no window; unset PYVISTA_OFF_SCREEN " \
+               "for the interactive view with a time slider)"
     p = interactive(result, field=fields[0], mode=mode)
     p.show()
     return f"viewed {result.path}"

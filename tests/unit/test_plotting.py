@@ -143,3 +143,22 @@ def test_cli_plot(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "fig5d.png" in out and "| fig5-routine |" in out
     assert _is_png(tmp_path / "fig5d.png")
+
+
+@pytest.mark.mpi
+def test_plot_under_mpi_writes_once_from_rank_0():
+    import shutil
+    import tempfile
+
+    from dendrisim import parallel
+
+    path = Path(parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-plot-")))
+    rep = api.plot([SMALL], out=path, formats="png")
+    if parallel.is_root():
+        assert sorted(p.name for p in rep.files) == ["fig5d.png", "summary.csv", "summary.md"]
+    else:
+        assert rep is None
+    assert (path / "fig5d.png").is_file()  # on_root returned after rank 0 wrote it
+    parallel.barrier()
+    if parallel.is_root():
+        shutil.rmtree(path, ignore_errors=True)

@@ -136,3 +136,13 @@ def test_two_results_stack_rows_at_one_scale(tmp_path):
     # same result, one shared camera -> the same picture (up to text anti-aliasing)
     differ = np.mean(np.any(np.abs(top.astype(int) - bottom.astype(int)) > 30, axis=2))
     assert differ < 0.01
+
+
+@pytest.mark.skip_in_parallel
+def test_view_without_display_writes_the_panel(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(SMALL, tmp_path / "r")
+    monkeypatch.setenv("PYVISTA_OFF_SCREEN", "true")
+    msg = api.view(tmp_path / "r", fields="c", mode="section")
+    assert "fields.png" in msg and (tmp_path / "r" / "figures" / "fields.png").stat().st_size
