@@ -85,65 +85,101 @@ def _shown(ds: pv.DataSet, field: str, base: float, factor: float) -> pv.DataSet
     return ds
 
 
+def _layout(result: Result, mode: str) -> str:
+    """How a result is drawn: "revolved", "section" or "clipped".
+
+    revolved: axisymmetric section revolved into a 3D cut-away; section: the 2D section;
+    clipped: a 3D result cut in half by the plane y = y_dendrite.
+    """
+    if result.formulation == "3d":
+        return "clipped"
+    return "revolved" if mode == "3d" and result.formulation == "axisymmetric" else "section"
+
+
+def axial_index(result: Result) -> int:
+    """Coordinate index of the dendrite axis (y = z in 2D sections, z in 3D)."""
+    return 2 if result.formulation == "3d" else 1
+
+
+def _initial_outline(result: Result, first: pv.UnstructuredGrid,
+                     window: tuple[float, float]) -> pv.PolyData:
+    """Li surface at t = 0 as lines: its section outline (2D), its cut by the view plane (3D)."""
+    grid = scene.crop(first, window, axial_index(result))
+    if result.formulation != "3d":
+        return scene.outline(grid, "lithium")
+    li = scene.region(grid, "lithium").extract_surface(algorithm=None)
+    return li.slice(normal=(0, 1, 0), origin=scene.dendrite_center(grid))
+
+
 def _scene(p: pv.Plotter, result: Result, t: float, field: str, mode: str,
            window: tuple[float, float], clim: tuple[float, float] | None,
            initial: pv.PolyData | None, key: str) -> None:
     """One subplot: Li, the field on the section, the initial outline (``key``: unique)."""
+    layout = _layout(result, mode)
     axisym = result.formulation == "axisymmetric"
-    revolve = mode == "3d" and axisym
-    grid = scene.crop(scene.section_grid(result.fields(), t), window)
+    grid = scene.crop(scene.section_grid(result.fields(), t), window, axial_index(result))
     sym, unit, cmap = FIELDS[field]
     colored = scene.region(grid, "electrolyte") if field == "c" else grid
     vals = np.asarray(clim if clim else colored.point_data[field], float)
     base, factor, title, uniform = scene.display_scale(vals, sym, unit)
     rng = ((float(np.nanmin(vals)) - base) * factor, (float(np.nanmax(vals)) - base) * factor)
-    style: dict = {}
     if uniform:
-        style = {"color": UNIFORM_COLOR[field]}
-    else:
-        style = {"scalars": "shown", "cmap": cmap, "clim": rng, "nan_opacity": 0.0}
-    li_edges = scene.outline(grid, "lithium")
-    planes = [0.0, 270.0] if revolve else [None]
-    for k, angle in enumerate(planes):
-        def put(ds: pv.DataSet, angle=angle, lift: float = 0.0) -> pv.DataSet:
-            if angle is None:
-                out = scene.mirror(ds) if axisym else ds.copy()
-                out.points[:, 2] += lift  # lines in front of the section (camera at +z)
-                return out
-            return scene.to_3d(ds, angle)
-
-        bar = dict(title=title + " " * len(key), vertical=True, position_x=0.82,
-                   position_y=0.25, width=0.08, height=0.5, n_labels=4,
-                   fmt=scene.smart_format(np.asarray(rng)), title_font_size=14,
-                   label_font_size=13, color="black")
-        p.add_mesh(put(_shown(colored, field, base, factor)), show_scalar_bar=(k == 0
-                   and not uniform), scalar_bar_args=bar, **style)
-        if field == "c" and not revolve:
-            p.add_mesh(put(scene.region(grid, "lithium")), color=scene.LITHIUM_COLOR)
-        lift = 1e-3 * (window[1] - window[0])
-        if initial is not None:
-            p.add_mesh(put(initial, lift=lift), color=scene.OUTLINE_INITIAL, line_width=2.5)
-        p.add_mesh(put(li_edges, lift=2 * lift), color="white", line_width=1.2)
-    if uniform:
+        style: dict = {"color": UNIFORM_COLOR[field]}
         p.add_text(f"{sym} = {np.nanmean(vals):.6g} {unit}\n(uniform)", position=(0.70, 0.5),
                    viewport=True, font_size=11, color="black")
-    if revolve:
-        surf = scene.revolve(li_edges, 0.0, 360.0)
-        if field == "T" and not uniform:
-            p.add_mesh(_shown(surf, "T", base, factor), scalars="shown", cmap=cmap, clim=rng,
-                       show_scalar_bar=False, smooth_shading=True, specular=0.3)
-        else:
-            p.add_mesh(surf, color=scene.LITHIUM_COLOR if field == "c" else style["color"],
-                       smooth_shading=True, specular=0.6, specular_power=20)
-        p.camera_position = _camera_3d(window, float(np.abs(grid.points[:, 0]).max()))
+    else:
+        style = {"scalars": "shown", "cmap": cmap, "clim": rng,
+                 "scalar_bar_args": dict(
+                     title=title + " " * len(key), vertical=True, position_x=0.82,
+                     position_y=0.25, width=0.08, height=0.5, n_labels=4,
+                     fmt=scene.smart_format(np.asarray(rng)), title_font_size=14,
+                     label_font_size=13, color="black")}
+    li_style = ({"color": scene.LITHIUM_COLOR} if field == "c" or uniform else
+                {"scalars": "shown", "cmap": cmap, "clim": rng, "show_scalar_bar": False})
+    lift = 1e-3 * (window[1] - window[0])
+    if layout == "clipped":
+        center = scene.dendrite_center(grid)
+        p.add_mesh(_shown(colored, field, base, factor).clip(
+            normal=(0, 1, 0), origin=center, invert=False), **style)
+        li = scene.region(grid, "lithium").extract_surface(algorithm=None)
+        p.add_mesh(_shown(li, field, base, factor) if field == "T" else li,
+                   specular=0.4, **li_style)
+        if initial is not None:
+            p.add_mesh(initial, color=scene.OUTLINE_INITIAL, line_width=2.5)
+        p.camera_position = _camera_clipped(window, center)
         p.reset_camera()
         p.camera.zoom(1.05)
     else:
-        p.view_xy()
-        p.camera.zoom(1.2)
+        li_edges = scene.outline(grid, "lithium")
+        planes = [0.0, 270.0] if layout == "revolved" else [None]
+        for k, angle in enumerate(planes):
+            def put(ds: pv.DataSet, angle=angle, lift: float = 0.0) -> pv.DataSet:
+                if angle is None:
+                    out = scene.mirror(ds) if axisym else ds.copy()
+                    out.points[:, 2] += lift  # lines in front of the section (camera at +z)
+                    return out
+                return scene.to_3d(ds, angle)
+
+            p.add_mesh(put(_shown(colored, field, base, factor)),
+                       show_scalar_bar=(k == 0 and not uniform), **style)
+            if field == "c" and layout == "section":
+                p.add_mesh(put(scene.region(grid, "lithium")), color=scene.LITHIUM_COLOR)
+            if initial is not None:
+                p.add_mesh(put(initial, lift=lift), color=scene.OUTLINE_INITIAL,
+                           line_width=2.5)
+            p.add_mesh(put(li_edges, lift=2 * lift), color="white", line_width=1.2)
+        if layout == "revolved":
+            surf = scene.revolve(li_edges, 0.0, 360.0)
+            p.add_mesh(_shown(surf, "T", base, factor) if field == "T" else surf,
+                       smooth_shading=True, specular=0.5, specular_power=20, **li_style)
+            p.camera_position = _camera_3d(window, float(np.abs(grid.points[:, 0]).max()))
+            p.reset_camera()
+            p.camera.zoom(1.05)
+        else:
+            p.view_xy()
+            p.camera.zoom(1.2)
+            _ruler(p, grid, axisym)
     _shift_scene_left(p, 0.12)
-    if not revolve:
-        _ruler(p, grid, axisym)
     p.add_text(_caption(result, t, initial is not None), position="upper_left", font_size=11,
                color="black")
 
@@ -175,6 +211,13 @@ def _shift_scene_left(p: pv.Plotter, frac: float) -> None:
     shift = frac * height * aspect * right / norm
     cam.focal_point = tuple(fp + shift)
     cam.position = tuple(pos + shift)
+
+
+def _camera_clipped(window: tuple[float, float], center: np.ndarray):
+    zc = 0.5 * (window[0] + window[1])
+    d = 3.0 * (window[1] - window[0])
+    return [(center[0] + 0.35 * d, center[1] - d, zc + 0.35 * d), (center[0], center[1], zc),
+            (0.0, 0.0, 1.0)]
 
 
 def _camera_3d(window: tuple[float, float], radius: float):
@@ -211,9 +254,9 @@ def panel(results, times: Sequence[float] | None = None,
         _check(fields, mode, r)
     tlists = [pick_times(r, times) for r in results]
     firsts = [scene.section_grid(r.fields(), float(r.fields().times[0])) for r in results]
-    boxes = [scene.crop_box(g) for g in firsts]
+    boxes = [scene.crop_box(g, axial_index(r)) for g, r in zip(firsts, results, strict=True)]
     window = (min(b[0] for b in boxes), max(b[1] for b in boxes))
-    initials = [scene.outline(scene.crop(g, window), "lithium") for g in firsts]
+    initials = [_initial_outline(r, g, window) for g, r in zip(firsts, results, strict=True)]
     nrow, ncol = len(fields) * len(results), max(len(t) for t in tlists)
     size = window_size or (640 * ncol, 760 * nrow)
     p = pv.Plotter(shape=(nrow, ncol), window_size=size, border=False,
@@ -245,8 +288,8 @@ def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d"
     _check([field], mode, result)
     f = result.fields()
     first = scene.section_grid(f, float(f.times[0]))
-    window = scene.crop_box(first)
-    initial = scene.outline(scene.crop(first, window), "lithium")
+    window = scene.crop_box(first, axial_index(result))
+    initial = _initial_outline(result, first, window)
     p = pv.Plotter(window_size=(800, 900))
     p.set_background("white")
 

@@ -57,6 +57,17 @@ def crop_box(grid: pv.UnstructuredGrid, axial: int = 1) -> tuple[float, float]:
     return bottom, top
 
 
+def dendrite_center(grid: pv.UnstructuredGrid) -> np.ndarray:
+    """A point on the dendrite's axis of a 3D grid (mean x, y of the Li above z = 0), µm."""
+    li = region(grid, "lithium")
+    pts = li.points[li.points[:, 2] > 0.0] if li.n_points else grid.points
+    if not len(pts):
+        pts = grid.points
+    c = np.asarray(grid.center, float)
+    c[0], c[1] = float(pts[:, 0].mean()), float(pts[:, 1].mean())
+    return c
+
+
 def crop(grid: pv.UnstructuredGrid, window: tuple[float, float], axial: int = 1
          ) -> pv.UnstructuredGrid:
     """The mesh cut to the axial window (straight cuts; cells are split, data interpolated)."""

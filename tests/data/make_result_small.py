@@ -261,6 +261,48 @@ def write_fields(path: Path, case: Case, times: np.ndarray, ts: dict[str, np.nda
                 f.write_function(fn, float(t))
 
 
+def write_fields_3d(path: Path, case: Case, times: np.ndarray, n: int = 6) -> None:
+    """A coarse 3D box version (tetrahedra) of the same cell: Li square rod + foil, with
+    analytic c and T and zero displacement, written as the contract says."""
+    from mpi4py import MPI
+
+    from dendrisim.compat import import_dolfinx
+
+    import_dolfinx()
+    from dolfinx import fem, mesh
+    from dolfinx.io import XDMFFile
+
+    g = case.geometry
+    R, H, s, a, L = (v * UM for v in (g.cell_radius_um, g.electrolyte_height_um,
+                                      g.substrate_thickness_um, 0.5 * g.diameter_um,
+                                      g.length_um))
+    msh = mesh.create_box(MPI.COMM_SELF, [[-R, -R, -s], [R, R, H]], [n, n, 4 * n],
+                          mesh.CellType.tetrahedron)
+    tdim = 3
+    msh.topology.create_connectivity(tdim, 0)
+    ncell = msh.topology.index_map(tdim).size_local
+    mid = mesh.compute_midpoints(msh, tdim, np.arange(ncell, dtype=np.int32))
+    li = (mid[:, 2] < 0) | ((np.abs(mid[:, 0]) < 2 * a) & (np.abs(mid[:, 1]) < 2 * a)
+                            & (mid[:, 2] < L))
+    tags = mesh.meshtags(msh, tdim, np.arange(ncell, dtype=np.int32),
+                         np.where(li, 1, 2).astype(np.int32))
+    tags.name = "cell_tags"
+    P1 = fem.functionspace(msh, ("Lagrange", 1))
+    V = fem.functionspace(msh, ("Lagrange", 1, (3,)))
+    c, T, u = (fem.Function(P1, name="c"), fem.Function(P1, name="T"),
+               fem.Function(V, name="displacement"))
+    x = P1.tabulate_dof_coordinates()
+    r = np.hypot(x[:, 0], x[:, 1])
+    with XDMFFile(MPI.COMM_SELF, str(path), "w") as f:
+        f.write_mesh(msh)
+        f.write_meshtags(tags, msh.geometry)
+        for k, t in enumerate(times):
+            c.x.array[:] = 7000.0 - 0.5 * k * np.exp(-r / R)
+            T.x.array[:] = 439.05 + 0.7 * t + 1e-3 * k * np.exp(-r / R)
+            for fn in (c, T, u):
+                f.write_function(fn, float(t))
+
+
 def _recession(case: Case, retention: float) -> float:
     """Recession depth δ [m] that gives the volumetric ``retention`` (bisection)."""
     _, v0, _ = needle_state(case, 0.0)

@@ -146,3 +146,30 @@ def test_view_without_display_writes_the_panel(tmp_path, monkeypatch):
     monkeypatch.setenv("PYVISTA_OFF_SCREEN", "true")
     msg = api.view(tmp_path / "r", fields="c", mode="section")
     assert "fields.png" in msg and (tmp_path / "r" / "figures" / "fields.png").stat().st_size
+
+
+@pytest.mark.skip_in_parallel
+def test_3d_result_is_clipped_and_rendered(tmp_path):
+    import importlib.util
+
+    pytest.importorskip("dolfinx")
+    spec = importlib.util.spec_from_file_location("mrs", SMALL.parent / "make_result_small.py")
+    mrs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mrs)
+    from dendrisim.config import load_case
+
+    case = load_case("fig5-routine", overrides={"geometry.formulation": "3d"})
+    folder = mrs.write_result(tmp_path / "r3", case, fields=False)
+    mrs.write_fields_3d(folder / "fields.xdmf", case, np.array([0.0, 2.0]))
+    r = Result.load(folder)
+    f = r.fields()
+    assert f.cell_type == "tetra" and f.gdim == 3 and f.names == ["T", "c", "displacement"]
+    from dendrisim.results import _region_volume
+
+    # the whole box (1 x 1 x 5.5 µm) from the tetrahedra read back; Li = foil + a rod
+    assert _region_volume(f.points, f.cells, "tetra", "3d") == pytest.approx(5.5e-18, rel=1e-12)
+    assert 0.5e-18 < f.lithium_volume(0.0) < (0.5 + 0.34**2 * 1.5) * 1e-18
+    out = tmp_path / "v3.png"
+    api.view(folder, screenshot=out, fields="c,T")
+    img = _png_pixels(out)
+    assert img.shape[:2] == (2 * 760, 2 * 640) and _not_blank(img) > 0.1
