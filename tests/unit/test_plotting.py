@@ -76,8 +76,8 @@ def test_summary_csv_equals_the_time_series(tmp_path, stable):
     assert md.count("\n|") == 3  # header, rule, 2 rows -> 3 line starts after the first
 
 
-def test_figure_lines_are_the_data_with_case_colours(stable):
-    rep = api.plot([SMALL, stable], ax=None, out=None)
+def test_figure_lines_are_the_data_with_case_colours(stable, tmp_path):
+    rep = api.plot([SMALL, stable], out=tmp_path)
     fig = rep.figure
     ret_ax, temp_ax = fig.axes[:2]
     labels = [t.get_text() for t in ret_ax.get_legend().get_texts()]
