@@ -72,7 +72,13 @@ def view(folder: str | Path | list[str | Path], screenshot: str | Path | None = 
     from dendrisim.viz.fields_view import view as _view
 
     if isinstance(times, str):
-        times = [float(x) for x in times.split(",") if x.strip()]
+        try:
+            times = [float(x) for x in times.split(",") if x.strip()]
+        except ValueError:
+            from dendrisim.errors import DendrisimError
+
+            raise DendrisimError(f"--times {times!r}: give times in s, comma-separated, "
+                                 "e.g. 0,4.5,9") from None
     if isinstance(fields, str):
         fields = [x.strip() for x in fields.split(",") if x.strip()]
     return parallel.on_root(lambda: _view(folder, screenshot=screenshot, times=times,

@@ -173,3 +173,8 @@ def test_3d_result_is_clipped_and_rendered(tmp_path):
     api.view(folder, screenshot=out, fields="c,T")
     img = _png_pixels(out)
     assert img.shape[:2] == (2 * 760, 2 * 640) and _not_blank(img) > 0.1
+
+
+def test_bad_times_is_a_clear_error():
+    with pytest.raises(DendrisimError, match="comma-separated"):
+        api.view(SMALL, screenshot="x.png", times="0;9")
