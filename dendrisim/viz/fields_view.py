@@ -229,6 +229,14 @@ def _camera_3d(window: tuple[float, float], radius: float):
     return [pos, (0.0, 0.0, zc), (0.0, 0.0, 1.0)]
 
 
+def _theme():
+    """Plotter theme with empty meshes allowed (Li fully consumed leaves no outline)."""
+    theme = pv.themes.DocumentTheme()
+    theme.load_theme(pv.global_theme)
+    theme.allow_empty_mesh = True
+    return theme
+
+
 def _as_results(items) -> list[Result]:
     if isinstance(items, Result | str | Path):
         items = [items]
@@ -259,7 +267,7 @@ def panel(results, times: Sequence[float] | None = None,
     initials = [_initial_outline(r, g, window) for g, r in zip(firsts, results, strict=True)]
     nrow, ncol = len(fields) * len(results), max(len(t) for t in tlists)
     size = window_size or (640 * ncol, 760 * nrow)
-    p = pv.Plotter(shape=(nrow, ncol), window_size=size, border=False,
+    p = pv.Plotter(shape=(nrow, ncol), window_size=size, border=False, theme=_theme(),
                    off_screen=pv.OFF_SCREEN if off_screen is None else off_screen)
     p.set_background("white")
     row = 0
@@ -290,7 +298,7 @@ def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d"
     first = scene.section_grid(f, float(f.times[0]))
     window = scene.crop_box(first, axial_index(result))
     initial = _initial_outline(result, first, window)
-    p = pv.Plotter(window_size=(800, 900))
+    p = pv.Plotter(window_size=(800, 900), theme=_theme())
     p.set_background("white")
 
     def update(value: float) -> None:

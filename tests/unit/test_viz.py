@@ -178,3 +178,14 @@ def test_3d_result_is_clipped_and_rendered(tmp_path):
 def test_bad_times_is_a_clear_error():
     with pytest.raises(DendrisimError, match="comma-separated"):
         api.view(SMALL, screenshot="x.png", times="0;9")
+
+
+@pytest.mark.skip_in_parallel
+def test_no_li_left_still_renders(result, monkeypatch, tmp_path):
+    # Li exhausted: no outline, no revolved surface -> the picture is still made
+    monkeypatch.setattr(scene, "outline", lambda grid, name="lithium", drop_axis=True:
+                        pv.PolyData())
+    p = fields_view.panel(result, fields=["c"], off_screen=True)
+    p.screenshot(str(tmp_path / "empty.png"))
+    p.close()
+    assert _not_blank(_png_pixels(tmp_path / "empty.png")) > 0.05
