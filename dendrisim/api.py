@@ -46,11 +46,56 @@ def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
     return run_sweep(sweep_file, **kwargs)
 
 
-def plot(folders: list[str | Path], out: str | Path | None = None) -> Any:
-    """Fig. 5d-style plots of one or more results folders [issue #6]."""
-    raise NotBuiltYetError("plotting (issue #6) is not built yet")
+def plot(folders: list[str | Path], out: str | Path | None = None, ax: Any = None,
+         formats: Any = ("png", "svg"), adiabatic_bound: bool = True) -> Any:
+    """Fig. 5d-style plots of one or more results folders (or Result objects) [issue #6].
+
+    Writes fig5d.<fmt> and summary.csv/.md into ``out`` (default <dir>/figures, or
+    <parent>/compare for several) and returns a report (files, summary rows, figure).
+    ``ax``: a matplotlib Axes (retention and temperature on twin axes) or a pair of Axes
+    (two panels) to draw into; then nothing is written unless ``out`` is given.
+    A sweep's folder (summary.csv) gets its trend plots instead.
+    """
+    from dendrisim import parallel
+    from dendrisim.plotting.compare import is_sweep_folder, plot_results, plot_sweep_folder
+
+    items = [folders] if isinstance(folders, str | Path) else list(folders)
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    held: dict[str, Any] = {}
+
+    def work() -> None:  # files are written once, by rank 0 (others get None)
+        sweeps = [f for f in items if isinstance(f, str | Path) and is_sweep_folder(f)]
+        held["out"] = ([plot_sweep_folder(f, out) for f in sweeps] if sweeps else
+                       plot_results(items, out=out, ax=ax, formats=formats,
+                                    adiabatic_bound=adiabatic_bound))
+
+    parallel.on_root(work)
+    return held.get("out")
 
 
-def view(folder: str | Path, screenshot: str | Path | None = None) -> Any:
-    """PyVista view of a result's fields [issue #6]."""
-    raise NotBuiltYetError("the PyVista viewer (issue #6) is not built yet")
+def view(folder: str | Path | list[str | Path], screenshot: str | Path | None = None,
+         times: Any = None, fields: Any = ("c", "T"), mode: str = "3d",
+         shared_clim: bool = False) -> Any:
+    """PyVista view of a result's fields [issue #6].
+
+    ``screenshot`` (.png): off-screen before/after panel (columns: ``times``, default first
+    and last output; rows: ``fields`` of "c", "T"); ``mode`` "3d" (axisymmetric revolved,
+    cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
+    (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
+    """
+    from dendrisim import parallel
+    from dendrisim.viz.fields_view import view as _view
+
+    if isinstance(times, str):
+        try:
+            times = [float(x) for x in times.split(",") if x.strip()]
+        except ValueError:
+            from dendrisim.errors import DendrisimError
+
+            raise DendrisimError(f"--times {times!r}: give times in s, comma-separated, "
+                                 "e.g. 0,4.5,9") from None
+    if isinstance(fields, str):
+        fields = [x.strip() for x in fields.split(",") if x.strip()]
+    return parallel.on_root(lambda: _view(folder, screenshot=screenshot, times=times,
+                                          fields=fields, mode=mode, shared_clim=shared_clim))

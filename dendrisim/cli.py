@@ -120,19 +120,33 @@ def plot_cmd(
     folders: Annotated[list[Path], typer.Argument(metavar="DIR...", help="Results folders.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Figure file or folder.")
                    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Figure formats: png,svg,pdf.")
+                   ] = "png,svg",
+    bound: Annotated[bool, typer.Option("--bound/--no-bound",
+                                        help="Draw the lumped adiabatic bound.")] = True,
 ) -> None:
     """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
-    parallel.root_print(api.plot(folders, out=out))
+    parallel.root_print(api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound))
 
 
 @app.command("view")
 def view_cmd(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Results folder.")],
+    folders: Annotated[list[Path], typer.Argument(
+        metavar="DIR...", help="Results folder(s); several: stacked rows, same scale.")],
     screenshot: Annotated[Path | None, typer.Option("--screenshot", help="PNG, off-screen.")
                           ] = None,
+    times: Annotated[str | None, typer.Option(
+        "--times", help="Times [s], comma-separated (nearest stored; default first,last).")
+    ] = None,
+    fields: Annotated[str, typer.Option("--fields", help="Rows: c and/or T.")] = "c,T",
+    mode: Annotated[str, typer.Option("--mode", help="3d (revolved cut-away) or section.")
+                    ] = "3d",
+    shared: Annotated[bool, typer.Option("--shared-range",
+                                         help="Same colour range in every column.")] = False,
 ) -> None:
     """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
-    parallel.root_print(api.view(folder, screenshot=screenshot))
+    parallel.root_print(api.view(folders, screenshot=screenshot, times=times, fields=fields,
+                                 mode=mode, shared_clim=shared))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -46,6 +46,8 @@ def main(results_root: str = "results") -> int:
             figs = api.plot([Path(results_root) / c.name for c in cases],
                             out=Path(results_root) / "fig5")
             say(f"[ok] Figure 5 plots -> {figs}")
+            shot = Path(results_root) / "fig5" / "fig5c.png"
+            say(f"[ok] Figure 5c panel -> {api.view([Path(results_root) / c.name for c in cases], screenshot=shot, fields=('c',))}")  # noqa: E501
         except NotBuiltYetError as exc:
             not_built.append(f"plot: {exc}")
     for line in not_built:

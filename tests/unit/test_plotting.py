@@ -1,0 +1,164 @@
+"""Fig. 5d figure and summary tables on the stored small result (+ a synthetic second case)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dendrisim import api  # noqa: E402
+from dendrisim.cli import main  # noqa: E402
+from dendrisim.config import load_case  # noqa: E402
+from dendrisim.errors import DendrisimError  # noqa: E402
+from dendrisim.plotting import compare  # noqa: E402
+from dendrisim.plotting.style import CASE_COLORS, case_colors  # noqa: E402
+from dendrisim.results import SUMMARY_COLUMNS, Result  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SMALL = DATA / "result_small"
+
+
+def _maker():
+    spec = importlib.util.spec_from_file_location("make_result_small",
+                                                  DATA / "make_result_small.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def stable(tmp_path_factory) -> Path:
+    """A second result (fig5-stable, time series only) made by the same generator."""
+    out = tmp_path_factory.mktemp("stable") / "fig5-stable"
+    return _maker().write_result(out, load_case("fig5-stable"), fields=False)
+
+
+def _is_png(p: Path) -> bool:
+    return p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000
+
+
+def test_plot_writes_figures_and_tables(tmp_path, stable):
+    rep = api.plot([SMALL, stable], out=tmp_path / "cmp", formats="png,svg,pdf")
+    names = sorted(p.name for p in rep.files)
+    assert names == ["fig5d.pdf", "fig5d.png", "fig5d.svg", "summary.csv", "summary.md"]
+    assert all(p.is_file() and p.stat().st_size > 0 for p in rep.files)
+    assert _is_png(tmp_path / "cmp" / "fig5d.png")
+    assert "<svg" in (tmp_path / "cmp" / "fig5d.svg").read_text("utf-8")[:500]
+    assert (tmp_path / "cmp" / "fig5d.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_summary_csv_equals_the_time_series(tmp_path, stable):
+    api.plot([SMALL, stable], out=tmp_path)
+    with open(tmp_path / "summary.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(SUMMARY_COLUMNS)
+    for row, folder, name in zip(rows, (SMALL, stable), ("fig5-routine", "fig5-stable"),
+                                 strict=True):
+        ts = Result.load(folder).timeseries
+        assert row["case"] == name
+        assert float(row["t_end_s"]) == ts["time_s"][-1]
+        assert float(row["li_retention_end_pct"]) == 100.0 * ts["li_retention"][-1]
+        assert float(row["T_interface_end_K"]) == ts["T_interface_mean_K"][-1]
+        assert float(row["T_interface_peak_K"]) == ts["T_interface_max_K"].max()
+        assert float(row["li_consumed_end_mol"]) == ts["li_consumed_mol"][-1]
+    assert rows[0]["stop_reason"] == "runaway" and float(rows[0]["runaway_time_s"]) > 0
+    assert rows[1]["stop_reason"] == "end_time" and rows[1]["runaway_time_s"] == ""
+    md = (tmp_path / "summary.md").read_text("utf-8")
+    ret = 100.0 * Result.load(SMALL).timeseries["li_retention"][-1]
+    assert "| fig5-routine | runaway |" in md and f"{ret:.2f}" in md
+    assert md.count("\n|") == 3  # header, rule, 2 rows -> 3 line starts after the first
+
+
+def test_figure_lines_are_the_data_with_case_colours(stable, tmp_path):
+    rep = api.plot([SMALL, stable], out=tmp_path)
+    fig = rep.figure
+    ret_ax, temp_ax = fig.axes[:2]
+    labels = [t.get_text() for t in ret_ax.get_legend().get_texts()]
+    assert labels == ["fig5-routine", "fig5-stable"]
+    routine = [ln for ln in ret_ax.get_lines() if ln.get_label() == "fig5-routine"][0]
+    ts = Result.load(SMALL).timeseries
+    np.testing.assert_array_equal(routine.get_ydata(), 100.0 * ts["li_retention"])
+    assert matplotlib.colors.to_hex(routine.get_color()) == CASE_COLORS["fig5-routine"]
+    assert ret_ax.get_ylabel() == "Li retention [%]"
+    assert temp_ax.get_ylabel() == "interface temperature [K]"
+    assert temp_ax.get_xlabel() == "time [s]" and temp_ax.get_xlim() == (0.0, 9.0)
+    t_lines = [ln for ln in temp_ax.get_lines() if ln.get_label() == "fig5-routine"]
+    np.testing.assert_array_equal(t_lines[0].get_ydata(), ts["T_interface_mean_K"])
+
+
+def test_draw_into_user_axes_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fig, ax = plt.subplots()
+    rep = api.plot([SMALL], ax=ax)
+    assert rep.files == [] and rep.figure is fig
+    assert len(fig.axes) == 2  # twin axis for the temperature
+    assert any(ln.get_linestyle() == "--" for ln in fig.axes[1].get_lines())
+    fig2, (a, b) = plt.subplots(2, 1)
+    api.plot([Result.load(SMALL)], ax=(a, b))
+    assert a.get_ylabel() == "Li retention [%]" and len(b.get_lines()) >= 1
+    plt.close("all")
+    assert not list(tmp_path.iterdir())
+
+
+def test_out_file_and_default_folder(tmp_path, stable):
+    rep = api.plot([stable], out=tmp_path / "f.pdf")
+    assert sorted(p.name for p in rep.files) == ["f.pdf", "f_summary.csv", "f_summary.md"]
+    rep = api.plot([stable])  # default: <dir>/figures
+    assert all(p.parent == stable / "figures" for p in rep.files)
+    with pytest.raises(DendrisimError, match="allowed png, svg, pdf"):
+        api.plot([stable], out=tmp_path, formats="jpg")
+    with pytest.raises(DendrisimError, match="no such results folder"):
+        api.plot([tmp_path / "missing"])
+
+
+def test_sweep_folder_goes_to_the_sweep_hook(tmp_path, monkeypatch):
+    (tmp_path / "summary.csv").write_text("case,status\n", encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(compare, "plot_sweep_folder", lambda f, out: calls.append(f) or "ok")
+    assert api.plot([tmp_path]) == ["ok"] and calls == [tmp_path]
+
+
+def test_case_colours_stable_and_distinct():
+    names = [f"case-{i}" for i in range(6)]
+    a = case_colors(names)
+    assert len(set(a.values())) == 6 and a == case_colors(names)  # distinct, deterministic
+    both = case_colors(["fig5-stable", "fig5-routine"])
+    assert both == {"fig5-stable": CASE_COLORS["fig5-stable"],
+                    "fig5-routine": CASE_COLORS["fig5-routine"]}
+    mixed = case_colors(["x", "fig5-routine"])
+    assert mixed["x"] != mixed["fig5-routine"]
+
+
+def test_cli_plot(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["plot", str(SMALL), "-o", str(tmp_path), "--format", "png"])
+    assert exc.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert "fig5d.png" in out and "| fig5-routine |" in out
+    assert _is_png(tmp_path / "fig5d.png")
+
+
+@pytest.mark.mpi
+def test_plot_under_mpi_writes_once_from_rank_0():
+    import shutil
+    import tempfile
+
+    from dendrisim import parallel
+
+    path = Path(parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-plot-")))
+    rep = api.plot([SMALL], out=path, formats="png")
+    if parallel.is_root():
+        assert sorted(p.name for p in rep.files) == ["fig5d.png", "summary.csv", "summary.md"]
+    else:
+        assert rep is None
+    assert (path / "fig5d.png").is_file()  # on_root returned after rank 0 wrote it
+    parallel.barrier()
+    if parallel.is_root():
+        shutil.rmtree(path, ignore_errors=True)
