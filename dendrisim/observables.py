@@ -192,8 +192,10 @@ class Observables:
         p = self.model.params
         n0 = self.initial["species_mol"]
         lost = n0 - v["species_mol"]
-        expected = p.stoichiometry * v["li_consumed_mol"] - v["species_in_mol"]
-        return (lost - expected) / max(abs(expected), abs(lost), 1e-300)
+        consumed = p.stoichiometry * v["li_consumed_mol"]
+        expected = consumed - v["species_in_mol"]
+        gross = abs(consumed) + abs(v["species_in_mol"])  # relative to the throughput
+        return (lost - expected) / max(gross, abs(lost), 1e-300)
 
     def _energy_balance(self, v: dict, state: StepState) -> float:
         if state.first:
@@ -203,7 +205,7 @@ class Observables:
         gen = v["heat_released_J"]
         if not self.model.params.thermal_enabled:
             return 0.0
-        return (stored + out - gen) / max(abs(gen), abs(stored), 1e-300)
+        return (stored + out - gen) / max(abs(gen) + abs(out), abs(stored), 1e-300)
 
     def compute(self, time_s: float, dt_s: float, newton_iterations: int,
                 first: bool = False) -> dict[str, float]:

@@ -88,6 +88,8 @@ class CoupledModel:
         self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=b.facet_tags, metadata=md)
         self.dS = ufl.Measure("dS", domain=mesh, subdomain_data=b.facet_tags, metadata=md)
         self.x = ufl.SpatialCoordinate(mesh)
+        v = ufl.TestFunction(self.V)
+        self.v_c, self.v_T = v[0], v[1]  # test functions of the two fields
         self.weight = 2.0 * math.pi * self.x[0] if b.formulation == "axisymmetric" else 1.0
         self._reacting = [b.id("interface")]
         if self.params.substrate_reacts and b.has("substrate_top"):
@@ -201,8 +203,7 @@ class CoupledModel:
 
     def build_residual(self) -> None:
         """Assemble the scaled UFL residual ``self.F`` and Jacobian ``self.J``."""
-        v = ufl.TestFunction(self.V)
-        vc, vT = v[0], v[1]
+        vc, vT = self.v_c, self.v_T
         s_c = 1.0 / (self.c_scale * self.volume_m3)
         s_T = 1.0 / (self.heat_scale() * self.T_scale * self.volume_m3)
         F = s_c * self.species_residual(vc)

@@ -89,12 +89,12 @@ def two_region_mesh(mesh, formulation: str, li_cells: Callable, interface: Calla
 
 def slab_mesh(comm, n: int, formulation: str = "planar", length_m: float = 1.0,
               li_fraction: float = 0.5, width_m: float | None = None, ny: int | None = None,
-              offset_m: float = 0.0, dim: int = 2) -> TaggedMesh:
+              offset_m: float = 0.0, dim: int = 2, nz: int | None = None) -> TaggedMesh:
     """Rectangle (or box) ``[offset, offset+L] x [0, W]``: Li for x < split, electrolyte beyond.
 
     Exterior facets: ``substrate`` at x = offset (Li end), ``bulk`` at x = offset + L,
     ``side`` elsewhere.  ``li_fraction = 0`` gives electrolyte only with ``interface`` on the
-    left boundary.
+    left boundary.  ``nz`` (3D) sets the cells across z (default ``ny``).
     """
     width = width_m if width_m is not None else length_m
     ny = ny if ny is not None else n
@@ -102,7 +102,8 @@ def slab_mesh(comm, n: int, formulation: str = "planar", length_m: float = 1.0,
     if dim == 2:
         mesh = dolfinx.mesh.create_rectangle(comm, [[x0, 0.0], [x1, width]], [n, ny])
     else:
-        mesh = dolfinx.mesh.create_box(comm, [[x0, 0.0, 0.0], [x1, width, width]], [n, ny, ny])
+        mesh = dolfinx.mesh.create_box(comm, [[x0, 0.0, 0.0], [x1, width, width]],
+                                       [n, ny, nz if nz is not None else ny])
     xs = x0 + li_fraction * length_m
     tol = 1e-10 * length_m
     bnd = {"bulk": lambda x: np.isclose(x[0], x1, atol=tol),

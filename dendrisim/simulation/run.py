@@ -116,7 +116,7 @@ class Simulation:
             total = parallel.global_sum(vec.array[owned], self.comm)
             scale = m.scales["species" if comp == 0 else "heat"]
             out.append(total / (scale * dt))
-        return (-out[0], out[1])
+        return (out[0], -out[1])
 
     # --- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -176,10 +176,10 @@ class Simulation:
                     t_prev_T = values["T_interface_mean_K"]
                     t += dt
                     steps += 1
-                    m.u_n.x.array[:] = m.u.x.array
                     t1 = time.perf_counter()
-                    values = self.observables.compute(t, dt, res.iterations)
+                    values = self.observables.compute(t, dt, res.iterations)  # needs u_n
                     self.timings["observables"] += time.perf_counter() - t1
+                    m.u_n.x.array[:] = m.u.x.array
                     t1 = time.perf_counter()
                     ts.write(values)
                     if writer is not None and next_out < len(out_times) and \
