@@ -7,7 +7,16 @@ Python API (DESIGN §1)::
     result = dendrisim.run(case)
 """
 
-from dendrisim.api import builtin_case_names, builtin_case_text, load_case, mesh, plot, run, sweep, view
+from dendrisim.api import (
+           builtin_case_names,
+           builtin_case_text,
+           load_case,
+           mesh,
+           plot,
+           run,
+           sweep,
+           view,
+)
 from dendrisim.config import Case
 from dendrisim.errors import CaseError, DendrisimError
 

@@ -14,8 +14,17 @@ __all__ = ["builtin_case_names", "builtin_case_text", "load_case", "mesh", "plot
 
 def mesh(case: Case | str | Path, out: str | Path | None = None,
          preview: str | Path | None = None) -> Any:
-    """Generate the case's geometry and mesh (gmsh) into ``out`` (.msh) [issue #3]."""
-    raise NotBuiltYetError("mesh generation (gmsh geometry, issue #3) is not built yet")
+    """Generate the case's geometry and mesh (gmsh); returns a ``MeshReport``.
+
+    ``out`` defaults to ``meshes/<name>.msh``; the JSON report goes beside it and the
+    preview picture (regions in colour) to ``preview`` (default: ``<out>.png``).
+    """
+    from dendrisim.geometry import generate
+
+    c = load_case(case)
+    out_path = Path(out) if out is not None else Path("meshes") / f"{c.name}.msh"
+    png = Path(preview) if preview is not None else out_path.with_suffix(".png")
+    return generate(c, out_msh=out_path, preview_png=png)
 
 
 def run(case: Case | str | Path, out: str | Path | None = None, force: bool = False,

@@ -35,7 +35,8 @@ def import_dolfinx() -> ModuleType:
     try:
         return importlib.import_module("dolfinx")
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise MissingDependencyError(f"dolfinx could not be imported ({exc}); {_FENICS_HINT}") from exc
+        raise MissingDependencyError(
+            f"dolfinx could not be imported ({exc}); {_FENICS_HINT}") from exc
 
 
 def fenics_available() -> bool:

@@ -84,7 +84,8 @@ SEI_PRESETS: dict[str, dict[str, float | str]] = {
         "thickness_um": 0.0,
     },
     "routine": {
-        "description": "organic-rich SEI from 1 M LiPF6 EC/DEC (no protection in the paper's model)",
+        "description": "organic-rich SEI from 1 M LiPF6 EC/DEC "
+                       "(no protection in the paper's model)",
         # [F] seed paper (Cheng et al. Adv. Mater. 2023): routine SEI gives no protection in
         #     their simulation; breakdown at its DSC peak 148.5 °C
         "protection_factor": 1.0,

@@ -11,11 +11,9 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-
-T = TypeVar("T")
 
 
 class _SerialComm:
@@ -61,7 +59,7 @@ def self_comm():
 
 
 def rank(comm=None) -> int:
-    """This process's rank in ``comm`` (default: world)."""
+    """Rank of this process in ``comm`` (default: world)."""
     return (comm or world()).rank
 
 
@@ -109,7 +107,7 @@ def global_any(flag: bool, comm=None) -> bool:
     return bool(comm.allreduce(bool(flag), op=_op("LOR")))
 
 
-def broadcast(value: T, comm=None, root: int = 0) -> T:
+def broadcast[T](value: T, comm=None, root: int = 0) -> T:
     """Value of ``root`` on every rank."""
     return (comm or world()).bcast(value, root=root)
 
@@ -125,7 +123,7 @@ def root_print(*args: Any, comm=None, file=None, **kwargs: Any) -> None:
         print(*args, file=file or sys.stdout, **kwargs)
 
 
-def on_root(fn: Callable[[], T], comm=None) -> T:
+def on_root[T](fn: Callable[[], T], comm=None) -> T:
     """Run ``fn`` on rank 0 and broadcast its result; an exception is raised on all ranks."""
     comm = comm or world()
     result: Any = None
@@ -155,3 +153,8 @@ def root_open(path: str | os.PathLike, mode: str = "w", comm=None) -> Iterator[A
     else:
         yield None
     barrier(comm)
+
+
+def gather_all[T](value: T, comm=None) -> list[T]:
+    """List of every rank's ``value`` (rank order), on every rank."""
+    return list((comm or world()).allgather(value))

@@ -10,9 +10,11 @@ needle   cylinder of radius R = D/2 from z = 0 to L - R, hemispherical cap to z 
 cone     frustum from radius R at z = 0 to the tip radius r_t at z = L - r_t, then a
          hemispherical cap of radius r_t (tip at z = L).
 mushroom stalk cylinder of radius R up to a spherical head of diameter D_h whose top is
-         at z = L (the stalk ends where it meets the head).  ``mossy`` is an alias.
+         at z = L (the union of both; the stalk's side ends at z_entry where it meets
+         the head).  ``mossy`` is an alias.
 sphere   sphere of diameter D with its top at z = L: L = D/2 is a hemispherical bump,
-         L < D a spherical segment on the substrate; without a substrate the whole
+         L < D a spherical segment on the substrate (sunk into the foil: the
+         geometry needs L <= 0.9 D for a meshable contact neck); without a substrate the whole
          sphere is an isolated particle (L is then only its position).
 flat     no dendrite (a planar Li reference): volume and area 0.
 """
@@ -60,8 +62,11 @@ def volume_um3(
         dh = head_diameter_um if head_diameter_um is not None else default_head_diameter_um(
             diameter_um)
         rh = 0.5 * dh
-        z_entry = (L - rh) - math.sqrt(rh**2 - R**2)
-        return math.pi * R**2 * z_entry + 4.0 / 3.0 * math.pi * rh**3
+        root = math.sqrt(rh**2 - R**2)
+        z_entry = (L - rh) - root
+        cap = rh - root  # the head's cap below z_entry lies inside the stalk: count it once
+        return math.pi * R**2 * z_entry + 4.0 / 3.0 * math.pi * rh**3 - (
+            math.pi * cap**2 * (3.0 * rh - cap) / 3.0)
     if shape == "sphere":
         if isolated or L >= 2 * R:
             return 4.0 / 3.0 * math.pi * R**3
@@ -103,6 +108,77 @@ def interface_area_um2(
         if isolated or L >= 2 * R:
             return 4.0 * math.pi * R**2
         return 2.0 * math.pi * R * L
+    raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
+
+
+def _head_um(diameter_um: float, head_diameter_um: float | None) -> float:
+    return 0.5 * (head_diameter_um if head_diameter_um is not None
+                  else default_head_diameter_um(diameter_um))
+
+
+def section_area_um2(
+    shape: str,
+    length_um: float,
+    diameter_um: float,
+    tip_radius_um: float | None = None,
+    head_diameter_um: float | None = None,
+    isolated: bool = False,
+) -> float:
+    """Area of the full planar section (the 2D profile, both halves) above z = 0 [µm^2].
+
+    This is the Li "volume" per unit depth of the ``planar`` formulation: the same
+    profiles as above, not revolved (needle: rectangle + half disk, cone: trapezoid +
+    half disk, mushroom: stalk rectangle + disk, sphere: disk or circular segment).
+    """
+    shape, L, R = _canon(shape), length_um, 0.5 * diameter_um
+    if shape == "flat":
+        return 0.0
+    if shape == "needle":
+        return 2.0 * R * (L - R) + 0.5 * math.pi * R**2
+    if shape == "cone":
+        rt = tip_radius_um if tip_radius_um is not None else default_tip_radius_um(diameter_um)
+        return (R + rt) * (L - rt) + 0.5 * math.pi * rt**2
+    if shape == "mushroom":
+        rh = _head_um(diameter_um, head_diameter_um)
+        root = math.sqrt(rh**2 - R**2)
+        z_entry = (L - rh) - root
+        segment = rh**2 * math.acos(root / rh) - root * R  # head below z_entry, in the stalk
+        return 2.0 * R * z_entry + math.pi * rh**2 - segment
+    if shape == "sphere":
+        if isolated or L >= 2 * R:
+            return math.pi * R**2
+        return R**2 * math.acos((R - L) / R) - (R - L) * math.sqrt(2 * R * L - L**2)
+    raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
+
+
+def section_perimeter_um(
+    shape: str,
+    length_um: float,
+    diameter_um: float,
+    tip_radius_um: float | None = None,
+    head_diameter_um: float | None = None,
+    isolated: bool = False,
+) -> float:
+    """Boundary length of the full planar section above z = 0, footprint excluded [µm].
+
+    The interface "area" per unit depth of the ``planar`` formulation.
+    """
+    shape, L, R = _canon(shape), length_um, 0.5 * diameter_um
+    if shape == "flat":
+        return 0.0
+    if shape == "needle":
+        return 2.0 * (L - R) + math.pi * R
+    if shape == "cone":
+        rt = tip_radius_um if tip_radius_um is not None else default_tip_radius_um(diameter_um)
+        return 2.0 * math.hypot(R - rt, L - rt) + math.pi * rt
+    if shape == "mushroom":
+        rh = _head_um(diameter_um, head_diameter_um)
+        z_entry = (L - rh) - math.sqrt(rh**2 - R**2)
+        return 2.0 * z_entry + rh * (2.0 * math.pi - 2.0 * math.asin(R / rh))
+    if shape == "sphere":
+        if isolated or L >= 2 * R:
+            return 2.0 * math.pi * R
+        return 2.0 * R * math.acos((R - L) / R)
     raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
 
 

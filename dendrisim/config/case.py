@@ -102,6 +102,8 @@ class Case(Section):
         if g.get("aspect_ratio") is not None:
             g.pop("length_um", None)
             g.pop("diameter_um", None)
+        for key in self.geometry.derived_keys:  # sized by a rule: recomputed on overrides
+            g.pop(key, None)
         return d
 
 

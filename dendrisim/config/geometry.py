@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from dendrisim import shapes
 from dendrisim.config.base import UM, Section
-
 
 
 class ForestConfig(Section):
@@ -25,6 +24,8 @@ class ForestConfig(Section):
 class GeometryConfig(Section):
     """Dendrite geometry. Give (length_um, diameter_um) or (aspect_ratio, volume_um3)."""
 
+    _derived: frozenset[str] = PrivateAttr(default=frozenset())
+
     formulation: Literal["axisymmetric", "planar", "3d"] = "axisymmetric"
     shape: Literal["needle", "cone", "mushroom", "mossy", "sphere", "flat"] = "needle"
     length_um: float | None = Field(default=None, gt=0)  # substrate to tip, cap included
@@ -36,8 +37,10 @@ class GeometryConfig(Section):
     sei_thickness_um: float = Field(default=0.0, ge=0)  # > 0 resolves an SEI shell region
     substrate_thickness_um: float = Field(default=0.5, ge=0)
     substrate_reacts: bool = False
-    cell_radius_um: float = Field(default=0.5, gt=0)
-    electrolyte_height_um: float = Field(default=5.0, gt=0)
+    # electrolyte cell: unit-cell radius (lateral symmetry wall) and height above z = 0;
+    # None: sized from the dendrite (see _resolve_domain)
+    cell_radius_um: float | None = Field(default=None, gt=0)
+    electrolyte_height_um: float | None = Field(default=None, gt=0)
     mesh_size_interface_um: float | None = Field(default=None, gt=0)  # default: R_min / 8
     mesh_size_bulk_um: float | None = Field(default=None, gt=0)  # default: graded
     mesh_order: Literal[1, 2] = 1
@@ -57,24 +60,68 @@ class GeometryConfig(Section):
                 raise ValueError(
                     f"geometry.{missing} is missing: aspect_ratio and volume_um3 are given "
                     "together (or give length_um and diameter_um instead)")
-            if given_ld:
-                raise ValueError(
-                    "geometry: give either (length_um, diameter_um) or (aspect_ratio, "
-                    "volume_um3), not both; they would over-determine the size")
             isolated = self.shape == "sphere" and self.substrate_thickness_um == 0
             d = shapes.diameter_for_volume_um(self.shape, self.aspect_ratio, self.volume_um3,
                                               self.tip_radius_um, self.head_diameter_um,
                                               isolated)
+            if given_ld:
+                # a resolved case lists both pairs; accept them only when they agree
+                agree = (self.length_um is not None and self.diameter_um is not None
+                         and abs(self.diameter_um - d) <= 1e-6 * d
+                         and abs(self.length_um - self.aspect_ratio * d) <= 1e-6 * d)
+                if not agree:
+                    raise ValueError(
+                        "geometry: give either (length_um, diameter_um) or (aspect_ratio, "
+                        f"volume_um3), not both; aspect_ratio = {self.aspect_ratio:g} and "
+                        f"volume_um3 = {self.volume_um3:g} give diameter_um = {d:.6g}, "
+                        f"length_um = {self.aspect_ratio * d:.6g}, which disagree with "
+                        f"length_um = {self.length_um}, diameter_um = {self.diameter_um}")
             object.__setattr__(self, "diameter_um", d)
             object.__setattr__(self, "length_um", self.aspect_ratio * d)
         else:
             if self.diameter_um is None:
                 object.__setattr__(self, "diameter_um", 0.15)  # DESIGN §5.3 routine needle
             if self.length_um is None:
-                default_l = 10.0 * self.diameter_um if self.shape != "sphere" else self.diameter_um
+                default_l = 10.0 * self.diameter_um
+                if self.shape == "sphere":  # a hemispherical bump, or a floating particle
+                    default_l = (0.5 if self.substrate_thickness_um > 0 else 2.0) * self.diameter_um
                 object.__setattr__(self, "length_um", default_l)
+        self._resolve_domain()
         self._check_consistency()
         return self
+
+    def _resolve_domain(self) -> None:
+        """Size the electrolyte cell from the dendrite where not given.
+
+        Rule [I]: the lateral wall three outer diameters from the dendrite's side
+        (cell radius 7 R_out, R_out = widest radius + SEI), and the top two lengths (at
+        least three outer diameters) above the tip.  ``flat``: 0.5 µm and 5 µm, the
+        unit cell of DESIGN §5.1.  Forests size their box from the spacing instead.
+        """
+        # (re-validation of an instance runs this again: keep what was derived before)
+        private = dict(getattr(self, "__pydantic_private__", None) or {})
+        derived = set(private.get("_derived", ()))
+        flat = self.shape == "flat"
+        widest = self.diameter_um
+        if self.shape in ("mushroom", "mossy"):
+            widest = self.head_diameter_um or shapes.default_head_diameter_um(self.diameter_um)
+        r_out = 0.5 * widest + self.sei_thickness_um
+        top = self.length_um + self.sei_thickness_um
+        if self.cell_radius_um is None:
+            object.__setattr__(self, "cell_radius_um", 0.5 if flat else 7.0 * r_out)
+            derived.add("cell_radius_um")
+        if self.electrolyte_height_um is None:
+            height = 5.0 if flat else top + max(2.0 * top, 6.0 * r_out)
+            object.__setattr__(self, "electrolyte_height_um", height)
+            derived.add("electrolyte_height_um")
+        # private state set during validation (pydantic keeps an existing private dict)
+        private["_derived"] = frozenset(derived)
+        object.__setattr__(self, "__pydantic_private__", private)
+
+    @property
+    def derived_keys(self) -> frozenset[str]:
+        """Keys filled by a rule (not given): dropped when the case is re-validated."""
+        return self._derived
 
     def _check_consistency(self) -> None:
         L, D = self.length_um, self.diameter_um
@@ -104,11 +151,18 @@ class GeometryConfig(Section):
                 raise ValueError(
                     f"geometry.length_um = {L:g} µm must exceed the head diameter {dh:g} µm "
                     "(the stalk needs a length)")
-        if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > D:
+        if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > 0.9 * D:
             raise ValueError(
-                f"geometry.length_um = {L:g} µm exceeds the sphere diameter {D:g} µm: a "
-                "sphere on a substrate must touch it (L <= D); set substrate_thickness_um = 0"
-                " for an isolated particle")
+                f"geometry.length_um = {L:g} µm is more than 0.9 x the sphere diameter {D:g} µm:"
+                " a sphere on a substrate sits in the foil with a contact neck (L <= 0.9 D; "
+                "L = D would touch at a single point); set substrate_thickness_um = 0 for an "
+                "isolated particle")
+        if self.shape == "sphere" and self.substrate_thickness_um == 0 and L <= D:
+            raise ValueError(
+                f"geometry.length_um = {L:g} µm: an isolated sphere (substrate_thickness_um = 0)"
+                f" has its top at z = L and must float above z = 0, so L > diameter_um = {D:g}"
+                " µm")
+
         widest = D
         if self.shape in ("mushroom", "mossy"):
             widest = self.head_diameter_um or shapes.default_head_diameter_um(D)
@@ -133,6 +187,11 @@ class GeometryConfig(Section):
         if self.shape == "flat" and self.substrate_thickness_um == 0:
             raise ValueError("geometry.substrate_thickness_um = 0 with shape = \"flat\": a flat "
                              "(substrate-only) geometry needs a substrate thickness > 0")
+        spacing = self.forest.spacing_um
+        if self.forest.count > 1 and spacing is not None and spacing <= 2 * outer:
+            raise ValueError(
+                f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap "
+                f"(outer diameter {2 * outer:.4g} µm incl. SEI); the spacing must be larger")
         if self.forest.count > 1 and self.formulation != "3d":
             raise ValueError(
                 f"geometry.forest.count = {self.forest.count} needs formulation = \"3d\" (got "

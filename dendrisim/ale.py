@@ -1,0 +1,363 @@
+"""Moving Li surface: interface recession by consumption and mesh motion (ALE).
+
+The Li surface recedes along its normal with speed ``V_m * r`` (DESIGN §3).  Each step:
+
+1. the interface displacement is a P1 vector field on the interface nodes, the lumped
+   L2 projection of ``-V_m r dt n_Li`` (``n_Li`` the outward normal of the Li): the volume
+   it sweeps equals ``V_m dt * integral(r dA)`` up to the lumping, so the Li volume and the
+   moles consumed stay consistent;
+2. the displacement is extended into both Li and electrolyte by a harmonic (Laplace)
+   solve with a stiffness inversely proportional to the cell size (small cells near the
+   interface move rigidly instead of being squashed); outer boundaries are fixed, the
+   axis and the lateral walls slide (no normal motion), the substrate top slides in its
+   plane (a non-reacting foil) or recedes too (``substrate_reacts``);
+3. mesh coordinates are updated; the mesh velocity ``w = du/dt`` is available for the
+   ALE transport terms; the cell quality is monitored (inversion detection).
+
+Geometry of degree 1 is required (the coordinates are moved node by node).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dendrisim import compat, parallel
+from dendrisim.errors import MeshError
+
+compat.load_solver_libraries()
+
+import dolfinx  # noqa: E402
+import dolfinx.fem.petsc  # noqa: E402
+import ufl  # noqa: E402
+from dolfinx import fem  # noqa: E402
+
+
+def radial_weight(mesh: dolfinx.mesh.Mesh, formulation: str) -> Any:
+    """Measure weight: 2*pi*r for axisymmetric (x[0] = r), 1 otherwise."""
+    if formulation == "axisymmetric":
+        return 2.0 * np.pi * ufl.SpatialCoordinate(mesh)[0]
+    return fem.Constant(mesh, dolfinx.default_scalar_type(1.0))
+
+
+def li_outward_normal(mesh: dolfinx.mesh.Mesh, li_indicator: fem.Function) -> Any:
+    """Outward unit normal of the Li on interior facets (chi('+') n('+') + chi('-') n('-'))."""
+    n = ufl.FacetNormal(mesh)
+    return li_indicator("+") * n("+") + li_indicator("-") * n("-")
+
+
+def cell_quality(mesh: dolfinx.mesh.Mesh) -> tuple[np.ndarray, np.ndarray]:
+    """Shape quality in (0, 1] (1 = equilateral) and signed size of the local owned cells.
+
+    Triangles: 4 sqrt(3) A / sum(l^2).  Tetrahedra: 12 (3 V)^(2/3) / sum(l^2) (the
+    "gamma"-like mean-ratio measure).  The sign of the size flips when a cell inverts.
+    """
+    tdim = mesh.topology.dim
+    n_local = mesh.topology.index_map(tdim).size_local
+    nodes = mesh.geometry.dofmaps[0][:n_local]
+    x = mesh.geometry.x[nodes]
+    if tdim == 2:
+        a, b, c = x[:, 0, :2], x[:, 1, :2], x[:, 2, :2]
+        ab, ac = b - a, c - a
+        signed = 0.5 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
+        l2 = ((b - a) ** 2).sum(1) + ((c - b) ** 2).sum(1) + ((a - c) ** 2).sum(1)
+        q = 4.0 * np.sqrt(3.0) * signed / np.maximum(l2, 1e-300)
+        return q, signed
+    if tdim == 3:
+        a, b, c, d = (x[:, i, :] for i in range(4))
+        signed = np.einsum("ij,ij->i", np.cross(b - a, c - a), d - a) / 6.0
+        pairs = [(a, b), (a, c), (a, d), (b, c), (b, d), (c, d)]
+        l2 = sum(((p - q_) ** 2).sum(1) for p, q_ in pairs)
+        q = 12.0 * np.cbrt(3.0 * np.abs(signed)) ** 2 / np.maximum(l2, 1e-300)
+        return np.sign(signed) * q, signed
+    raise MeshError(f"mesh quality: topological dimension {tdim} not supported (2 or 3)")
+
+
+@dataclass
+class MeshMotion:
+    """Interface-driven mesh motion for one mesh (create once, call :meth:`step` per step).
+
+    ``groups`` maps DESIGN §4 names to (dim, id).  The interface groups that recede are
+    ``interface`` (and ``substrate_top`` when ``substrate_reacts``).
+    """
+
+    mesh: dolfinx.mesh.Mesh
+    cell_tags: Any
+    facet_tags: Any
+    groups: dict[str, tuple[int, int]]
+    formulation: str
+    molar_volume_m3_mol: float
+    substrate_reacts: bool = False
+    comm: Any = None
+    _state: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        msh = self.mesh
+        if msh.geometry.cmaps[0].degree != 1:
+            raise MeshError("a moving Li surface needs a mesh of geometric order 1 "
+                            f"(got {msh.geometry.cmaps[0].degree}); set geometry.mesh_order = 1")
+        self.comm = self.comm or msh.comm
+        gdim, tdim = msh.geometry.dim, msh.topology.dim
+        fdim = tdim - 1
+        msh.topology.create_connectivity(fdim, tdim)
+        self.V = fem.functionspace(msh, ("Lagrange", 1, (gdim,)))
+        self.du = fem.Function(self.V, name="displacement_increment")
+        self.displacement = fem.Function(self.V, name="displacement")
+        self.velocity = fem.Function(self.V, name="mesh_velocity")
+        self._g = fem.Function(self.V)  # prescribed interface displacement (this step)
+
+        # Li indicator (DG0) for the outward normal
+        Q0 = fem.functionspace(msh, ("DG", 0))
+        self.li_indicator = fem.Function(Q0, name="li_indicator")
+        li_id = self._id("lithium")
+        li_cells = self.cell_tags.indices[self.cell_tags.values == li_id]
+        self.li_indicator.x.array[Q0.dofmap.list[li_cells, 0]] = 1.0
+        self.li_indicator.x.scatter_forward()
+
+        # stiffness ~ 1/cell size (DG0)
+        self._stiff = fem.Function(Q0)
+        q, signed = cell_quality(msh)
+        self._sign0 = np.sign(signed)
+        size = np.abs(signed)
+        n_local = size.size
+        smallest = parallel.global_min(size, self.comm)
+        self._stiff.x.array[Q0.dofmap.list[:n_local, 0]] = smallest / np.maximum(size, 1e-300)
+        self._stiff.x.scatter_forward()
+
+        # lumped projection of the interface normal displacement
+        self.dS = ufl.Measure("dS", domain=msh, subdomain_data=self.facet_tags)
+        self.w = radial_weight(msh, self.formulation)
+        self._moving_ids = [self._id("interface")]
+        if self.substrate_reacts and "substrate_top" in self.groups:
+            self._moving_ids.append(self._id("substrate_top"))
+        self._rate = fem.Constant(msh, dolfinx.default_scalar_type(0.0))
+        self._build_bcs(gdim, fdim)
+        u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
+        a = self._stiff * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx
+        zero = fem.Constant(msh, np.zeros(gdim, dtype=dolfinx.default_scalar_type))
+        L = ufl.inner(zero, v) * ufl.dx
+        opts = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        if tdim == 3:
+            opts = {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
+        self._problem = dolfinx.fem.petsc.LinearProblem(
+            a, L, bcs=self._bcs, u=self.du, petsc_options_prefix="dendrisim_ale_",
+            petsc_options=opts)
+        self._volume_form = fem.form(self.w * ufl.dx(
+            domain=msh, subdomain_data=self.cell_tags, subdomain_id=li_id))
+        self._rate_expr = None
+
+    # ------------------------------------------------------------------------------------
+    def _id(self, name: str) -> int:
+        if name not in self.groups:
+            raise MeshError(f"mesh motion needs the physical group {name!r}; the mesh has "
+                            f"{', '.join(sorted(self.groups))}")
+        return self.groups[name][1]
+
+    def _facets(self, name: str) -> np.ndarray:
+        if name not in self.groups:
+            return np.empty(0, dtype=np.int32)
+        return self.facet_tags.indices[self.facet_tags.values == self.groups[name][1]]
+
+    def _build_bcs(self, gdim: int, fdim: int) -> None:
+        msh, V = self.mesh, self.V
+        bcs = []
+        moving = np.unique(np.concatenate([self.facet_tags.indices[self.facet_tags.values == i]
+                                           for i in self._moving_ids]))
+        self._moving_dofs = fem.locate_dofs_topological(V, fdim, moving)
+        bcs.append(fem.dirichletbc(self._g, self._moving_dofs))
+        # fixed: outer electrolyte boundary and foil bottom
+        fixed = np.concatenate([self._facets("bulk"), self._facets("substrate")])
+        fixed_dofs = fem.locate_dofs_topological(V, fdim, fixed)
+        zero = np.zeros(gdim, dtype=dolfinx.default_scalar_type)
+        bcs.append(fem.dirichletbc(zero, fixed_dofs, V))
+        # sliding: no motion normal to axis, side walls and a passive substrate top
+        sliding: list[tuple[np.ndarray, int]] = []
+        slide_names = ["axis", "side"] + ([] if self.substrate_reacts else ["substrate_top"])
+        x = msh.geometry.x
+        for name in slide_names:
+            facets = self._facets(name)
+            if name == "axis":
+                sliding.append((facets, 0))
+                continue
+            if name == "substrate_top":
+                sliding.append((facets, gdim - 1))
+                continue
+            if facets.size == 0:
+                continue
+            # planar walls: normal along the coordinate that is constant on the facet
+            nodes = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
+            spread = np.ptp(x[nodes][:, :, :gdim], axis=1)
+            for comp in range(gdim):
+                sliding.append((facets[np.argmin(spread, axis=1) == comp], comp))
+        self._slide_info = []
+        for facets, comp in sliding:
+            Vc, _ = V.sub(comp).collapse()
+            zc = fem.Function(Vc)
+            dofs = fem.locate_dofs_topological((V.sub(comp), Vc), fdim, facets)
+            bcs.append(fem.dirichletbc(zc, dofs, V.sub(comp)))
+            self._slide_info.append(dofs[0])
+        self._bcs = bcs
+
+    # ------------------------------------------------------------------------------------
+    def set_rate(self, rate: Any) -> None:
+        """Set the interface reaction rate r [mol m^-2 s^-1] that drives the recession.
+
+        ``rate`` is a float or a UFL expression valid on interior facets (restricted, or
+        continuous and wrapped in ``avg``).
+        """
+        if isinstance(rate, int | float):
+            self._rate.value = float(rate)
+            rate = self._rate
+        self._rate_expr = rate
+        v = ufl.TestFunction(self.V)
+        n_li = li_outward_normal(self.mesh, self.li_indicator)
+        s = ufl.TestFunction(fem.functionspace(self.mesh, ("Lagrange", 1)))
+        dS = sum((self.dS(i) for i in self._moving_ids[1:]), self.dS(self._moving_ids[0]))
+        wf = ufl.avg(self.w) if self.formulation == "axisymmetric" else self.w
+        # B_i = int(phi_i n w dS) (area-weighted normal), R_i = int(r phi_i w dS) (rate)
+        self._normal_form = fem.form(ufl.inner(n_li, ufl.avg(v)) * wf * dS)
+        self._rate_vec_form = fem.form(rate * ufl.avg(s) * wf * dS)
+
+    def interface_displacement(self, dt_s: float) -> None:
+        """Fill the prescribed interface displacement for a step of ``dt_s`` [s].
+
+        Node i moves by ``-V_m dt R_i B_i / |B_i|^2``: along the area-weighted normal
+        ``B_i``, with the length that makes the swept volume ``sum_i u_i . B_i`` equal to
+        ``-V_m dt * integral(r w dS)`` exactly (consistent with the reaction integral; at a
+        right-angled corner the node moves diagonally as the exact solution does).  The
+        length factor ``|B_i| ... `` is capped at 3x the flat-surface value for cusps.
+        """
+        if self._rate_expr is None:
+            raise RuntimeError("MeshMotion.set_rate() must be called before stepping")
+        PETSc = _petsc()
+        B = dolfinx.fem.petsc.assemble_vector(self._normal_form)
+        B.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        Rv = dolfinx.fem.petsc.assemble_vector(self._rate_vec_form)
+        Rv.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        bs = self.V.dofmap.index_map_bs
+        n_owned = self.V.dofmap.index_map.size_local
+        Bv = B.array_r.reshape(-1, bs)[:n_owned].copy()
+        rv = Rv.array_r[:n_owned].copy()
+        B.destroy()
+        Rv.destroy()
+        self._scalar_mass_cap(n_owned)
+        b2 = (Bv**2).sum(axis=1)
+        m = self._state["node_area"]
+        # |B_i| >= m_i / 3: cap the stretch factor m_i/|B_i| at 3 (sharp cusps)
+        b2 = np.maximum(b2, (m / 3.0) ** 2)
+        g = self._g.x.array.reshape(-1, bs)
+        g[:] = 0.0
+        active = m > 0
+        g[:n_owned][active] = (-self.molar_volume_m3_mol * dt_s * rv[active] / b2[active]
+                               )[:, None] * Bv[active]
+        self._g.x.scatter_forward()
+        self._tangential_relaxation(Bv, m, n_owned)
+        # nodes shared with sliding boundaries keep only the tangential motion
+        for dofs in self._slide_info:
+            self._g.x.array[dofs] = 0.0
+
+    def _tangential_relaxation(self, Bv: np.ndarray, m: np.ndarray, n_owned: int,
+                               alpha: float = 0.5, smooth_cos: float = 0.95) -> None:
+        """Slide interface nodes along the surface towards their neighbours' mean.
+
+        Normal-only motion bunches nodes where the surface shrinks (next to a corner, on a
+        shrinking cap) until elements invert.  Each smooth interface node (area-weighted
+        normal length |B_i|/m_i above ``smooth_cos``: no corner) moves by ``alpha`` times the
+        tangential part of (patch mean of the new positions - its new position).  Tangential
+        motion leaves the swept volume unchanged to first order; corners are not moved.
+        """
+        PETSc = _petsc()
+        if "patch_forms" not in self._state:
+            msh = self.mesh
+            s = ufl.TestFunction(fem.functionspace(msh, ("Lagrange", 1)))
+            v = ufl.TestFunction(self.V)
+            ids = self._moving_ids
+            dS = sum((self.dS(i) for i in ids[1:]), self.dS(ids[0]))
+            x = ufl.SpatialCoordinate(msh)
+            self._state["patch_forms"] = (
+                fem.form(ufl.inner(ufl.avg(x + self._g), ufl.avg(v)) * dS),
+                fem.form(ufl.avg(s) * dS),
+            )
+        fx, f1 = self._state["patch_forms"]
+        X = dolfinx.fem.petsc.assemble_vector(fx)
+        X.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        A = dolfinx.fem.petsc.assemble_vector(f1)
+        A.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        bs = self.V.dofmap.index_map_bs
+        xs = X.array_r.reshape(-1, bs)[:n_owned].copy()
+        a = A.array_r[:n_owned].copy()
+        X.destroy()
+        A.destroy()
+        gdim = self.mesh.geometry.dim
+        coords = self.V.tabulate_dof_coordinates()[:n_owned, :gdim]
+        g = self._g.x.array.reshape(-1, bs)
+        norm_b = np.sqrt((Bv**2).sum(axis=1))
+        smooth = (a > 0) & (m > 0) & (norm_b > smooth_cos * np.where(m > 0, m, 1.0))
+        if not np.any(smooth):
+            return
+        nhat = Bv[smooth] / norm_b[smooth, None]
+        mean_new = xs[smooth] / a[smooth, None]
+        d = mean_new - (coords[smooth] + g[:n_owned][smooth])
+        d -= (d * nhat).sum(axis=1)[:, None] * nhat
+        g[:n_owned][smooth] += alpha * d
+        self._g.x.scatter_forward()
+
+    def _scalar_mass_cap(self, n_owned: int) -> None:
+        """Nodal interface measure m_i = int(phi_i w dS) on the current geometry."""
+        PETSc = _petsc()
+        if "node_area_form" not in self._state:
+            s = ufl.TestFunction(fem.functionspace(self.mesh, ("Lagrange", 1)))
+            ids = self._moving_ids
+            dS = sum((self.dS(i) for i in ids[1:]), self.dS(ids[0]))
+            wf = ufl.avg(self.w) if self.formulation == "axisymmetric" else self.w
+            self._state["node_area_form"] = fem.form(ufl.avg(s) * wf * dS)
+        M = dolfinx.fem.petsc.assemble_vector(self._state["node_area_form"])
+        M.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        self._state["node_area"] = M.array_r[:n_owned].copy()
+        M.destroy()
+
+    def step(self, dt_s: float) -> float:
+        """Move the mesh for one step of ``dt_s`` [s]; returns the global minimum quality."""
+        self.interface_displacement(dt_s)
+        self._problem.solve()
+        self.du.x.scatter_forward()
+        self._move_geometry(self.du)
+        self.displacement.x.array[:] += self.du.x.array
+        self.velocity.x.array[:] = self.du.x.array / dt_s
+        return self.min_quality()
+
+    def _move_geometry(self, u: fem.Function) -> None:
+        msh = self.mesh
+        gdim = msh.geometry.dim
+        if "geom_to_dof" not in self._state:
+            gmap = np.empty(msh.geometry.x.shape[0], dtype=np.int64)
+            gmap[msh.geometry.dofmaps[0].ravel()] = self.V.dofmap.list.ravel()
+            self._state["geom_to_dof"] = gmap
+        bs = self.V.dofmap.index_map_bs
+        vals = u.x.array.reshape(-1, bs)
+        msh.geometry.x[:, :gdim] += vals[self._state["geom_to_dof"], :gdim]
+
+    def undo_last(self) -> None:
+        """Move the mesh back by the last increment (a rejected step)."""
+        neg = fem.Function(self.V)
+        neg.x.array[:] = -self.du.x.array
+        self._move_geometry(neg)
+        self.displacement.x.array[:] -= self.du.x.array
+
+    def min_quality(self) -> float:
+        """Minimum cell quality over all ranks; negative if any cell inverted."""
+        q, signed = cell_quality(self.mesh)
+        q = np.where(np.sign(signed) == self._sign0, np.abs(q), -np.abs(q))
+        return parallel.global_min(q, self.comm)
+
+    def li_volume_m3(self) -> float:
+        """Current Li volume [m^3] (revolved body in axisymmetric)."""
+        return parallel.global_sum(fem.assemble_scalar(self._volume_form), self.comm)
+
+
+def _petsc():
+    from petsc4py import PETSc
+
+    return PETSc

@@ -1,0 +1,266 @@
+"""From a validated ``[geometry]`` section to a concrete layout (pure Python, no gmsh).
+
+Everything that can be wrong with a geometry is found here, before gmsh runs, and
+reported as a :class:`~dendrisim.errors.GeometryError` naming the key path.
+Lengths in micrometres (gmsh model units).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, replace
+
+from dendrisim import shapes
+from dendrisim.config.geometry import GeometryConfig
+from dendrisim.errors import GeometryError
+
+# 2D: size at the interface resolves the smallest Li radius with this many elements
+ELEMENTS_PER_RADIUS_2D = 8
+# 3D: between these bounds, as many as keep the interface near INTERFACE_TRIANGLES_3D
+# triangles (the cell count grows as h^-2 .. h^-3); 6 still gives 0.5 % volume accuracy
+ELEMENTS_PER_RADIUS_3D = (6, 10)
+INTERFACE_TRIANGLES_3D = 12000
+ELEMENTS_PER_SEI = 2  # elements across a resolved SEI shell (2D)
+ELEMENTS_PER_SEI_3D = 1
+
+
+@dataclass(frozen=True)
+class Dendrite:
+    """One Li body standing on z = 0 at lateral position (x, y) [µm]."""
+
+    shape: str
+    length_um: float
+    diameter_um: float
+    tip_radius_um: float | None = None
+    head_diameter_um: float | None = None
+    x_um: float = 0.0
+    y_um: float = 0.0
+
+    @property
+    def radius_um(self) -> float:
+        """Base (stalk) radius [µm]."""
+        return 0.5 * self.diameter_um
+
+    @property
+    def tip_r_um(self) -> float:
+        """Cone tip radius, resolved default [µm]."""
+        return self.tip_radius_um or shapes.default_tip_radius_um(self.diameter_um)
+
+    @property
+    def head_d_um(self) -> float:
+        """Mushroom head diameter, resolved default [µm]."""
+        return self.head_diameter_um or shapes.default_head_diameter_um(self.diameter_um)
+
+    @property
+    def outer_radius_um(self) -> float:
+        """Widest radius of the body [µm]."""
+        if shapes._canon(self.shape) == "mushroom":
+            return 0.5 * self.head_d_um
+        return self.radius_um
+
+    @property
+    def min_radius_um(self) -> float:
+        """Smallest radius of curvature of the Li surface [µm]."""
+        return self.tip_r_um if self.shape == "cone" else self.radius_um
+
+    def grown(self, t_um: float) -> Dendrite:
+        """The SEI's outer surface: every radius grown by ``t_um``, tip raised by ``t_um``.
+
+        Exact uniform offset for needle, sphere and the mushroom head; along a cone's
+        flank the normal thickness is t·cos(half-angle).
+        """
+        return replace(
+            self, length_um=self.length_um + t_um, diameter_um=self.diameter_um + 2 * t_um,
+            tip_radius_um=None if self.shape != "cone" else self.tip_r_um + t_um,
+            head_diameter_um=None if shapes._canon(self.shape) != "mushroom"
+            else self.head_d_um + 2 * t_um)
+
+    def volume_um3(self, isolated: bool) -> float:
+        """Analytic volume above z = 0 (revolved body) [µm^3]."""
+        return shapes.volume_um3(self.shape, self.length_um, self.diameter_um,
+                                 self.tip_radius_um, self.head_diameter_um, isolated)
+
+    def area_um2(self, isolated: bool) -> float:
+        """Analytic surface area above z = 0, footprint excluded [µm^2]."""
+        return shapes.interface_area_um2(self.shape, self.length_um, self.diameter_um,
+                                         self.tip_radius_um, self.head_diameter_um, isolated)
+
+    def section_area_um2(self, isolated: bool) -> float:
+        """Analytic planar section area above z = 0 (per unit depth) [µm^2]."""
+        return shapes.section_area_um2(self.shape, self.length_um, self.diameter_um,
+                                       self.tip_radius_um, self.head_diameter_um, isolated)
+
+    def section_perimeter_um(self, isolated: bool) -> float:
+        """Analytic planar section perimeter above z = 0, footprint excluded [µm]."""
+        return shapes.section_perimeter_um(self.shape, self.length_um, self.diameter_um,
+                                           self.tip_radius_um, self.head_diameter_um,
+                                           isolated)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything gmsh needs: domain, bodies, regions and mesh sizes [µm]."""
+
+    formulation: str  # axisymmetric | planar | 3d
+    dendrites: tuple[Dendrite, ...]  # empty for shape = "flat"
+    sei_thickness_um: float
+    substrate_thickness_um: float
+    electrolyte_height_um: float
+    half_width_um: float  # x half-extent (axisymmetric: the cell radius, x in [0, R_c])
+    half_depth_um: float  # 3D box: y half-extent; 0 for a cylinder or 2D
+    cylinder: bool  # 3D: cylindrical unit cell (one dendrite) instead of a box
+    isolated: bool  # a particle that touches no substrate
+    substrate_reacts: bool
+    h_interface_um: float
+    h_bulk_um: float
+    mesh_order: int
+    tip_refinement: bool
+
+    @property
+    def dim(self) -> int:
+        """Topological dimension of the cells."""
+        return 3 if self.formulation == "3d" else 2
+
+    @property
+    def flat(self) -> bool:
+        """True when there is no dendrite (the foil top is then the interface)."""
+        return not self.dendrites
+
+    @property
+    def sei(self) -> bool:
+        """True when an SEI shell is resolved."""
+        return self.sei_thickness_um > 0 and not self.flat
+
+    def footprint_area_um2(self) -> float:
+        """Area of the substrate top plane (revolved / per unit depth / 3D) [µm^2 or µm]."""
+        if self.formulation == "axisymmetric" or self.cylinder:
+            return math.pi * self.half_width_um**2
+        if self.formulation == "planar":
+            return 2 * self.half_width_um
+        return 4 * self.half_width_um * self.half_depth_um
+
+
+def _single(g: GeometryConfig) -> Dendrite:
+    return Dendrite(g.shape, g.length_um, g.diameter_um, g.tip_radius_um, g.head_diameter_um)
+
+
+def _default_h_interface(g: GeometryConfig, dendrites: tuple[Dendrite, ...]) -> float:
+    if not dendrites:
+        return min(g.cell_radius_um, g.substrate_thickness_um) / 10.0
+    r_min = min(d.min_radius_um for d in dendrites)
+    per_r, per_sei = ELEMENTS_PER_RADIUS_2D, ELEMENTS_PER_SEI
+    if g.formulation == "3d":
+        lo, hi = ELEMENTS_PER_RADIUS_3D
+        area = sum(d.area_um2(g.isolated) for d in dendrites) * max(1, g.forest.count)
+        # an equilateral triangle of side h has area sqrt(3)/4 h^2
+        per_r = min(hi, max(lo, r_min * math.sqrt(0.433 * INTERFACE_TRIANGLES_3D / area)))
+        per_sei = ELEMENTS_PER_SEI_3D
+    h = r_min / per_r
+    if g.sei_thickness_um > 0:
+        h = min(h, g.sei_thickness_um / per_sei)
+    return h
+
+
+def _check_dendrite(d: Dendrite, g: GeometryConfig, where: str) -> str | None:
+    """Reason why a (forest) dendrite is invalid, or None."""
+    if d.shape == "needle" and d.length_um < d.diameter_um:
+        return f"{where}: needle L = {d.length_um:.4g} µm < D = {d.diameter_um:.4g} µm"
+    if d.shape == "cone" and (d.tip_r_um >= d.radius_um or d.length_um <= d.tip_r_um):
+        return f"{where}: cone tip radius {d.tip_r_um:.4g} µm does not fit"
+    if shapes._canon(d.shape) == "mushroom" and d.length_um <= d.head_d_um:
+        return f"{where}: mushroom L = {d.length_um:.4g} µm <= head diameter"
+    if d.length_um + g.sei_thickness_um >= g.electrolyte_height_um:
+        return (f"{where}: L = {d.length_um:.4g} µm reaches geometry.electrolyte_height_um = "
+                f"{g.electrolyte_height_um:g} µm")
+    return None
+
+
+def forest_dendrites(g: GeometryConfig, h_interface_um: float
+                     ) -> tuple[tuple[Dendrite, ...], float, float]:
+    """Dendrites of a 3D forest and the box half-widths (x, y) [µm].
+
+    Regular: a near-square grid with pitch ``spacing_um``.  Random: positions and sizes
+    (relative spread ``size_spread``) drawn from ``seed``, reproducibly, rejecting
+    overlaps (outer radii incl. SEI plus a gap of two interface elements).
+    """
+    f = g.forest
+    base = _single(g)
+    t = g.sei_thickness_um
+    gap = 2.0 * h_interface_um
+    r_out = (base.outer_radius_um + t) * (1.0 + f.size_spread)
+    spacing = f.spacing_um if f.spacing_um is not None else 3.0 * 2 * (base.outer_radius_um + t)
+    if spacing < 2 * r_out + gap:
+        raise GeometryError(
+            f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap or "
+            f"touch (outer diameter {2 * r_out:.4g} µm incl. SEI and size spread, plus a mesh "
+            f"gap {gap:.3g} µm); use a spacing of at least {2 * r_out + gap:.4g} µm")
+    ncols = math.ceil(math.sqrt(f.count))
+    nrows = math.ceil(f.count / ncols)
+    hx, hy = 0.5 * ncols * spacing, 0.5 * nrows * spacing
+    if not f.random:
+        out = []
+        for k in range(f.count):
+            i, j = k % ncols, k // ncols
+            out.append(replace(base, x_um=(i + 0.5) * spacing - hx,
+                               y_um=(j + 0.5) * spacing - hy))
+        return tuple(out), hx, hy
+    rng = random.Random(f.seed)
+    out: list[Dendrite] = []
+    for k in range(f.count):
+        for _attempt in range(2000):
+            s_l = 1.0 + f.size_spread * rng.uniform(-1, 1)
+            s_d = 1.0 + f.size_spread * rng.uniform(-1, 1)
+            d = replace(base, length_um=base.length_um * s_l, diameter_um=base.diameter_um * s_d,
+                        tip_radius_um=None if base.tip_radius_um is None
+                        else base.tip_radius_um * s_d,
+                        head_diameter_um=None if base.head_diameter_um is None
+                        else base.head_diameter_um * s_d)
+            if _check_dendrite(d, g, "geometry.forest") is not None:
+                continue
+            ro = d.outer_radius_um + t
+            x = rng.uniform(-hx + ro + gap, hx - ro - gap)
+            y = rng.uniform(-hy + ro + gap, hy - ro - gap)
+            ok = all(math.hypot(x - o.x_um, y - o.y_um) > ro + o.outer_radius_um + t + gap
+                     for o in out)
+            if ok:
+                out.append(replace(d, x_um=x, y_um=y))
+                break
+        else:
+            raise GeometryError(
+                f"geometry.forest: could not place dendrite {k + 1} of {f.count} without "
+                f"overlap (seed {f.seed}); increase geometry.forest.spacing_um = {spacing:g} µm"
+                " or reduce geometry.forest.size_spread / count")
+    return tuple(out), hx, hy
+
+
+def layout(g: GeometryConfig) -> Layout:
+    """Resolve a validated geometry section into a :class:`Layout`, or raise GeometryError."""
+    if g.mesh:
+        raise GeometryError(f"geometry.mesh = \"{g.mesh}\": a user mesh is loaded, not "
+                            "generated; nothing to build")
+    flat = g.shape == "flat"
+    single = () if flat else (_single(g),)
+    isolated = g.isolated
+    h_i = g.mesh_size_interface_um or _default_h_interface(g, single)
+    dendrites, hx, hy, cylinder = single, g.cell_radius_um, 0.0, g.formulation == "3d"
+    if g.forest.count > 1 and not flat:
+        dendrites, hx, hy = forest_dendrites(g, h_i)
+        cylinder = False
+    width = hx if g.formulation != "planar" else 2 * hx
+    h_b = g.mesh_size_bulk_um or max(
+        h_i, min(width, g.electrolyte_height_um + g.substrate_thickness_um) / 4.0)
+    if h_b < h_i:
+        raise GeometryError(f"geometry.mesh_size_bulk_um = {h_b:g} µm is finer than the "
+                            f"interface size {h_i:g} µm")
+    if h_i > 0.5 * min([d.min_radius_um for d in dendrites] + [hx]):
+        raise GeometryError(
+            f"geometry.mesh_size_interface_um = {h_i:g} µm is too coarse: it must be at most "
+            "half the smallest Li radius (and of the cell radius)")
+    return Layout(
+        formulation=g.formulation, dendrites=dendrites, sei_thickness_um=g.sei_thickness_um,
+        substrate_thickness_um=g.substrate_thickness_um,
+        electrolyte_height_um=g.electrolyte_height_um, half_width_um=hx, half_depth_um=hy,
+        cylinder=cylinder, isolated=isolated, substrate_reacts=g.substrate_reacts,
+        h_interface_um=h_i, h_bulk_um=h_b, mesh_order=g.mesh_order,
+        tip_refinement=g.tip_refinement)
