@@ -43,6 +43,7 @@ class RunSummary:
     runaway_onset_s: float | None
     timings: dict[str, float] = field(default_factory=dict)
     last: dict[str, float] = field(default_factory=dict)
+    runaway_s: float | None = None
 
     @property
     def valid(self) -> bool:
@@ -95,6 +96,9 @@ class Simulation:
                                    stol=s.newton_stol, max_it=s.newton_max_it, linear=s.linear,
                                    extra_options=dict(s.petsc_options))
         self._residual_form = fem.form(self.model.F)
+        tdim = bundle.mesh.topology.dim
+        self.cells = bundle.mesh.topology.index_map(tdim).size_global
+        self.dofs = self.model.V.dofmap.index_map.size_global * 2
         self.observables = Observables(self.model, dirichlet_flux=self._dirichlet_flux)
         self.timings = {"setup": time.perf_counter() - t0, "newton": 0.0, "observables": 0.0,
                         "output": 0.0}
@@ -140,6 +144,7 @@ class Simulation:
         next_out = 0
         t, steps, rejected, its_total, kry_total = 0.0, 0, 0, 0, 0
         onset: float | None = None
+        runaway: float | None = None
         values = self.observables.compute(0.0, 0.0, 0, first=True)
         ts.write(values)
         if writer is not None:
@@ -193,7 +198,11 @@ class Simulation:
                         onset = t
                         log.info("self-heating onset (> %g K/min) at t = %.6g s",
                                  st.onset_K_per_min, t)
-                    if rate_K_min > st.runaway_K_per_min:
+                    if rate_K_min > st.runaway_K_per_min and runaway is None:
+                        runaway = t
+                        log.info("thermal runaway (> %g K/min) at t = %.6g s",
+                                 st.runaway_K_per_min, t)
+                    if runaway is not None and st.runaway_stops:
                         stop = "runaway"
                     elif values["li_retention_from_moles"] <= st.li_exhausted_retention:
                         stop = "li_exhausted"
@@ -206,4 +215,4 @@ class Simulation:
             if writer is not None:
                 writer.close()
         return RunSummary(stop, t, steps, rejected, its_total, kry_total, onset,
-                          dict(self.timings), dict(values))
+                          dict(self.timings), dict(values), runaway)

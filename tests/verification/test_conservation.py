@@ -21,10 +21,10 @@ BASE = {"time.end_s": 1.0, "time.dt_initial_s": 1e-3, "output.fields_every_s": 1
     {"thermal.outer": "dirichlet", "species.outer": "dirichlet",
      "thermal.substrate_bottom": "isothermal", "kinetics.pre_exponential": 1e9},
 ], ids=["adiabatic", "robin", "dirichlet"])
-def test_balances_each_step(tmp_path, overrides):
+def test_balances_each_step(mpi_tmp_path, overrides):
     case = load_case("fig5-routine").with_overrides({**BASE, **overrides})
     bundle = slab_mesh(parallel.world(), 12, length_m=1e-6)
-    folder = parallel.broadcast(str(tmp_path))
+    folder = str(mpi_tmp_path)
     summary = Simulation(case, bundle, folder=folder, quiet=True).run()
     assert summary.valid, summary.stop_reason
     ts = read_timeseries(f"{folder}/timeseries.csv")
