@@ -145,6 +145,7 @@ class Simulation:
         t, steps, rejected, its_total, kry_total = 0.0, 0, 0, 0, 0
         onset: float | None = None
         runaway: float | None = None
+        prev_rate = 0.0
         values = self.observables.compute(0.0, 0.0, 0, first=True)
         ts.write(values)
         if writer is not None:
@@ -198,7 +199,11 @@ class Simulation:
                         onset = t
                         log.info("self-heating onset (> %g K/min) at t = %.6g s",
                                  st.onset_K_per_min, t)
-                    if rate_K_min > st.runaway_K_per_min and runaway is None:
+                    # runaway: above the ARC rate on two steps and accelerating (a cooling-
+                    # down relaxation after a start far from steady state is not a runaway)
+                    accelerating = rate_K_min > prev_rate > st.runaway_K_per_min
+                    prev_rate = rate_K_min
+                    if accelerating and runaway is None:
                         runaway = t
                         log.info("thermal runaway (> %g K/min) at t = %.6g s",
                                  st.runaway_K_per_min, t)
