@@ -72,6 +72,11 @@ def case_mesh(case, folder: Path, comm=None):
 def run_case(case, out: str | Path | None = None, force: bool = False, quiet: bool = False,
              comm=None):
     """Run ``case``; returns the results folder path (raises SimulationError on a bad stop)."""
+    from dendrisim.compat import import_dolfinx
+
+    # on every rank before any root-only work: importing dolfinx/petsc4py is collective
+    # (ResultsDir.prepare -> versions() would otherwise import it on rank 0 alone)
+    import_dolfinx()
     comm = comm or parallel.world()
     rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
     with _LogToFile(rd.path / "log.txt", comm):

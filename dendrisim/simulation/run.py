@@ -147,6 +147,7 @@ class Simulation:
         runaway: float | None = None
         prev_rate = 0.0
         values = self.observables.compute(0.0, 0.0, 0, first=True)
+        self.history = [dict(values)]  # every accepted step's values (also in the CSV)
         ts.write(values)
         if writer is not None:
             writer.write(0.0)
@@ -187,6 +188,7 @@ class Simulation:
                     self.timings["observables"] += time.perf_counter() - t1
                     m.u_n.x.array[:] = m.u.x.array
                     t1 = time.perf_counter()
+                    self.history.append(dict(values))
                     ts.write(values)
                     if writer is not None and next_out < len(out_times) and \
                             t >= out_times[next_out] * (1 - 1e-12):
