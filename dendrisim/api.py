@@ -29,9 +29,17 @@ def mesh(case: Case | str | Path, out: str | Path | None = None,
 
 def run(case: Case | str | Path, out: str | Path | None = None, force: bool = False,
         quiet: bool = False) -> Any:
-    """Run one simulation; returns a result object with the time series [issue #4]."""
-    raise NotBuiltYetError("the coupled solver (issue #4) is not built yet: cases can be "
-                           "validated (`dendrisim check`) but not simulated")
+    """Run one simulation -> results folder; returns its :class:`~dendrisim.results.Result`.
+
+    ``case`` is a Case, a case file or a built-in case name.  A run that ends without a
+    valid stop (end time, runaway, Li exhausted) raises SimulationError after writing its
+    manifest.
+    """
+    from dendrisim.results import Result
+    from dendrisim.runner import run_case
+
+    folder = run_case(load_case(case), out=out, force=force, quiet=quiet)
+    return Result.load(folder)
 
 
 def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:

@@ -122,7 +122,9 @@ class InterfaceConfig(Section):
 class StopConfig(Section):
     """Stop rules besides the end time (ARC practice for runaway)."""
 
-    runaway_K_per_min: float = Field(default=60.0, gt=0)  # self-heating rate at runaway
+    # runaway: interface self-heating above this rate on two accepted steps, accelerating
+    runaway_K_per_min: float = Field(default=60.0, gt=0)
+    runaway_stops: bool = True  # false: runaway is flagged (manifest) and the run goes on
     onset_K_per_min: float = Field(default=0.02, gt=0)  # self-heating onset flag
     li_exhausted_retention: float = Field(default=1e-3, ge=0, lt=1)
 

@@ -40,7 +40,9 @@ class SolverConfig(Section):
 
     linear: Literal["auto", "direct", "iterative"] = "auto"  # auto: direct 2D, iterative 3D
     newton_rtol: float = Field(default=1e-9, gt=0, lt=1)
-    newton_atol: float = Field(default=1e-10, gt=0)
+    newton_atol: float = Field(default=1e-10, gt=0)  # scaled residual (see dendrisim.model)
+    # step criterion on the scaled unknowns: |δu| < stol |u| (round-off floors the residual)
+    newton_stol: float = Field(default=1e-10, ge=0, lt=1)
     newton_max_it: int = Field(default=25, ge=1)
     element_degree: Literal[1, 2] = 1
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)  # expert overrides

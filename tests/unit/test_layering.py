@@ -25,6 +25,7 @@ RULES = {
     "sweep": {"gmsh", "dolfinx", "petsc4py", "pyvista"},
     "cli.py": {"gmsh", "dolfinx", "petsc4py", "pyvista", "matplotlib"},
     "api.py": {"gmsh", "dolfinx", "petsc4py", "pyvista", "matplotlib"},
+    "runner.py": {"gmsh", "dolfinx", "petsc4py", "pyvista", "matplotlib"},
 }
 ONLY_IN = {"pyvista": {"viz"}, "matplotlib": {"plotting"}}
 

@@ -1,0 +1,69 @@
+"""Adaptive time-step control: grow/cut Δt, land on output times, give up below Δt_min."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class StepController:
+    """Δt from Newton iterations and the largest temperature change per step [s, K].
+
+    - after an accepted step: grow by ``grow`` when Newton needed at most ``easy_its``
+      iterations and |ΔT| stayed below half the limit; shrink by ``shrink`` beyond
+      ``hard_its`` iterations;
+    - a step whose |ΔT| exceeds ``max_dT_K`` is rejected and retried with a Δt scaled to
+      land near 0.7 of the limit (at least quartered);
+    - a diverged Newton solve is retried with Δt/2;
+    - below ``dt_min`` the controller reports that it gives up.
+    Steps are shortened to land exactly on the ``targets`` (output times, end time).
+    """
+
+    dt: float
+    dt_min: float
+    dt_max: float
+    max_dT_K: float
+    targets: list[float] = field(default_factory=list)
+    grow: float = 1.5
+    shrink: float = 0.7
+    easy_its: int = 4
+    hard_its: int = 10
+
+    def __post_init__(self) -> None:
+        self.targets = sorted(set(self.targets))  # a copy: never mutate the caller's list
+
+    def next_dt(self, t: float) -> float:
+        """Step to take from time ``t`` (shortened to hit the next target exactly)."""
+        dt = min(self.dt, self.dt_max)
+        for target in self.targets:
+            if target > t * (1 + 1e-12) + 1e-300:
+                gap = target - t
+                if dt >= gap or gap - dt < 1e-3 * dt:
+                    dt = gap
+                elif gap < 2 * dt:
+                    dt = 0.5 * gap  # two even steps instead of a sliver
+                break
+        return dt
+
+    def accepted(self, newton_its: int, dT_K: float) -> None:
+        """Update Δt after an accepted step."""
+        if newton_its <= self.easy_its and dT_K < 0.5 * self.max_dT_K:
+            self.dt *= self.grow
+        elif newton_its > self.hard_its:
+            self.dt *= self.shrink
+        self.dt = min(self.dt, self.dt_max)
+
+    def too_hot(self, dt_used: float, dT_K: float) -> bool:
+        """True if the step must be rejected for |ΔT| > limit (Δt is then cut)."""
+        if dT_K <= self.max_dT_K:
+            return False
+        self.dt = dt_used * max(0.25, 0.7 * self.max_dT_K / dT_K)
+        return True
+
+    def diverged(self, dt_used: float) -> None:
+        """Halve Δt after a failed Newton solve."""
+        self.dt = 0.5 * dt_used
+
+    def gave_up(self) -> bool:
+        """True when Δt fell below the minimum."""
+        return self.dt < self.dt_min

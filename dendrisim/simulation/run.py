@@ -1,0 +1,225 @@
+"""The time loop: Newton per step, adaptive Δt, stop rules, time series, fields, manifest."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dendrisim.compat import import_dolfinx
+
+import_dolfinx()
+import dolfinx  # noqa: E402
+from dolfinx import fem  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from dendrisim import parallel  # noqa: E402
+from dendrisim.model import CoupledModel, ModelParameters  # noqa: E402
+from dendrisim.observables import Observables  # noqa: E402
+from dendrisim.results import TIMESERIES_COLUMNS  # noqa: E402
+from dendrisim.simulation.controller import StepController  # noqa: E402
+from dendrisim.simulation.newton import NewtonSolver  # noqa: E402
+from dendrisim.simulation.progress import Progress  # noqa: E402
+
+log = logging.getLogger("dendrisim")
+
+VALID_STOPS = ("end_time", "runaway", "li_exhausted")
+
+
+@dataclass
+class RunSummary:
+    """How a run ended, with timings [s]."""
+
+    stop_reason: str
+    time_s: float
+    steps: int
+    rejected: int
+    newton_iterations: int
+    krylov_iterations: int
+    runaway_onset_s: float | None
+    timings: dict[str, float] = field(default_factory=dict)
+    last: dict[str, float] = field(default_factory=dict)
+    runaway_s: float | None = None
+
+    @property
+    def valid(self) -> bool:
+        """True for a run that reached a valid stop."""
+        return self.stop_reason in VALID_STOPS
+
+
+class TimeSeriesWriter:
+    """``timeseries.csv`` on rank 0, one flushed row per accepted step."""
+
+    def __init__(self, path: Path | None, columns: list[str], comm=None):
+        self.columns = columns
+        self.fh = None
+        if path is not None and parallel.is_root(comm):
+            self.fh = open(path, "w", newline="", encoding="utf-8")
+            self.writer = csv.writer(self.fh)
+            self.writer.writerow(columns)
+            self.fh.flush()
+
+    def write(self, values: dict[str, float]) -> None:
+        """Append one row."""
+        if self.fh is not None:
+            self.writer.writerow([f"{values.get(c, math.nan):.12g}" for c in self.columns])
+            self.fh.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
+class Simulation:
+    """A case on a tagged mesh: model + Newton + controller + observables + output."""
+
+    def __init__(self, case, bundle, folder: str | Path | None = None, quiet: bool = False,
+                 params: ModelParameters | None = None):
+        self.case = case
+        self.bundle = bundle
+        self.folder = Path(folder) if folder is not None else None
+        self.quiet = quiet
+        self.comm = bundle.mesh.comm
+        t0 = time.perf_counter()
+        self.params = params or ModelParameters.from_case(case)
+        s = case.solver
+        self.model = CoupledModel(bundle, self.params, degree=s.element_degree)
+        self.bcs = self.model.boundary_conditions()
+        self.model.set_initial()
+        self.newton = NewtonSolver(self.model, self.bcs, rtol=s.newton_rtol, atol=s.newton_atol,
+                                   stol=s.newton_stol, max_it=s.newton_max_it, linear=s.linear,
+                                   extra_options=dict(s.petsc_options))
+        self._residual_form = fem.form(self.model.F)
+        tdim = bundle.mesh.topology.dim
+        self.cells = bundle.mesh.topology.index_map(tdim).size_global
+        self.dofs = self.model.V.dofmap.index_map.size_global * 2
+        self.observables = Observables(self.model, dirichlet_flux=self._dirichlet_flux)
+        self.timings = {"setup": time.perf_counter() - t0, "newton": 0.0, "observables": 0.0,
+                        "output": 0.0}
+
+    # --- balances on Dirichlet boundaries --------------------------------------------------
+    def _dirichlet_flux(self, dt: float) -> tuple[float, float]:
+        """(species inflow [mol/s], heat outflow [W]) through Dirichlet boundaries.
+
+        The unconstrained residual summed over the Dirichlet rows of a field is the discrete
+        boundary flux (the other rows vanish at convergence).
+        """
+        m = self.model
+        vec = fem.assemble_vector(self._residual_form)
+        vec.scatter_reverse(dolfinx.la.InsertMode.add)
+        n_owned = m.V.dofmap.index_map.size_local * 2
+        out = []
+        for comp, dofs in ((0, m.flux_dofs["species"]), (1, m.flux_dofs["heat"])):
+            owned = dofs[dofs < n_owned]
+            total = parallel.global_sum(vec.array[owned], self.comm)
+            scale = m.scales["species" if comp == 0 else "heat"]
+            out.append(total / (scale * dt))
+        return (out[0], -out[1])
+
+    # --- the loop ---------------------------------------------------------------------------
+    def run(self) -> RunSummary:
+        """Integrate from t = 0 to a stop; returns the summary (never raises on divergence)."""
+        case, m = self.case, self.model
+        tc = case.time
+        end = tc.end_s
+        every = case.output.fields_every_s
+        out_times = [min(k * every, end) for k in range(1, int(math.ceil(end / every)) + 1)]
+        ctrl = StepController(tc.dt_initial_s, tc.dt_min_s, tc.dt_max_s, tc.max_dT_per_step_K,
+                              targets=out_times + [end])
+        extra = [ob.name for ob in self.observables.items if ob.name not in TIMESERIES_COLUMNS]
+        columns = list(TIMESERIES_COLUMNS) + extra
+        ts = TimeSeriesWriter(self.folder / "timeseries.csv" if self.folder else None, columns,
+                              self.comm)
+        writer = None
+        if self.folder is not None and case.output.fields:
+            from dendrisim.fields_io import FieldWriter
+
+            writer = FieldWriter(self.folder / "fields.xdmf", m, case.output.fields)
+        next_out = 0
+        t, steps, rejected, its_total, kry_total = 0.0, 0, 0, 0, 0
+        onset: float | None = None
+        runaway: float | None = None
+        prev_rate = 0.0
+        values = self.observables.compute(0.0, 0.0, 0, first=True)
+        self.history = [dict(values)]  # every accepted step's values (also in the CSV)
+        ts.write(values)
+        if writer is not None:
+            writer.write(0.0)
+        stop = None
+        st = case.stop
+        try:
+            with Progress(end, quiet=self.quiet, comm=self.comm) as progress:
+                while stop is None:
+                    dt = ctrl.next_dt(t)
+                    m.dt.value = dt
+                    m.t.value = t + dt
+                    m.u.x.array[:] = m.u_n.x.array
+                    t1 = time.perf_counter()
+                    res = self.newton.solve()
+                    self.timings["newton"] += time.perf_counter() - t1
+                    its_total += res.iterations
+                    kry_total += res.krylov_iterations
+                    if not res.converged:
+                        rejected += 1
+                        ctrl.diverged(dt)
+                        log.debug("t = %.6g s: Newton diverged (reason %d) with dt = %.3g s",
+                                  t, res.reason, dt)
+                        if ctrl.gave_up():
+                            stop = "diverged"
+                        continue
+                    dT = parallel.global_max(np.abs(m.u.x.array[1::2] - m.u_n.x.array[1::2]),
+                                             self.comm) * m.T_scale
+                    if ctrl.too_hot(dt, dT):
+                        rejected += 1
+                        if ctrl.gave_up():
+                            stop = "dt_too_small"
+                        continue
+                    t_prev_T = values["T_interface_mean_K"]
+                    t += dt
+                    steps += 1
+                    t1 = time.perf_counter()
+                    values = self.observables.compute(t, dt, res.iterations)  # needs u_n
+                    self.timings["observables"] += time.perf_counter() - t1
+                    m.u_n.x.array[:] = m.u.x.array
+                    t1 = time.perf_counter()
+                    self.history.append(dict(values))
+                    ts.write(values)
+                    if writer is not None and next_out < len(out_times) and \
+                            t >= out_times[next_out] * (1 - 1e-12):
+                        writer.write(t)
+                        next_out += 1
+                    self.timings["output"] += time.perf_counter() - t1
+                    progress.update(t, dt, res.iterations, values["T_interface_mean_K"])
+                    rate_K_min = 60.0 * (values["T_interface_mean_K"] - t_prev_T) / dt
+                    if onset is None and rate_K_min > st.onset_K_per_min:
+                        onset = t
+                        log.info("self-heating onset (> %g K/min) at t = %.6g s",
+                                 st.onset_K_per_min, t)
+                    # runaway: above the ARC rate on two steps and accelerating (a cooling-
+                    # down relaxation after a start far from steady state is not a runaway)
+                    accelerating = rate_K_min > prev_rate > st.runaway_K_per_min
+                    prev_rate = rate_K_min
+                    if accelerating and runaway is None:
+                        runaway = t
+                        log.info("thermal runaway (> %g K/min) at t = %.6g s",
+                                 st.runaway_K_per_min, t)
+                    if runaway is not None and st.runaway_stops:
+                        stop = "runaway"
+                    elif values["li_retention_from_moles"] <= st.li_exhausted_retention:
+                        stop = "li_exhausted"
+                    elif t >= end * (1 - 1e-12):
+                        stop = "end_time"
+                    else:
+                        ctrl.accepted(res.iterations, dT)
+        finally:
+            ts.close()
+            if writer is not None:
+                writer.close()
+        return RunSummary(stop, t, steps, rejected, its_total, kry_total, onset,
+                          dict(self.timings), dict(values), runaway)

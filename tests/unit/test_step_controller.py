@@ -1,0 +1,29 @@
+"""Adaptive Δt: growth, cuts, landing on output times, giving up."""
+
+from dendrisim.simulation.controller import StepController
+
+
+def test_lands_exactly_on_targets():
+    targets = [0.5, 1.0]
+    c = StepController(dt=0.3, dt_min=1e-9, dt_max=1.0, max_dT_K=2.0, targets=targets)
+    t, seen = 0.0, []
+    while t < 1.0 - 1e-15:
+        dt = c.next_dt(t)
+        t += dt
+        seen.append(t)
+        c.accepted(2, 0.1)
+    assert any(abs(s - 0.5) < 1e-15 for s in seen)
+    assert abs(seen[-1] - 1.0) < 1e-15
+    assert targets == [0.5, 1.0]  # caller's list untouched
+
+
+def test_grow_shrink_reject_and_give_up():
+    c = StepController(dt=1e-3, dt_min=1e-4, dt_max=1e-2, max_dT_K=2.0)
+    c.accepted(2, 0.1)
+    assert abs(c.dt - 1.5e-3) < 1e-15
+    c.accepted(15, 0.1)
+    assert abs(c.dt - 1.05e-3) < 1e-15
+    assert c.too_hot(1e-3, 4.0) and abs(c.dt - 0.35e-3) < 1e-15
+    assert not c.too_hot(1e-3, 1.0)
+    c.diverged(1.5e-4)
+    assert c.gave_up()
