@@ -82,7 +82,7 @@ class CoupledModel:
     def build(self) -> None:
         """(Re)build measures, scales and the residual (call again after the mesh moves)."""
         mesh, b = self.mesh, self.bundle
-        q = 2 * self.degree + 2
+        q = 2 * self.degree  # exact for the P-degree mass matrix; O(h^{p+1}) overall
         md = {"quadrature_degree": q}
         self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=b.cell_tags, metadata=md)
         self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=b.facet_tags, metadata=md)

@@ -51,6 +51,21 @@ class RunSummary:
         return self.stop_reason in VALID_STOPS
 
 
+def _check_supported(case) -> None:
+    """Refuse case keys whose behaviour is not built yet (rather than ignoring them)."""
+    from dendrisim.errors import NotBuiltYetError
+
+    if case.time.scheme != "backward_euler":
+        raise NotBuiltYetError(f"time.scheme = \"{case.time.scheme}\" is not built yet; "
+                               "allowed now: \"backward_euler\"")
+    if case.output.format != "xdmf":
+        raise NotBuiltYetError(f"output.format = \"{case.output.format}\" is not built yet; "
+                               "allowed now: \"xdmf\"")
+    if case.interface.moving:
+        log.info("interface.moving = true: the Li surface does not move yet (fixed geometry); "
+                 "consumption is counted and li_retention comes from moles")
+
+
 class TimeSeriesWriter:
     """``timeseries.csv`` on rank 0, one flushed row per accepted step."""
 
@@ -87,6 +102,7 @@ class Simulation:
         self.quiet = quiet
         self.comm = bundle.mesh.comm
         t0 = time.perf_counter()
+        _check_supported(case)
         self.params = params or ModelParameters.from_case(case)
         s = case.solver
         self.model = CoupledModel(bundle, self.params, degree=s.element_degree)
