@@ -112,6 +112,8 @@ class Simulation:
                                    stol=s.newton_stol, max_it=s.newton_max_it, linear=s.linear,
                                    extra_options=dict(s.petsc_options))
         self._residual_form = fem.form(self.model.F)
+        self._has_dirichlet = parallel.global_sum(
+            float(sum(d.size for d in self.model.flux_dofs.values())), self.comm) > 0
         tdim = bundle.mesh.topology.dim
         self.cells = bundle.mesh.topology.index_map(tdim).size_global
         self.dofs = self.model.V.dofmap.index_map.size_global * 2
@@ -127,6 +129,8 @@ class Simulation:
         boundary flux (the other rows vanish at convergence).
         """
         m = self.model
+        if not self._has_dirichlet:
+            return (0.0, 0.0)
         vec = fem.assemble_vector(self._residual_form)
         vec.scatter_reverse(dolfinx.la.InsertMode.add)
         n_owned = m.V.dofmap.index_map.size_local * 2
