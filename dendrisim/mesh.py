@@ -131,8 +131,11 @@ def check_model(formulation: str) -> dict[str, tuple[int, int]]:
 def _to_bundle(comm, formulation: str, scale_m: float, check) -> MeshBundle:
     """Validate the model on rank 0 (``check``), then distribute it with dolfinx."""
     groups = parallel.on_root(check, comm)
+    # shared_facet ghosting: interior-facet (dS) integrals on the Li/electrolyte interface
+    # need both cells of a facet on a partition boundary (solver, issue #4)
+    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
     data = dolfinx.io.gmsh.model_to_mesh(gmsh.model if parallel.is_root(comm) else None, comm,
-                                         0, gdim=_gdim(formulation))
+                                         0, gdim=_gdim(formulation), partitioner=partitioner)
     data.mesh.geometry.x[:] *= scale_m
     tdim = data.mesh.topology.dim
     data.mesh.topology.create_connectivity(tdim - 1, tdim)

@@ -82,7 +82,7 @@ class CoupledModel:
     def build(self) -> None:
         """(Re)build measures, scales and the residual (call again after the mesh moves)."""
         mesh, b = self.mesh, self.bundle
-        q = 2 * self.degree + 2
+        q = 2 * self.degree  # exact for the P-degree mass matrix; O(h^{p+1}) overall
         md = {"quadrature_degree": q}
         self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=b.cell_tags, metadata=md)
         self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=b.facet_tags, metadata=md)
@@ -99,13 +99,15 @@ class CoupledModel:
         self.build_residual()
 
     def _facet_sides(self, ids: list[int]) -> tuple[bool, bool]:
-        """Whether the tagged facets include interior / exterior facets (global)."""
+        """Whether the tagged facets include interior / exterior facets (global).
+
+        Uses the mesh's exterior facets (correct on partition boundaries too).
+        """
         ft = self.bundle.facet_tags
-        f2c = self.mesh.topology.connectivity(self.tdim - 1, self.tdim)
         facets = ft.indices[np.isin(ft.values, ids)]
-        n_cells = np.array([len(f2c.links(f)) for f in facets], dtype=int)
-        return (parallel.global_any(bool(np.any(n_cells == 2)), self.comm),
-                parallel.global_any(bool(np.any(n_cells == 1)), self.comm))
+        exterior = np.isin(facets, dolfinx.mesh.exterior_facet_indices(self.mesh.topology))
+        return (parallel.global_any(bool(np.any(~exterior)), self.comm),
+                parallel.global_any(bool(np.any(exterior)), self.comm))
 
     def interface_integral(self, expr, ids: list[int] | None = None):
         """UFL form ``∫_Γ expr dA`` (weighted) over the reacting facets (or ``ids``)."""
