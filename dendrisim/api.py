@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from dendrisim.config import Case, builtin_case_names, builtin_case_text, load_case
-from dendrisim.errors import NotBuiltYetError
 
 __all__ = ["builtin_case_names", "builtin_case_text", "load_case", "mesh", "plot", "run",
            "sweep", "view"]

@@ -58,9 +58,8 @@ def versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             continue
-    if "fenics-dolfinx" not in out and fenics_available():
-        try:
-            out["dolfinx"] = import_dolfinx().__version__
-        except MissingDependencyError:
-            pass
+    # never import dolfinx here: this runs on rank 0 only, and importing dolfinx on one
+    # rank of an MPI job can deadlock (its import is collective)
+    if "fenics-dolfinx" not in out and "dolfinx-solver-real" in out:
+        out["dolfinx"] = out["dolfinx-solver-real"]
     return out

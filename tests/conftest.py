@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -38,4 +39,7 @@ def pytest_collection_modifyitems(config, items):
 def _barrier_at_teardown():
     yield
     if parallel.size() > 1:
+        # collect garbage on all ranks at the same point: PETSc objects destroyed by the
+        # collector (collective calls) must not be destroyed at different times per rank
+        gc.collect()
         parallel.barrier()

@@ -56,6 +56,19 @@ class NewtonSolver:
         self.snes = self.problem.solver
         self.options = opts
 
+    def destroy(self) -> None:
+        """Destroy the PETSc objects now, on every rank together (collective).
+
+        Left to the garbage collector, ``NonlinearProblem.__del__`` would destroy them at a
+        different moment on each rank and deadlock against the next collective call.
+        """
+        pb = self.problem
+        for attr in ("_snes", "_A", "_b", "_x", "_P_mat"):
+            obj = getattr(pb, attr, None)
+            if obj is not None:
+                obj.destroy()
+                setattr(pb, attr, None)
+
     def solve(self) -> NewtonResult:
         """Solve from the current ``model.u``; the caller checks ``converged``."""
         try:

@@ -241,5 +241,6 @@ class Simulation:
             ts.close()
             if writer is not None:
                 writer.close()
+            self.newton.destroy()
         return RunSummary(stop, t, steps, rejected, its_total, kry_total, onset,
                           dict(self.timings), dict(values), runaway)
