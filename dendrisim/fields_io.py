@@ -51,6 +51,9 @@ class FieldWriter:
             if i == 0:
                 tmp.x.array[self._li_mask] = 0.0  # no species in Li (contract: write 0)
             out.interpolate(tmp)
+        motion = getattr(m, "motion", None)
+        if motion is not None:
+            self.disp.interpolate(motion.displacement)
         for name, f in (("c", self.c), ("T", self.T), ("displacement", self.disp)):
             if name in self.fields:
                 self.file.write_function(f, t)

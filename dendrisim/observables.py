@@ -39,16 +39,21 @@ class StepState:
 class FormObservable:
     """∫ of a UFL expression (compiled once), optionally divided by another integral."""
 
-    def __init__(self, name: str, unit: str, form, denominator: float = 1.0, comm=None):
+    def __init__(self, name: str, unit: str, form, denominator: float | Any = 1.0, comm=None):
         self.name, self.unit = name, unit
         self.form = fem.form(form)
-        self.denominator = denominator
+        # a number, or a UFL form re-integrated each time (moving mesh: current area)
+        self.denominator = (denominator if isinstance(denominator, int | float)
+                            else fem.form(denominator))
         self.comm = comm
 
     def compute(self, state: StepState) -> float:
         """Integral value (global)."""
         local = float(np.real(fem.assemble_scalar(self.form)))
-        return parallel.global_sum(local, self.comm) / self.denominator
+        den = self.denominator
+        if not isinstance(den, int | float):
+            den = parallel.global_sum(float(np.real(fem.assemble_scalar(den))), self.comm)
+        return parallel.global_sum(local, self.comm) / den
 
 
 class DofObservable:
@@ -131,7 +136,9 @@ class Observables:
                  if p.thermal_outer == "robin" and m.bundle.has("bulk") else None)
         self.dirichlet_flux = dirichlet_flux  # callable -> (species mol/s in, heat W out)
         obs: list = [
-            FormObservable("T_interface_mean_K", "K", m.interface_integral(T), area, comm),
+            FormObservable("T_interface_mean_K", "K", m.interface_integral(T),
+                           m.interface_integral(1.0) if getattr(m, "motion", None) is not None
+                           else area, comm),
             DofObservable("T_interface_max_K", "K", tdofs, 1, "max", m.T_scale, m.T0, comm),
             DofObservable("T_tip_K", "K", tip, 1, "max", m.T_scale, m.T0, comm),
             FormObservable("reaction_rate_mol_s", "mol/s", m.interface_integral(m.rate()),
@@ -141,8 +148,11 @@ class Observables:
             Derived("li_retention_from_moles", "1",
                     lambda v, s: 1.0 - v["li_consumed_mol"] / self.li_moles0
                     if self.li_moles0 > 0 else 1.0),
-            # fixed geometry: the volumetric retention equals the one from moles (ALE later)
-            Derived("li_retention", "1", lambda v, s: v["li_retention_from_moles"]),
+            # moving Li surface: V_Li(t)/V_Li(0) on the moved mesh; fixed geometry: from moles
+            (FormObservable("li_retention", "1", above * w * li_dx, self.li_volume_m3, comm)
+             if getattr(m, "motion", None) is not None and li_dx is not None and
+             self.li_volume_m3 > 0 else
+             Derived("li_retention", "1", lambda v, s: v["li_retention_from_moles"])),
             DofObservable("c_interface_min_mol_m3", "mol/m3", cdofs, 0, "min", m.c_scale, 0.0,
                           comm),
             Derived("newton_iterations", "1", lambda v, s: s.newton_iterations),

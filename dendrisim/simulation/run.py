@@ -61,9 +61,17 @@ def _check_supported(case) -> None:
     if case.output.format != "xdmf":
         raise NotBuiltYetError(f"output.format = \"{case.output.format}\" is not built yet; "
                                "allowed now: \"xdmf\"")
-    if case.interface.moving:
-        log.info("interface.moving = true: the Li surface does not move yet (fixed geometry); "
-                 "consumption is counted and li_retention comes from moles")
+
+
+def _can_move(bundle) -> bool:
+    """The ALE motion needs a degree-1 geometry, a 2D/3D mesh and the interface group."""
+    mesh = bundle.mesh
+    ok = (mesh.topology.dim >= 2 and mesh.geometry.cmaps[0].degree == 1
+          and bundle.has("interface") and bundle.has("lithium"))
+    if not ok:
+        log.warning("interface.moving = true but this mesh cannot move (needs geometry order "
+                    "1, 2D/3D, groups 'lithium' and 'interface'): fixed geometry")
+    return ok
 
 
 class TimeSeriesWriter:
@@ -105,7 +113,19 @@ class Simulation:
         _check_supported(case)
         self.params = params or ModelParameters.from_case(case)
         s = case.solver
-        self.model = CoupledModel(bundle, self.params, degree=s.element_degree)
+        moving = case.interface.moving and _can_move(bundle)
+        self.model = CoupledModel(bundle, self.params, degree=s.element_degree, ale=moving)
+        self.model.motion = None
+        if moving:
+            from dendrisim.ale import MeshMotion
+
+            self.model.motion = MeshMotion(
+                bundle.mesh, bundle.cell_tags, bundle.facet_tags, bundle.groups,
+                bundle.formulation,
+                molar_volume_m3_mol=1.0 / self.params.li_molar_density_mol_m3,
+                substrate_reacts=self.params.substrate_reacts)
+            self.model.motion.set_rate(self.model.rate()("+"))
+        self.timings_motion = 0.0
         self.bcs = self.model.boundary_conditions()
         self.model.set_initial()
         self.newton = NewtonSolver(self.model, self.bcs, rtol=s.newton_rtol, atol=s.newton_atol,
@@ -120,6 +140,22 @@ class Simulation:
         self.observables = Observables(self.model, dirichlet_flux=self._dirichlet_flux)
         self.timings = {"setup": time.perf_counter() - t0, "newton": 0.0, "observables": 0.0,
                         "output": 0.0}
+
+    def _move_mesh(self, dt: float) -> float | None:
+        """Recede the Li surface by V_m r dt (rate of the accepted step) and move the mesh.
+
+        Staggered ALE: the mesh velocity of this motion enters the next step's transport
+        terms.  Returns the global minimum cell quality (None on a fixed mesh).
+        """
+        motion = self.model.motion
+        if motion is None:
+            return None
+        t1 = time.perf_counter()
+        quality = motion.step(dt)
+        self.model.velocity.interpolate(motion.velocity)
+        self.timings_motion += time.perf_counter() - t1
+        self.timings["mesh_motion"] = self.timings_motion
+        return quality
 
     # --- balances on Dirichlet boundaries --------------------------------------------------
     def _dirichlet_flux(self, dt: float) -> tuple[float, float]:
@@ -203,6 +239,7 @@ class Simulation:
                     t_prev_T = values["T_interface_mean_K"]
                     t += dt
                     steps += 1
+                    quality = self._move_mesh(dt)
                     t1 = time.perf_counter()
                     values = self.observables.compute(t, dt, res.iterations)  # needs u_n
                     self.timings["observables"] += time.perf_counter() - t1
@@ -231,8 +268,14 @@ class Simulation:
                                  st.runaway_K_per_min, t)
                     if runaway is not None and st.runaway_stops:
                         stop = "runaway"
-                    elif values["li_retention_from_moles"] <= st.li_exhausted_retention:
+                    elif min(values["li_retention_from_moles"],
+                             values["li_retention"]) <= st.li_exhausted_retention:
                         stop = "li_exhausted"
+                    elif quality is not None and quality < case.interface.min_quality:
+                        log.warning("mesh quality %.3g below interface.min_quality = %g at t = "
+                                    "%.6g s: stopping before elements invert", quality,
+                                    case.interface.min_quality, t)
+                        stop = "mesh_quality"
                     elif t >= end * (1 - 1e-12):
                         stop = "end_time"
                     else:

@@ -49,7 +49,7 @@ def test_semi_infinite_first_order_surface_consumption(mpi_tmp_path):
     h = 1.0 / math.sqrt(D * t_end)  # h sqrt(D t) = 1 at t_end
     k = h * D / nu  # m/s
     L = 12 * math.sqrt(D * t_end)
-    case = load_case("fig5-routine").with_overrides({
+    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
         "thermal.enabled": False, "kinetics.activation_energy_J_mol": 0.0,
         "kinetics.pre_exponential": k, "kinetics.reaction_order": 1,
         "electrolyte.diffusivity_m2_s": D, "electrolyte.concentration_mol_m3": c0,
@@ -85,7 +85,7 @@ def sphere_bundle():
 def test_steady_sphere_first_order_reaction(sphere_bundle):
     D, cb, nu = 1.2e-9, 7000.0, 0.5
     k = D / (nu * A)  # Damköhler number nu k a / D = 1
-    case = load_case("fig5-routine").with_overrides({
+    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
         "thermal.enabled": False, "kinetics.activation_energy_J_mol": 0.0,
         "kinetics.pre_exponential": k, "kinetics.reaction_order": 1,
         "electrolyte.diffusivity_m2_s": D, "species.outer": "dirichlet",
@@ -105,7 +105,7 @@ def test_steady_heat_surface_source_sphere(sphere_bundle):
     k_e, dT_target = 0.2, 1.0
     q_w = 4 * math.pi * k_e * dT_target / (1 / A - 1 / B)
     rate = q_w / (240e3 * 4 * math.pi * A**2)  # mol m-2 s-1, order 0, Ea = 0: constant
-    case = load_case("fig5-routine").with_overrides({
+    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
         "kinetics.activation_energy_J_mol": 0.0, "kinetics.pre_exponential": rate,
         "kinetics.reaction_order": 0, "kinetics.enthalpy_J_mol_Li": -240e3,
         "electrolyte.conductivity_W_mK": k_e, "thermal.outer": "dirichlet",
@@ -128,7 +128,7 @@ def test_lumped_heating_small_li_sphere(sphere_bundle, mpi_tmp_path):
     h = cap / (area_out * tau)
     q_w = 1e-8
     rate = q_w / (240e3 * 4 * math.pi * A**2)
-    case = load_case("fig5-routine").with_overrides({
+    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
         "kinetics.activation_energy_J_mol": 0.0, "kinetics.pre_exponential": rate,
         "kinetics.reaction_order": 0, "thermal.outer": "robin",
         "thermal.heat_transfer_W_m2K": h, "thermal.li_melting": False,

@@ -9,7 +9,7 @@ from dendrisim import api, parallel
 from dendrisim.errors import SimulationError
 from dendrisim.results import TIMESERIES_COLUMNS
 
-SHORT = {"time.end_s": 0.2, "output.fields_every_s": 0.1}
+SHORT = {"time.end_s": 0.2, "output.fields_every_s": 0.1, "interface.moving": "false"}
 
 
 @pytest.mark.mpi

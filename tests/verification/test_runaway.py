@@ -44,7 +44,8 @@ def test_semenov_critical_ambient(sphere_bundle, offset_K, expect):  # noqa: F81
     t_crit = critical_ambient_K()
     assert t_crit == pytest.approx(T_S_CRIT - R * T_S_CRIT**2 / EA, abs=1e-6)
     t_amb = t_crit + offset_K
-    case = load_case("fig5-routine").with_overrides({
+    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
+        "stop.runaway_stops": True,
         "kinetics.activation_energy_J_mol": EA, "kinetics.pre_exponential": A_PRE,
         "kinetics.reaction_order": 0, "kinetics.enthalpy_J_mol_Li": DH,
         "electrolyte.conductivity_W_mK": K_E, "thermal.outer": "dirichlet",
