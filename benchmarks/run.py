@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,12 @@ def main() -> int:
         print(f"\n=== benchmark: {name}", flush=True)
         mod = importlib.import_module(f"benchmarks.bench_{name}")
         try:
-            mod.main(quick=args.quick)
+            if "quick" in inspect.signature(mod.main).parameters:
+                mod.main(quick=args.quick)
+            else:  # a benchmark with its own argument parser: defaults (or its quick flag)
+                sys.argv = [f"bench_{name}"] + (["--quick"] if args.quick and getattr(
+                    mod, "HAS_QUICK_FLAG", False) else [])
+                mod.main()
         except Exception as exc:  # a broken benchmark must not hide the others
             print(f"benchmark {name} failed: {exc!r}", flush=True)
             failed += 1
