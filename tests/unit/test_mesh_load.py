@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,14 +27,9 @@ UM3 = 1e-18
 
 
 @pytest.fixture
-def shared_tmp():
-    """A temporary folder made on rank 0, the same path on every rank."""
-    path = parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-mesh-"))
-    yield Path(path)
-    parallel.barrier()
-    if parallel.is_root():
-        shutil.rmtree(path, ignore_errors=True)
-    parallel.barrier()
+def shared_tmp(mpi_tmp_path):
+    """A temporary folder, the same path on every rank (conftest's mpi_tmp_path)."""
+    return mpi_tmp_path
 
 
 def _volumes(b):
