@@ -64,7 +64,7 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, workers: int | None = None, start_method: str = "spawn",
-                 fresh_process: bool = True):
+                 fresh_process: bool = False):
         self.workers = workers or default_workers()
         self.start_method = start_method
         self.fresh_process = fresh_process
