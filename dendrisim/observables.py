@@ -124,6 +124,7 @@ class Observables:
             ufl.conditional(ufl.gt(zc, 0.0), 1.0, 0.0)
         self.li_volume_m3 = m.integrate(above * w * li_dx) if li_dx is not None else 0.0
         self.li_moles0 = self.li_volume_m3 * p.li_molar_density_mol_m3
+        self.li_volume_form = fem.form(above * w * li_dx) if li_dx is not None else None
         heat_cap = sum(m.integrate(p.regions[n].density_kg_m3 * p.regions[n].heat_capacity_J_kgK
                                    * w * m.region_dx(n)) for n in m._region_ids)
         self.heat_capacity_J_K = heat_cap
@@ -148,11 +149,9 @@ class Observables:
             Derived("li_retention_from_moles", "1",
                     lambda v, s: 1.0 - v["li_consumed_mol"] / self.li_moles0
                     if self.li_moles0 > 0 else 1.0),
-            # moving Li surface: V_Li(t)/V_Li(0) on the moved mesh; fixed geometry: from moles
-            (FormObservable("li_retention", "1", above * w * li_dx, self.li_volume_m3, comm)
-             if getattr(m, "motion", None) is not None and li_dx is not None and
-             self.li_volume_m3 > 0 else
-             Derived("li_retention", "1", lambda v, s: v["li_retention_from_moles"])),
+            # fixed geometry: from moles; moving Li surface: replaced by V_Li(t)/V_Li(0) once
+            # the mesh has moved (Simulation._move_mesh, via li_volume_form)
+            Derived("li_retention", "1", lambda v, s: v["li_retention_from_moles"]),
             DofObservable("c_interface_min_mol_m3", "mol/m3", cdofs, 0, "min", m.c_scale, 0.0,
                           comm),
             Derived("newton_iterations", "1", lambda v, s: s.newton_iterations),
@@ -168,6 +167,10 @@ class Observables:
             Cumulative("species_in_mol", "mol", "dirichlet_species_in_mol_s"),
             Derived("dirichlet_heat_out_W", "W", lambda v, s: self._dflux(s)[1]),
             Cumulative("heat_out_dirichlet_J", "J", "dirichlet_heat_out_W"),
+            # moving mesh: electrolyte (and its heat) exchanged where the Li surface receded,
+            # filled in by the simulation after the mesh moved (0 on a fixed mesh)
+            Derived("species_ale_exchange_mol", "mol", lambda v, s: 0.0),
+            Derived("energy_ale_exchange_J", "J", lambda v, s: 0.0),
             Derived("species_balance_rel", "1", self._species_balance),
             Derived("energy_balance_rel", "1", self._energy_balance),
             Derived("dT_adiabatic_bound_K", "K",
@@ -203,7 +206,7 @@ class Observables:
         n0 = self.initial["species_mol"]
         lost = n0 - v["species_mol"]
         consumed = p.stoichiometry * v["li_consumed_mol"]
-        expected = consumed - v["species_in_mol"]
+        expected = consumed - v["species_in_mol"] - v.get("species_ale_exchange_mol", 0.0)
         gross = abs(consumed) + abs(v["species_in_mol"])  # relative to the throughput
         return (lost - expected) / max(gross, abs(lost), 1e-300)
 
@@ -212,7 +215,7 @@ class Observables:
             return 0.0
         stored = v["energy_stored_J"] - self.initial["energy_stored_J"]
         out = v.get("heat_out_robin_J", 0.0) + v["heat_out_dirichlet_J"]
-        gen = v["heat_released_J"]
+        gen = v["heat_released_J"] + v.get("energy_ale_exchange_J", 0.0)
         if not self.model.params.thermal_enabled:
             return 0.0
         return (stored + out - gen) / max(abs(gen) + abs(out), abs(stored), 1e-300)

@@ -13,13 +13,14 @@ from dendrisim.compat import import_dolfinx
 
 import_dolfinx()
 import dolfinx  # noqa: E402
+import ufl  # noqa: E402
 from dolfinx import fem  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from dendrisim import parallel  # noqa: E402
+from dendrisim import kinetics, parallel  # noqa: E402
 from dendrisim.model import CoupledModel, ModelParameters  # noqa: E402
-from dendrisim.observables import Observables  # noqa: E402
+from dendrisim.observables import Observables, StepState  # noqa: E402
 from dendrisim.results import TIMESERIES_COLUMNS  # noqa: E402
 from dendrisim.simulation.controller import StepController  # noqa: E402
 from dendrisim.simulation.newton import NewtonSolver  # noqa: E402
@@ -126,6 +127,7 @@ class Simulation:
                 substrate_reacts=self.params.substrate_reacts)
             self.model.motion.set_rate(self.model.rate()("+"))
         self.timings_motion = 0.0
+        self._state_ale: dict = {"species": 0.0, "energy": 0.0}
         self.bcs = self.model.boundary_conditions()
         self.model.set_initial()
         self.newton = NewtonSolver(self.model, self.bcs, rtol=s.newton_rtol, atol=s.newton_atol,
@@ -141,21 +143,71 @@ class Simulation:
         self.timings = {"setup": time.perf_counter() - t0, "newton": 0.0, "observables": 0.0,
                         "output": 0.0}
 
-    def _move_mesh(self, dt: float) -> float | None:
+    def _move_mesh(self, dt: float, values: dict[str, float]) -> float | None:
         """Recede the Li surface by V_m r dt (rate of the accepted step) and move the mesh.
 
         Staggered ALE: the mesh velocity of this motion enters the next step's transport
-        terms.  Returns the global minimum cell quality (None on a fixed mesh).
+        terms.  ``values`` (computed on the mesh the step was solved on) are updated: the
+        volume-based Li retention, and species/energy held after the move, with the amounts
+        exchanged by the moving mesh (the ALE advection of this step plus the change of
+        the integrals when the nodes move: electrolyte and heat that fill the volume the
+        Li left) accumulated in ``species_ale_exchange_mol`` / ``energy_ale_exchange_J``
+        so that the balances stay exact.  Returns the global minimum cell quality (None on
+        a fixed mesh).
         """
         motion = self.model.motion
         if motion is None:
             return None
         t1 = time.perf_counter()
+        obs = self.observables
+        acc = self._state_ale
+        forms = self._ale_forms()
+        adv_s = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_species"]), self.comm)
+        adv_e = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_energy"]), self.comm)
         quality = motion.step(dt)
         self.model.velocity.interpolate(motion.velocity)
+        s_after = parallel.global_sum(fem.assemble_scalar(forms["species"]), self.comm)
+        e_after = parallel.global_sum(fem.assemble_scalar(forms["energy"]), self.comm)
+        acc["species"] += adv_s + s_after - values["species_mol"]
+        acc["energy"] += adv_e + e_after - values["energy_stored_J"]
+        values["species_mol"] = s_after
+        values["energy_stored_J"] = e_after
+        values["species_ale_exchange_mol"] = acc["species"]
+        values["energy_ale_exchange_J"] = acc["energy"]
+        if obs.li_volume_form is not None and obs.li_volume_m3 > 0:
+            values["li_retention"] = parallel.global_sum(
+                fem.assemble_scalar(obs.li_volume_form), self.comm) / obs.li_volume_m3
+        state = StepState(self.model, values["time_s"], dt, 0, values=values)
+        values["species_balance_rel"] = obs._species_balance(values, state)
+        values["energy_balance_rel"] = obs._energy_balance(values, state)
         self.timings_motion += time.perf_counter() - t1
         self.timings["mesh_motion"] = self.timings_motion
         return quality
+
+    def _ale_forms(self) -> dict:
+        """Compiled forms of the moving-mesh accounting (once)."""
+        if "forms" not in self._state_ale:
+            m = self.model
+            w = m.weight
+            c, T = m.concentration(), m.temperature()
+            vel = m.velocity
+            adv_e = 0
+            for name, rid in m._region_ids.items():
+                reg = m.params.regions[name]
+                cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
+                    T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K,
+                    reg.melting_width_K)
+                adv_e += cap * ufl.inner(vel, ufl.grad(T)) * w * m.dx(rid)
+            stored = sum(m.enthalpy_density(n) * w * m.dx(rid)
+                         for n, rid in m._region_ids.items())
+            dxe = m.region_dx("electrolyte")
+            self._state_ale["forms"] = {
+                "adv_species": fem.form(ufl.inner(vel, ufl.grad(c)) * w * dxe),
+                "adv_energy": fem.form(adv_e),
+                "species": fem.form(c * w * dxe),
+                "energy": fem.form(stored),
+            }
+        return self._state_ale["forms"]
 
     # --- balances on Dirichlet boundaries --------------------------------------------------
     def _dirichlet_flux(self, dt: float) -> tuple[float, float]:
@@ -239,10 +291,10 @@ class Simulation:
                     t_prev_T = values["T_interface_mean_K"]
                     t += dt
                     steps += 1
-                    quality = self._move_mesh(dt)
                     t1 = time.perf_counter()
                     values = self.observables.compute(t, dt, res.iterations)  # needs u_n
                     self.timings["observables"] += time.perf_counter() - t1
+                    quality = self._move_mesh(dt, values)
                     m.u_n.x.array[:] = m.u.x.array
                     t1 = time.perf_counter()
                     self.history.append(dict(values))

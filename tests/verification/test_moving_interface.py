@@ -16,6 +16,12 @@ def test_fig5_volume_retention_matches_moles_over_9s(tmp_path, name):
     # the surface really moved: Li volume fell by the consumed amount (several %)
     assert ts["li_retention"][-1] < 0.95
     assert np.all(np.diff(ts["li_retention"]) < 0)
+    # species and energy balances hold on the moving mesh, with the electrolyte (and its
+    # heat) that filled the volume the Li left accounted for
+    assert np.max(np.abs(ts["species_balance_rel"])) < 1e-6
+    assert np.max(np.abs(ts["energy_balance_rel"])) < 1e-6
+    consumed = 0.5 * ts["li_consumed_mol"][-1]
+    assert 0.05 < ts["species_ale_exchange_mol"][-1] / consumed < 0.5
     assert result.manifest["timings_s"]["mesh_motion"] > 0
 
 
