@@ -31,6 +31,7 @@ compat.load_solver_libraries()
 
 import dolfinx  # noqa: E402
 import dolfinx.fem.petsc  # noqa: E402
+import dolfinx.la.petsc  # noqa: E402
 import ufl  # noqa: E402
 from dolfinx import fem  # noqa: E402
 
@@ -136,14 +137,10 @@ class MeshMotion:
         self._build_bcs(gdim, fdim)
         u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         a = self._stiff * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx
-        zero = fem.Constant(msh, np.zeros(gdim, dtype=dolfinx.default_scalar_type))
-        L = ufl.inner(zero, v) * ufl.dx
         opts = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
         if tdim == 3:
             opts = {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
-        self._problem = dolfinx.fem.petsc.LinearProblem(
-            a, L, bcs=self._bcs, u=self.du, petsc_options_prefix="dendrisim_ale_",
-            petsc_options=opts)
+        self._setup_extension(a, opts)
         self._volume_form = fem.form(self.w * ufl.dx(
             domain=msh, subdomain_data=self.cell_tags, subdomain_id=li_id))
         self._rate_expr = None
@@ -321,12 +318,55 @@ class MeshMotion:
     def step(self, dt_s: float) -> float:
         """Move the mesh for one step of ``dt_s`` [s]; returns the global minimum quality."""
         self.interface_displacement(dt_s)
-        self._problem.solve()
-        self.du.x.scatter_forward()
+        self._solve_extension()
         self._move_geometry(self.du)
         self.displacement.x.array[:] += self.du.x.array
         self.velocity.x.array[:] = self.du.x.array / dt_s
         return self.min_quality()
+
+    def _setup_extension(self, a: Any, opts: dict[str, Any]) -> None:
+        """Assemble the extension operator once (reference mesh) and factorise it once.
+
+        The harmonic extension only has to be smooth, not exact on the moved mesh, so the
+        stiffness of the reference mesh is kept (a lagged operator): each step is one
+        right-hand side and one back-substitution.  The unconstrained matrix lifts the
+        prescribed boundary displacement into the right-hand side.
+        """
+        PETSc = _petsc()
+        form = fem.form(a)
+        self._A = dolfinx.fem.petsc.assemble_matrix(form, bcs=self._bcs)
+        self._A.assemble()
+        self._A_free = dolfinx.fem.petsc.assemble_matrix(form)
+        self._A_free.assemble()
+        imap, bs = self.V.dofmap.index_map, self.V.dofmap.index_map_bs
+        self._b = dolfinx.la.petsc.create_vector([(imap, bs)])
+        self._g_vec = dolfinx.la.petsc.create_vector([(imap, bs)])
+        self._ksp = PETSc.KSP().create(self.mesh.comm)
+        self._ksp.setOptionsPrefix("dendrisim_ale_")
+        opt = PETSc.Options()
+        for k, v in opts.items():
+            opt[f"dendrisim_ale_{k}"] = v
+        self._ksp.setFromOptions()
+        self._ksp.setOperators(self._A)
+
+    def _solve_extension(self) -> None:
+        """du: harmonic extension of the prescribed boundary displacement (lagged operator)."""
+        g, b = self._g_vec, self._b
+        g.zeroEntries()
+        dolfinx.fem.petsc.set_bc(g, self._bcs)  # g = prescribed values on constrained dofs
+        self._A_free.mult(g, b)
+        b.scale(-1.0)  # lifting: free rows get -A g
+        dolfinx.fem.petsc.set_bc(b, self._bcs)  # constrained rows: the prescribed values
+        self._ksp.solve(b, self.du.x.petsc_vec)
+        self.du.x.scatter_forward()
+
+    def destroy(self) -> None:
+        """Destroy the PETSc objects (collective; call on every rank together)."""
+        for name in ("_ksp", "_A", "_A_free", "_b", "_g_vec"):
+            obj = getattr(self, name, None)
+            if obj is not None:
+                obj.destroy()
+                setattr(self, name, None)
 
     def _move_geometry(self, u: fem.Function) -> None:
         msh = self.mesh

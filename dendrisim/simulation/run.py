@@ -337,5 +337,7 @@ class Simulation:
             if writer is not None:
                 writer.close()
             self.newton.destroy()
+            if self.model.motion is not None:
+                self.model.motion.destroy()
         return RunSummary(stop, t, steps, rejected, its_total, kry_total, onset,
                           dict(self.timings), dict(values), runaway)
