@@ -224,7 +224,7 @@ class MeshMotion:
         ``B_i``, with the length that makes the swept volume ``sum_i u_i . B_i`` equal to
         ``-V_m dt * integral(r w dS)`` exactly (consistent with the reaction integral; at a
         right-angled corner the node moves diagonally as the exact solution does).  The
-        length factor ``|B_i| ... `` is capped at 3x the flat-surface value for cusps.
+        stretch factor m_i/|B_i| (1 on a flat surface) is capped at 3 for sharp cusps.
         """
         if self._rate_expr is None:
             raise RuntimeError("MeshMotion.set_rate() must be called before stepping")

@@ -173,6 +173,15 @@ class CoupledModel:
             F += dt * term
         return F
 
+    def ale_heat_advection(self, region: str):
+        """ρ c_p,app(T) w·∇T [W/m3] of one region (the ALE term of the heat equation)."""
+        reg = self.params.regions[region]
+        T = self.temperature()
+        cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
+            T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K,
+            reg.melting_width_K)
+        return cap * ufl.inner(self.velocity, ufl.grad(T))
+
     def heat_residual(self, vT):
         """Physical heat residual times Δt [J] tested with ``vT`` (no scaling)."""
         p, w, dt = self.params, self.weight, self.dt
@@ -185,10 +194,7 @@ class CoupledModel:
             F += dh * vT * w * dxr
             F += dt * reg.conductivity_W_mK * ufl.inner(ufl.grad(T), ufl.grad(vT)) * w * dxr
             if self.velocity is not None:
-                cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
-                    T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K,
-                    reg.melting_width_K)
-                F -= dt * cap * ufl.inner(self.velocity, ufl.grad(T)) * vT * w * dxr
+                F -= dt * self.ale_heat_advection(name) * vT * w * dxr
         q = -p.enthalpy_J_mol_Li  # W per (mol/s): heat released per mol Li
         F -= dt * self.interface_integral(q * self.rate() * vT)
         if p.thermal_outer == "robin" and self.bundle.has("bulk"):

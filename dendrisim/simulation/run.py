@@ -18,7 +18,7 @@ from dolfinx import fem  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from dendrisim import kinetics, parallel  # noqa: E402
+from dendrisim import parallel  # noqa: E402
 from dendrisim.model import CoupledModel, ModelParameters  # noqa: E402
 from dendrisim.observables import Observables, StepState  # noqa: E402
 from dendrisim.results import TIMESERIES_COLUMNS  # noqa: E402
@@ -189,23 +189,16 @@ class Simulation:
         if "forms" not in self._state_ale:
             m = self.model
             w = m.weight
-            c, T = m.concentration(), m.temperature()
-            vel = m.velocity
-            adv_e = 0
-            for name, rid in m._region_ids.items():
-                reg = m.params.regions[name]
-                cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
-                    T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K,
-                    reg.melting_width_K)
-                adv_e += cap * ufl.inner(vel, ufl.grad(T)) * w * m.dx(rid)
-            stored = sum(m.enthalpy_density(n) * w * m.dx(rid)
-                         for n, rid in m._region_ids.items())
-            dxe = m.region_dx("electrolyte")
+            adv_e = sum(m.ale_heat_advection(n) * w * m.dx(rid)
+                        for n, rid in m._region_ids.items())
+            held = {ob.name: ob.form for ob in self.observables.items
+                    if ob.name in ("species_mol", "energy_stored_J")}
             self._state_ale["forms"] = {
-                "adv_species": fem.form(ufl.inner(vel, ufl.grad(c)) * w * dxe),
+                "adv_species": fem.form(ufl.inner(m.velocity, ufl.grad(m.concentration()))
+                                        * w * m.region_dx("electrolyte")),
                 "adv_energy": fem.form(adv_e),
-                "species": fem.form(c * w * dxe),
-                "energy": fem.form(stored),
+                "species": held["species_mol"],  # the observables' compiled integrals
+                "energy": held["energy_stored_J"],
             }
         return self._state_ale["forms"]
 
