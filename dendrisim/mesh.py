@@ -175,16 +175,19 @@ def load_msh(path: str | Path, comm=None, unit: str = "um",
         return _to_bundle(comm, formulation, UNIT_TO_M[unit], check)
 
 
-def load_gmsh_model(comm=None, unit: str = "um", formulation: str = "axisymmetric"
-                    ) -> MeshBundle:
+def load_gmsh_model(comm=None, unit: str = "um", formulation: str = "axisymmetric",
+                    check=None) -> MeshBundle:
     """Load the current (meshed) gmsh model of rank 0 into a :class:`MeshBundle`.
 
     The caller owns the gmsh session (initialised on rank 0); other ranks pass nothing.
+    ``check`` (rank 0) may build the model first; it returns the groups as
+    :func:`check_model` does (the default).
     """
     comm = comm or parallel.world()
     if unit not in UNIT_TO_M:
         raise MeshError(f"mesh unit {unit!r} is not one of {', '.join(UNIT_TO_M)}")
-    return _to_bundle(comm, formulation, UNIT_TO_M[unit], lambda: check_model(formulation))
+    return _to_bundle(comm, formulation, UNIT_TO_M[unit],
+                      check or (lambda: check_model(formulation)))
 
 
 def load_case_mesh(case, comm=None) -> MeshBundle:

@@ -124,7 +124,12 @@ class Observables:
             ufl.conditional(ufl.gt(zc, 0.0), 1.0, 0.0)
         self.li_volume_m3 = m.integrate(above * w * li_dx) if li_dx is not None else 0.0
         self.li_moles0 = self.li_volume_m3 * p.li_molar_density_mol_m3
-        self.li_volume_form = fem.form(above * w * li_dx) if li_dx is not None else None
+        # on a moving mesh the dendrite volume is the whole Li minus the passive slab below
+        # the plane (constant: its top only slides), not an integral over z > 0 (nodes
+        # inside the Li move across the plane)
+        self.li_volume_form = fem.form(w * li_dx) if li_dx is not None else None
+        self.li_slab_m3 = (m.integrate(w * li_dx) - self.li_volume_m3) if li_dx is not None \
+            else 0.0
         heat_cap = sum(m.integrate(p.regions[n].density_kg_m3 * p.regions[n].heat_capacity_J_kgK
                                    * w * m.region_dx(n)) for n in m._region_ids)
         self.heat_capacity_J_K = heat_cap
@@ -150,7 +155,7 @@ class Observables:
                     lambda v, s: 1.0 - v["li_consumed_mol"] / self.li_moles0
                     if self.li_moles0 > 0 else 1.0),
             # fixed geometry: from moles; moving Li surface: replaced by V_Li(t)/V_Li(0) once
-            # the mesh has moved (Simulation._move_mesh, via li_volume_form)
+            # the mesh has moved (Simulation._move_mesh: li_volume_form - li_slab_m3)
             Derived("li_retention", "1", lambda v, s: v["li_retention_from_moles"]),
             DofObservable("c_interface_min_mol_m3", "mol/m3", cdofs, 0, "min", m.c_scale, 0.0,
                           comm),
@@ -170,11 +175,14 @@ class Observables:
             # moving mesh: electrolyte (and its heat) exchanged where the Li surface receded,
             # filled in by the simulation after the mesh moved (0 on a fixed mesh)
             Derived("species_ale_exchange_mol", "mol", lambda v, s: 0.0),
+            # worst cell quality (1 = equilateral) after the mesh moved; nan on a fixed mesh
+            Derived("mesh_quality_min", "1", lambda v, s: float("nan")),
             Derived("energy_ale_exchange_J", "J", lambda v, s: 0.0),
             Derived("species_balance_rel", "1", self._species_balance),
             Derived("energy_balance_rel", "1", self._energy_balance),
             Derived("dT_adiabatic_bound_K", "K",
-                    lambda v, s: q * v["li_consumed_mol"] / heat_cap if heat_cap > 0 else 0.0),
+                    lambda v, s: q * v["li_consumed_mol"] / self.heat_capacity_J_K
+                    if self.heat_capacity_J_K > 0 else 0.0),
         ]
         self.items = obs
         self.initial: dict[str, float] = {}
@@ -219,6 +227,22 @@ class Observables:
         if not self.model.params.thermal_enabled:
             return 0.0
         return (stored + out - gen) / max(abs(gen) + abs(out), abs(stored), 1e-300)
+
+    def adopt(self, other: Observables) -> None:
+        """Carry a run over from ``other`` (the same run on its mesh before a remesh).
+
+        Initial inventories (Li volume and moles, heat capacity, initial values) and the
+        running totals of the cumulative observables.
+        """
+        self.initial = dict(other.initial)
+        self.li_volume_m3 = other.li_volume_m3
+        self.li_slab_m3 = other.li_slab_m3
+        self.li_moles0 = other.li_moles0
+        self.heat_capacity_J_K = other.heat_capacity_J_K
+        totals = {ob.name: ob.total for ob in other.items if isinstance(ob, Cumulative)}
+        for ob in self.items:
+            if isinstance(ob, Cumulative) and ob.name in totals:
+                ob.total = totals[ob.name]
 
     def compute(self, time_s: float, dt_s: float, newton_iterations: int,
                 first: bool = False) -> dict[str, float]:

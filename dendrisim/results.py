@@ -348,7 +348,7 @@ class Result:
     case: Case | None
     manifest: dict[str, Any] = field(default_factory=dict)
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
-    _fields: Fields | None = field(default=None, repr=False, compare=False)
+    _fields: list[Fields] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, folder: str | Path) -> Result:
@@ -383,11 +383,49 @@ class Result:
         """Formulation: axisymmetric, planar or 3d (from the case; axisymmetric if unknown)."""
         return self.case.geometry.formulation if self.case else "axisymmetric"
 
-    def fields(self) -> Fields:
-        """The run's fields (``fields.xdmf`` + ``fields.h5``), read once and kept."""
+    def field_segments(self) -> list[Fields]:
+        """Fields of each mesh the run used, in time order (read once, kept).
+
+        ``fields.xdmf``, then one ``fields_remesh<k>.xdmf`` per remesh of a moving Li
+        surface.
+        """
         if self._fields is None:
-            self._fields = read_fields(self.path / "fields.xdmf", self.formulation)
+            files = [self.path / "fields.xdmf"] + sorted(
+                self.path.glob("fields_remesh*.xdmf"),
+                key=lambda p: int(p.stem.removeprefix("fields_remesh") or 0))
+            segs = [read_fields(f, self.formulation) for f in files if f.is_file()]
+            if not segs:  # the usual "missing file" message
+                segs = [read_fields(files[0], self.formulation)]
+            self._fields = [f for f in segs if f.times.size] or segs[:1]
         return self._fields
+
+    def field_times(self) -> np.ndarray:
+        """All stored output times [s] over every mesh segment."""
+        return np.concatenate([f.times for f in self.field_segments()])
+
+    def nearest_field_time(self, t: float) -> float:
+        """The stored output time nearest ``t`` [s] (negative: counted from the end)."""
+        times = self.field_times()
+        if not times.size:
+            raise DendrisimError(f"{self.path}: no field output times stored")
+        if t < 0:
+            return float(times[max(times.size + int(t), 0)])
+        return float(times[int(np.argmin(np.abs(times - t)))])
+
+    def fields(self, t: float | None = None) -> Fields:
+        """The fields on the mesh in use at output time ``t`` [s] (default: the first mesh).
+
+        Runs that remeshed have one :class:`Fields` per mesh (:meth:`field_segments`); each
+        holds its own points, cells and output times.
+        """
+        segs = self.field_segments()
+        if t is None:
+            return segs[0]
+        near = self.nearest_field_time(t)
+        for f in segs:
+            if np.any(np.isclose(f.times, near, rtol=0, atol=1e-12 * max(1.0, abs(near)))):
+                return f
+        return segs[-1]
 
     def summary(self) -> dict[str, Any]:
         """Key numbers of the run (see :data:`SUMMARY_COLUMNS`; NaN where unknown).

@@ -26,6 +26,8 @@ STOP_MESSAGES = {
     "li_exhausted": "the dendrite Li is consumed",
     "dt_too_small": "time step fell below time.dt_min_s (temperature changes too fast)",
     "diverged": "Newton did not converge even at time.dt_min_s",
+    "mesh_quality": "the moving Li surface distorted the mesh below interface.min_quality "
+                    "(remeshing off, not possible for this mesh, or failed: see log.txt)",
     "error": "an error stopped the run",
 }
 
@@ -102,7 +104,9 @@ def run_case(case, out: str | Path | None = None, force: bool = False, quiet: bo
                  "runaway_s": summary.runaway_s,
                  "timings_s": {k: round(v, 4) for k, v in summary.timings.items()},
                  "run_wall_s": round(time.perf_counter() - t0, 3),
-                 "li_retention_source": "moles (fixed geometry)",
+                 "li_retention_source": ("Li volume V(t)/V(0) (moving surface)"
+                                         if summary.moving else "moles (fixed geometry)"),
+                 "remeshes": summary.remeshes,
                  "final": summary.last}
         message = (f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
                    f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "

@@ -116,7 +116,24 @@ class InterfaceConfig(Section):
     """Li surface motion."""
 
     moving: bool = True  # false: fixed geometry, consumption still counted
-    min_quality: float = Field(default=0.05, gt=0, lt=1)  # stop/remesh below this
+    # 2D meshes are rebuilt with gmsh from the current surface when the worst cell's
+    # quality (1 = equilateral) falls below remesh_quality; a run stops (mesh_quality)
+    # below min_quality when it cannot remesh (3D, remesh = false, a failed remesh)
+    remesh: bool = True
+    remesh_quality: float = Field(default=0.2, gt=0, lt=1)
+    max_remeshes: int = Field(default=200, ge=0)
+    min_quality: float = Field(default=0.05, gt=0, lt=1)
+    # time-step limit: the surface moves at most this fraction of the local interface cell
+    # size per step (keeps the staggered geometry update accurate as a dendrite thins)
+    max_motion_per_step: float = Field(default=0.1, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> InterfaceConfig:
+        if self.remesh and self.remesh_quality <= self.min_quality:
+            raise ValueError(
+                f"interface.remesh_quality = {self.remesh_quality:g} must be above "
+                f"interface.min_quality = {self.min_quality:g} (remesh before stopping)")
+        return self
 
 
 class StopConfig(Section):

@@ -53,6 +53,15 @@ class StepController:
             self.dt *= self.shrink
         self.dt = min(self.dt, self.dt_max)
 
+    def limit_motion(self, dt_used: float, motion: float, max_motion: float) -> None:
+        """Cap the next Δt so that the Li surface moves at most ``max_motion``.
+
+        ``max_motion`` and ``motion`` (what the step of ``dt_used`` moved) are fractions of
+        the local interface cell size.
+        """
+        if motion > 0:
+            self.dt = min(self.dt, dt_used * max_motion / motion)
+
     def too_hot(self, dt_used: float, dT_K: float) -> bool:
         """True if the step must be rejected for |ΔT| > limit (Δt is then cut)."""
         if dT_K <= self.max_dT_K:

@@ -45,6 +45,8 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     last: dict[str, float] = field(default_factory=dict)
     runaway_s: float | None = None
+    remeshes: int = 0
+    moving: bool = False
 
     @property
     def valid(self) -> bool:
@@ -113,11 +115,38 @@ class Simulation:
         t0 = time.perf_counter()
         _check_supported(case)
         self.params = params or ModelParameters.from_case(case)
-        s = case.solver
-        moving = case.interface.moving and _can_move(bundle)
-        self.model = CoupledModel(bundle, self.params, degree=s.element_degree, ale=moving)
+        self._moving = case.interface.moving and _can_move(bundle)
+        self._state_ale: dict = {"species": 0.0, "energy": 0.0}
+        self.timings_motion = 0.0
+        self.remesh_reports: list = []
+        self.remesher = None
+        ic = case.interface
+        if self._moving and ic.remesh and ic.max_remeshes > 0:
+            if bundle.mesh.topology.dim == 2:
+                from dendrisim.remesh import Remesher
+
+                self.remesher = Remesher(bundle, self._receding_groups())
+            else:
+                log.info("remeshing is built for 2D meshes: this 3D run stops (mesh_quality) "
+                         "if its cells degrade below interface.min_quality = %g",
+                         ic.min_quality)
+        self.writer = None
+        self._setup(bundle)
+        self.model.set_initial()
+        self.observables = Observables(self.model, dirichlet_flux=self._dirichlet_flux)
+        self.timings = {"setup": time.perf_counter() - t0, "newton": 0.0, "observables": 0.0,
+                        "output": 0.0}
+
+    def _receding_groups(self) -> list[str]:
+        return ["interface"] + (["substrate_top"] if self.params.substrate_reacts else [])
+
+    def _setup(self, bundle) -> None:
+        """Model, mesh motion, boundary conditions and Newton solver on ``bundle``'s mesh."""
+        s = self.case.solver
+        self.bundle = bundle
+        self.model = CoupledModel(bundle, self.params, degree=s.element_degree, ale=self._moving)
         self.model.motion = None
-        if moving:
+        if self._moving:
             from dendrisim.ale import MeshMotion
 
             self.model.motion = MeshMotion(
@@ -126,10 +155,7 @@ class Simulation:
                 molar_volume_m3_mol=1.0 / self.params.li_molar_density_mol_m3,
                 substrate_reacts=self.params.substrate_reacts)
             self.model.motion.set_rate(self.model.rate()("+"))
-        self.timings_motion = 0.0
-        self._state_ale: dict = {"species": 0.0, "energy": 0.0}
         self.bcs = self.model.boundary_conditions()
-        self.model.set_initial()
         self.newton = NewtonSolver(self.model, self.bcs, rtol=s.newton_rtol, atol=s.newton_atol,
                                    stol=s.newton_stol, max_it=s.newton_max_it, linear=s.linear,
                                    extra_options=dict(s.petsc_options))
@@ -139,9 +165,78 @@ class Simulation:
         tdim = bundle.mesh.topology.dim
         self.cells = bundle.mesh.topology.index_map(tdim).size_global
         self.dofs = self.model.V.dofmap.index_map.size_global * 2
+        self._state_ale.pop("forms", None)
+        self._state_ale.pop("surface_nodes", None)
+        self.motion_fraction = 0.0
+
+    def _motion_fraction(self, x_before: np.ndarray) -> float:
+        """Largest displacement of a Li-surface node in the last move / local cell size.
+
+        The size is the smallest adjacent surface facet: length in 2D, sqrt(2 area) in 3D.
+        Global over ranks.
+        """
+        st, b = self._state_ale, self.bundle
+        msh = b.mesh
+        fdim = msh.topology.dim - 1
+        if "surface_nodes" not in st:
+            ids = [b.id(n) for n in ("interface", "li_sei", "substrate_top") if b.has(n)]
+            facets = b.facet_tags.indices[np.isin(b.facet_tags.values, ids)]
+            st["surface_nodes"] = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
+        nodes = st["surface_nodes"]
+        if nodes.size == 0:
+            return parallel.global_max(np.zeros(0), self.comm)
+        x = msh.geometry.x
+        e1 = x[nodes[:, 1]] - x[nodes[:, 0]]
+        if fdim == 1:
+            size = np.linalg.norm(e1, axis=1)
+        else:
+            size = np.sqrt(np.linalg.norm(np.cross(e1, x[nodes[:, 2]] - x[nodes[:, 0]]), axis=1))
+        h = np.full(x.shape[0], np.inf)
+        np.minimum.at(h, nodes.ravel(), np.repeat(size, nodes.shape[1]))
+        flat = np.unique(nodes.ravel())
+        disp = np.linalg.norm(x[flat] - x_before[flat], axis=1)
+        return parallel.global_max(disp / np.maximum(h[flat], 1e-300), self.comm)
+
+    def _remesh(self, t: float) -> bool:
+        """Rebuild the mesh from the current boundaries and carry the run over (collective).
+
+        The fields are interpolated onto the new mesh, the observables keep their initial
+        inventories and running totals, fields go to a new ``fields_remesh<k>.xdmf``.
+        Returns False (with a warning) when the mesh cannot be rebuilt.
+        """
+        from dendrisim.remesh import RemeshError, transfer
+
+        k = self.remesher.count + 1
+        msh = self.folder / f"mesh_remesh{k}.msh" if self.folder is not None else None
+        t1 = time.perf_counter()
+        try:
+            bundle, report = self.remesher.remesh(self.bundle, msh)
+        except RemeshError as exc:
+            log.warning("t = %.6g s: %s", t, exc)
+            return False
+        old_model, old_newton, old_obs = self.model, self.newton, self.observables
+        self._setup(bundle)
+        transfer(old_model.u, self.model.u)
+        self.model.u.x.array[self.model.li_species_dofs] = 0.0
+        self.model.u_n.x.array[:] = self.model.u.x.array
         self.observables = Observables(self.model, dirichlet_flux=self._dirichlet_flux)
-        self.timings = {"setup": time.perf_counter() - t0, "newton": 0.0, "observables": 0.0,
-                        "output": 0.0}
+        self.observables.adopt(old_obs)
+        old_newton.destroy()
+        if old_model.motion is not None:
+            old_model.motion.destroy()
+        if self.writer is not None:
+            from dendrisim.fields_io import FieldWriter
+
+            self.writer.close()
+            self.writer = FieldWriter(self.folder / f"fields_remesh{k}.xdmf", self.model,
+                                      self.case.output.fields)
+        report.time_s = t
+        report.wall_s = time.perf_counter() - t1
+        self.remesh_reports.append(report)
+        log.info("t = %.6g s: remeshed (%d): %d -> %d cells, Li area change %.3g (rel.), "
+                 "%.3g s", t, k, report.cells_before, report.cells_after,
+                 report.area_change.get("lithium", 0.0), report.wall_s)
+        return True
 
     def _move_mesh(self, dt: float, values: dict[str, float]) -> float | None:
         """Recede the Li surface by V_m r dt (rate of the accepted step) and move the mesh.
@@ -164,7 +259,23 @@ class Simulation:
         forms = self._ale_forms()
         adv_s = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_species"]), self.comm)
         adv_e = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_energy"]), self.comm)
+        x_before = self.model.mesh.geometry.x.copy()
         quality = motion.step(dt)
+        self.motion_fraction = self._motion_fraction(x_before)
+        ic = self.case.interface
+        if quality < ic.remesh_quality and self.remesher is not None and \
+                self.remesher.count < ic.max_remeshes:
+            redo = quality < ic.min_quality  # too distorted to rebuild from: step back
+            if redo:
+                motion.undo_last()
+            if self._remesh(values["time_s"]):
+                motion = self.model.motion
+                forms = self._ale_forms()
+                quality = motion.step(dt) if redo else motion.min_quality()
+                if not redo:
+                    motion.velocity.x.array[:] = 0.0
+            elif redo:
+                motion.step(dt)  # keep the distorted geometry: the run stops on it
         self.model.velocity.interpolate(motion.velocity)
         s_after = parallel.global_sum(fem.assemble_scalar(forms["species"]), self.comm)
         e_after = parallel.global_sum(fem.assemble_scalar(forms["energy"]), self.comm)
@@ -174,12 +285,15 @@ class Simulation:
         values["energy_stored_J"] = e_after
         values["species_ale_exchange_mol"] = acc["species"]
         values["energy_ale_exchange_J"] = acc["energy"]
+        obs = self.observables
         if obs.li_volume_form is not None and obs.li_volume_m3 > 0:
-            values["li_retention"] = parallel.global_sum(
-                fem.assemble_scalar(obs.li_volume_form), self.comm) / obs.li_volume_m3
+            values["li_retention"] = (parallel.global_sum(
+                fem.assemble_scalar(obs.li_volume_form), self.comm) - obs.li_slab_m3
+            ) / obs.li_volume_m3
         state = StepState(self.model, values["time_s"], dt, 0, values=values)
         values["species_balance_rel"] = obs._species_balance(values, state)
         values["energy_balance_rel"] = obs._energy_balance(values, state)
+        values["mesh_quality_min"] = quality
         self.timings_motion += time.perf_counter() - t1
         self.timings["mesh_motion"] = self.timings_motion
         return quality
@@ -237,11 +351,10 @@ class Simulation:
         columns = list(TIMESERIES_COLUMNS) + extra
         ts = TimeSeriesWriter(self.folder / "timeseries.csv" if self.folder else None, columns,
                               self.comm)
-        writer = None
         if self.folder is not None and case.output.fields:
             from dendrisim.fields_io import FieldWriter
 
-            writer = FieldWriter(self.folder / "fields.xdmf", m, case.output.fields)
+            self.writer = FieldWriter(self.folder / "fields.xdmf", m, case.output.fields)
         next_out = 0
         t, steps, rejected, its_total, kry_total = 0.0, 0, 0, 0, 0
         onset: float | None = None
@@ -250,13 +363,14 @@ class Simulation:
         values = self.observables.compute(0.0, 0.0, 0, first=True)
         self.history = [dict(values)]  # every accepted step's values (also in the CSV)
         ts.write(values)
-        if writer is not None:
-            writer.write(0.0)
+        if self.writer is not None:
+            self.writer.write(0.0)
         stop = None
         st = case.stop
         try:
             with Progress(end, quiet=self.quiet, comm=self.comm) as progress:
                 while stop is None:
+                    m = self.model  # a new one after a remesh
                     dt = ctrl.next_dt(t)
                     m.dt.value = dt
                     m.t.value = t + dt
@@ -288,13 +402,14 @@ class Simulation:
                     values = self.observables.compute(t, dt, res.iterations)  # needs u_n
                     self.timings["observables"] += time.perf_counter() - t1
                     quality = self._move_mesh(dt, values)
+                    m = self.model
                     m.u_n.x.array[:] = m.u.x.array
                     t1 = time.perf_counter()
                     self.history.append(dict(values))
                     ts.write(values)
-                    if writer is not None and next_out < len(out_times) and \
+                    if self.writer is not None and next_out < len(out_times) and \
                             t >= out_times[next_out] * (1 - 1e-12):
-                        writer.write(t)
+                        self.writer.write(t)
                         next_out += 1
                     self.timings["output"] += time.perf_counter() - t1
                     progress.update(t, dt, res.iterations, values["T_interface_mean_K"])
@@ -325,12 +440,16 @@ class Simulation:
                         stop = "end_time"
                     else:
                         ctrl.accepted(res.iterations, dT)
+                        if quality is not None:
+                            ctrl.limit_motion(dt, self.motion_fraction,
+                                              case.interface.max_motion_per_step)
         finally:
             ts.close()
-            if writer is not None:
-                writer.close()
+            if self.writer is not None:
+                self.writer.close()
             self.newton.destroy()
             if self.model.motion is not None:
                 self.model.motion.destroy()
         return RunSummary(stop, t, steps, rejected, its_total, kry_total, onset,
-                          dict(self.timings), dict(values), runaway)
+                          dict(self.timings), dict(values), runaway,
+                          remeshes=len(self.remesh_reports), moving=self._moving)

@@ -45,12 +45,12 @@ def _check(fields: Sequence[str], mode: str, result: Result) -> None:
 
 def pick_times(result: Result, times: Sequence[float] | None) -> list[float]:
     """Stored output times nearest the asked ones (default: first and last)."""
-    stored = result.fields().times
+    stored = result.field_times()
     if times is None or len(times) == 0:
         return [float(stored[0]), float(stored[-1])] if stored.size > 1 else [float(stored[0])]
     out: list[float] = []
     for t in times:
-        near = result.fields().nearest_time(float(t))
+        near = result.nearest_field_time(float(t))
         if near not in out:
             out.append(near)
     return out
@@ -117,7 +117,7 @@ def _scene(p: pv.Plotter, result: Result, t: float, field: str, mode: str,
     """One subplot: Li, the field on the section, the initial outline (``key``: unique)."""
     layout = _layout(result, mode)
     axisym = result.formulation == "axisymmetric"
-    grid = scene.crop(scene.section_grid(result.fields(), t), window, axial_index(result))
+    grid = scene.crop(scene.section_grid(result.fields(t), t), window, axial_index(result))
     sym, unit, cmap = FIELDS[field]
     colored = scene.region(grid, "electrolyte") if field == "c" else grid
     vals = np.asarray(clim if clim else colored.point_data[field], float)
@@ -272,17 +272,17 @@ def panel(results, times: Sequence[float] | None = None,
     p.set_background("white")
     row = 0
     for r, tlist, initial in zip(results, tlists, initials, strict=True):
-        f = r.fields()
+        t0 = float(r.field_times()[0])
         for field in fields:
             clim = None
             if shared_clim:
-                vals = [scene.section_grid(f, t).point_data[field] for t in tlist]
+                vals = [scene.section_grid(r.fields(t), t).point_data[field] for t in tlist]
                 clim = (float(min(np.nanmin(v) for v in vals)),
                         float(max(np.nanmax(v) for v in vals)))
             for j, t in enumerate(tlist):
                 p.subplot(row, j)
                 _scene(p, r, t, field, mode, window, clim,
-                       initial if t > f.times[0] else None, key=" " * (row * ncol + j))
+                       initial if t > t0 else None, key=" " * (row * ncol + j))
             row += 1
     if nrow * ncol > 1:
         p.link_views()
@@ -294,23 +294,23 @@ def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d"
     """A window with a time slider (snaps to the stored output times)."""
     result = result if isinstance(result, Result) else Result.load(result)
     _check([field], mode, result)
-    f = result.fields()
-    first = scene.section_grid(f, float(f.times[0]))
+    times = result.field_times()
+    first = scene.section_grid(result.fields(), float(times[0]))
     window = scene.crop_box(first, axial_index(result))
     initial = _initial_outline(result, first, window)
     p = pv.Plotter(window_size=(800, 900), theme=_theme())
     p.set_background("white")
 
     def update(value: float) -> None:
-        t = f.nearest_time(float(value))
+        t = result.nearest_field_time(float(value))
         p.clear_actors()
         _scene(p, result, t, field, mode, window, None,
-               initial if t > f.times[0] else None, key="")
+               initial if t > times[0] else None, key="")
 
-    update(float(f.times[0]))
-    if f.times.size > 1:
-        p.add_slider_widget(update, [float(f.times[0]), float(f.times[-1])],
-                            value=float(f.times[0]), title="time [s]", fmt="%.3g",
+    update(float(times[0]))
+    if times.size > 1:
+        p.add_slider_widget(update, [float(times[0]), float(times[-1])],
+                            value=float(times[0]), title="time [s]", fmt="%.3g",
                             pointa=(0.1, 0.93), pointb=(0.6, 0.93), color="black")
     p._dendrisim_update = update  # for tests: drive the slider without a window
     return p

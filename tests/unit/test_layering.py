@@ -26,6 +26,7 @@ RULES = {
     "cli.py": {"gmsh", "dolfinx", "petsc4py", "pyvista", "matplotlib"},
     "api.py": {"gmsh", "dolfinx", "petsc4py", "pyvista", "matplotlib"},
     "runner.py": {"gmsh", "dolfinx", "petsc4py", "pyvista", "matplotlib"},
+    "remesh.py": {"pyvista", "matplotlib"},
 }
 ONLY_IN = {"pyvista": {"viz"}, "matplotlib": {"plotting"}}
 

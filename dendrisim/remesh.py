@@ -1,0 +1,573 @@
+"""Remeshing a 2D mesh from its current (moved) boundaries with gmsh.
+
+When the receding Li surface has distorted the mesh (quality below
+``interface.remesh_quality``), the run goes on on a new mesh of the same regions:
+
+1. **extract** (collective): every facet between two regions or on the outer boundary,
+   with its physical group and the regions on its left and right, is gathered from all
+   ranks (global vertex numbers join the pieces of different ranks);
+2. **rebuild** (rank 0, gmsh ``geo`` kernel): the facets are joined into chains between
+   junctions (where groups or regions meet, or where the boundary turns by more than
+   :data:`FEATURE_ANGLE_DEG`).  Each chain is resampled with points *on* the current
+   polyline: corners are kept, and old vertices are kept wherever the new spacing is
+   close to theirs, so straight parts are reproduced exactly and curved parts lose only
+   O(kappa h^2).  The spacing on the reacting surfaces is the original interface size, or a
+   third of the local solid thickness (ray cast into the solid) where the dendrite has
+   thinned below it; elsewhere it grows with the distance to the reacting surface as in the
+   original grading.  Regions are rebuilt from their boundary loops (holes included) and
+   meshed with the same physical-group names and ids;
+3. **load**: rank 0 checks the new model and dolfinx distributes it like a generated mesh
+   (:func:`dendrisim.mesh.load_gmsh_model`); fields are transferred by the caller
+   (:func:`transfer`).
+
+Only 2D meshes (axisymmetric, planar) are remeshed; a 3D run stops with ``mesh_quality``.
+Lengths: the mesh is in metres; gmsh works in micrometres (its tolerances are absolute).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dendrisim import compat, parallel
+from dendrisim.errors import MeshError
+
+compat.load_solver_libraries()
+
+import dolfinx  # noqa: E402
+from dolfinx import fem  # noqa: E402
+
+log = logging.getLogger("dendrisim")
+
+FEATURE_ANGLE_DEG = 25.0  # a turn sharper than this is a corner, kept exactly
+GRADING = 0.2  # size growth per unit distance from the reacting surface (as generated meshes)
+CELLS_ACROSS = 3.0  # elements across the local solid thickness on the reacting surface
+M_TO_UM = 1e6
+
+
+class RemeshError(MeshError):
+    """The current boundaries cannot be rebuilt into a mesh (self-touching region, gmsh)."""
+
+
+@dataclass
+class BoundaryEdges:
+    """Region-boundary facets of a 2D mesh, gathered on every rank (coordinates in µm).
+
+    ``v`` (E, 2) global vertex ids, ``x`` (E, 2, 2) their coordinates, ``tag`` (E,) the
+    facet's physical group id (0: none), ``left``/``right`` (E,) the region id on each side
+    of the directed edge v0 -> v1 (-1: outside the mesh).
+    """
+
+    v: np.ndarray
+    x: np.ndarray
+    tag: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+
+    def lengths(self) -> np.ndarray:
+        """Edge lengths [µm]."""
+        return np.linalg.norm(self.x[:, 1] - self.x[:, 0], axis=1)
+
+
+def boundary_edges(bundle) -> BoundaryEdges:
+    """Collective: the region-boundary and outer facets of ``bundle`` on every rank."""
+    mesh = bundle.mesh
+    top = mesh.topology
+    if top.dim != 2:
+        raise RemeshError(f"remeshing is built for 2D meshes only (this mesh is {top.dim}D)")
+    for a, b in ((1, 2), (1, 0), (2, 0), (0, 2)):
+        top.create_connectivity(a, b)
+    f2c, f2v, c2v = top.connectivity(1, 2), top.connectivity(1, 0), top.connectivity(2, 0)
+    n_f = top.index_map(1).size_local
+    n_c = top.index_map(2).size_local + top.index_map(2).num_ghosts
+    region = np.full(n_c, -1, dtype=np.int64)
+    region[bundle.cell_tags.indices] = bundle.cell_tags.values
+    n_f_all = n_f + top.index_map(1).num_ghosts
+    ftag = np.zeros(n_f_all, dtype=np.int64)
+    ftag[bundle.facet_tags.indices] = bundle.facet_tags.values
+    offs = f2c.offsets
+    ncell = np.diff(offs)[:n_f]
+    first = f2c.array[offs[:n_f]]
+    second = np.where(ncell > 1, f2c.array[np.minimum(offs[:n_f] + 1, offs[-1] - 1)], -1)
+    reg_a = region[first]
+    reg_b = np.where(second >= 0, region[np.maximum(second, 0)], -1)
+    cand = np.flatnonzero((ncell == 1) | (reg_a != reg_b))
+    n_v = top.index_map(0).size_local + top.index_map(0).num_ghosts
+    vx = np.zeros((n_v, 2))
+    verts_all = np.arange(n_v, dtype=np.int32)
+    geo_nodes = dolfinx.mesh.entities_to_geometry(mesh, 0, verts_all).ravel()
+    vx[:] = mesh.geometry.x[geo_nodes, :2] * M_TO_UM
+    gids = top.index_map(0).local_to_global(verts_all)
+    rows = np.zeros((cand.size, 9))
+    for k, f in enumerate(cand):
+        v0, v1 = f2v.links(f)
+        left = right = -1
+        for c in f2c.links(f):
+            opp = [v for v in c2v.links(c) if v != v0 and v != v1][0]
+            e, w = vx[v1] - vx[v0], vx[opp] - vx[v0]
+            if e[0] * w[1] - e[1] * w[0] > 0:
+                left = region[c]
+            else:
+                right = region[c]
+        rows[k] = (gids[v0], gids[v1], *vx[v0], *vx[v1], ftag[f], left, right)
+    allrows = np.concatenate(parallel.gather_all(rows, mesh.comm)) if mesh.comm.size > 1 \
+        else rows
+    # a canonical order (by position, not by rank or vertex numbering): the same boundary
+    # gives the same gmsh input, hence the same new mesh, on any number of ranks
+    lo = np.minimum(allrows[:, 2:4], allrows[:, 4:6])
+    hi = np.maximum(allrows[:, 2:4], allrows[:, 4:6])
+    keys = np.round(np.column_stack([lo, hi]), 9)
+    allrows = allrows[np.lexsort(keys.T[::-1])]
+    return BoundaryEdges(v=allrows[:, :2].astype(np.int64),
+                         x=allrows[:, 2:6].reshape(-1, 2, 2),
+                         tag=allrows[:, 6].astype(np.int64),
+                         left=allrows[:, 7].astype(np.int64),
+                         right=allrows[:, 8].astype(np.int64))
+
+
+# --- chains -----------------------------------------------------------------------------
+@dataclass
+class Chain:
+    """A run of boundary edges between junctions: vertex ids, coordinates [µm], group, sides."""
+
+    ids: list[int]
+    pts: np.ndarray
+    tag: int
+    left: int
+    right: int
+    new_pts: np.ndarray | None = None
+    lines: list[int] = field(default_factory=list)
+
+
+def _turn(p_prev: np.ndarray, p: np.ndarray, p_next: np.ndarray) -> float:
+    """Turning angle [deg] of a polyline at p."""
+    a, b = p - p_prev, p_next - p
+    cosang = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-300)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cosang))))
+
+
+def build_chains(edges: BoundaryEdges) -> list[Chain]:
+    """Join edges into chains that end where the group, the regions or the direction change."""
+    key = [(int(t), frozenset((int(a), int(b)))) for t, a, b in
+           zip(edges.tag, edges.left, edges.right, strict=True)]
+    coords: dict[int, np.ndarray] = {}
+    inc: dict[int, list[int]] = {}
+    for e, (v0, v1) in enumerate(edges.v):
+        coords[int(v0)], coords[int(v1)] = edges.x[e, 0], edges.x[e, 1]
+        inc.setdefault(int(v0), []).append(e)
+        inc.setdefault(int(v1), []).append(e)
+
+    def other(e: int, v: int) -> int:
+        a, b = int(edges.v[e, 0]), int(edges.v[e, 1])
+        return b if a == v else a
+
+    def junction(v: int) -> bool:
+        es = inc[v]
+        if len(es) != 2 or key[es[0]] != key[es[1]]:
+            return True
+        return _turn(coords[other(es[0], v)], coords[v], coords[other(es[1], v)]) \
+            > FEATURE_ANGLE_DEG
+
+    is_j = {v: junction(v) for v in inc}
+    used = np.zeros(len(edges.v), dtype=bool)
+    chains: list[Chain] = []
+
+    def walk(start: int, e0: int) -> None:
+        ids, e, v = [start], e0, start
+        while True:
+            used[e] = True
+            v = other(e, v)
+            ids.append(v)
+            if is_j[v] or v == start:
+                break
+            nxt = [f for f in inc[v] if not used[f]]
+            if not nxt:
+                break
+            e = nxt[0]
+        # sides relative to the chain direction ids[0] -> ids[1]
+        forward = int(edges.v[e0, 0]) == start
+        left, right = int(edges.left[e0]), int(edges.right[e0])
+        if not forward:
+            left, right = right, left
+        chains.append(Chain(ids=ids, pts=np.array([coords[i] for i in ids]),
+                            tag=int(edges.tag[e0]), left=left, right=right))
+
+    for v in inc:
+        if is_j[v]:
+            for e in inc[v]:
+                if not used[e]:
+                    walk(v, e)
+    for e in range(len(edges.v)):  # closed loops without a junction
+        if not used[e]:
+            walk(int(edges.v[e, 0]), e)
+    return chains
+
+
+# --- sizes and resampling ---------------------------------------------------------------
+def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of points p (N, 2) to segments a-b (M, 2): (N,) minimum over segments."""
+    if a.size == 0:
+        return np.full(len(p), np.inf)
+    out = np.full(len(p), np.inf)
+    ab = b - a
+    l2 = np.maximum((ab**2).sum(1), 1e-300)
+    for i in range(0, len(p), 512):
+        q = p[i:i + 512, None, :]
+        t = np.clip(((q - a) * ab).sum(-1) / l2, 0.0, 1.0)
+        d = np.linalg.norm(q - (a + t[..., None] * ab), axis=-1)
+        out[i:i + 512] = d.min(axis=1)
+    return out
+
+
+def _ray_thickness(p: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance along rays p + s n (s > 0) to the first segment a-b hit: (N,) (inf: none)."""
+    out = np.full(len(p), np.inf)
+    d = b - a
+    for i in range(0, len(p), 512):
+        q, m = p[i:i + 512, None, :], n[i:i + 512, None, :]
+        den = m[..., 0] * d[:, 1] - m[..., 1] * d[:, 0]
+        w = a - q
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = (w[..., 0] * d[:, 1] - w[..., 1] * d[:, 0]) / den
+            u = (w[..., 0] * m[..., 1] - w[..., 1] * m[..., 0]) / den
+        ok = (np.abs(den) > 1e-14) & (u >= -1e-9) & (u <= 1 + 1e-9) & (s > 1e-9)
+        s = np.where(ok, s, np.inf)
+        out[i:i + 512] = s.min(axis=1)
+    return out
+
+
+def resample(pts: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Points on the polyline ``pts`` spaced about ``h`` (sizes at its vertices) [µm].
+
+    End points and corners (turn > FEATURE_ANGLE_DEG) are kept; an old vertex is kept
+    (a new point snapped onto it) when it lies within a third of the local spacing of a
+    new point, so a polyline whose spacing already fits is returned unchanged.
+    """
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    corners = [0] + [i for i in range(1, len(pts) - 1)
+                     if _turn(pts[i - 1], pts[i], pts[i + 1]) > FEATURE_ANGLE_DEG] + [len(pts) - 1]
+    out = [pts[0]]
+    for i0, i1 in zip(corners[:-1], corners[1:], strict=True):
+        ss, hh = s[i0:i1 + 1], np.maximum(h[i0:i1 + 1], 1e-300)
+        # phi(s) = integral ds / h: equal steps of phi give the graded spacing
+        phi = np.concatenate([[0.0], np.cumsum(np.diff(ss) * 0.5 * (1 / hh[1:] + 1 / hh[:-1]))])
+        m = max(1, int(round(phi[-1])))
+        pos = np.interp(np.linspace(0.0, phi[-1], m + 1), phi, ss)
+        spacing = np.diff(pos)
+        for j in range(i0 + 1, i1):  # snap new points onto close old vertices
+            k = int(np.argmin(np.abs(pos - s[j])))
+            if 0 < k < m:
+                local = min(spacing[k - 1], spacing[k])
+                if abs(pos[k] - s[j]) < local / 3.0:
+                    pos[k] = s[j]
+        pos = np.maximum.accumulate(pos)
+        pos = pos[np.concatenate([[True], np.diff(pos) > 1e-9 * max(s[-1], 1e-300)])]
+        pos[-1] = ss[-1]
+        xs = np.interp(pos, s, pts[:, 0])
+        ys = np.interp(pos, s, pts[:, 1])
+        out.extend(np.column_stack([xs, ys])[1:])
+    return np.array(out)
+
+
+@dataclass
+class Sizing:
+    """Target sizes [µm]: the original interface size, the bulk size, the thinnest allowed."""
+
+    h_interface: float
+    h_bulk: float
+    h_min: float
+
+    @classmethod
+    def from_edges(cls, edges: BoundaryEdges, moving_tags: list[int]) -> Sizing:
+        """Sizes of the mesh as generated (reacting-surface median, largest boundary edge)."""
+        lengths = edges.lengths()
+        mov = np.isin(edges.tag, moving_tags)
+        h_i = float(np.median(lengths[mov])) if mov.any() else float(np.median(lengths))
+        h_b = max(float(lengths.max()), h_i)
+        return cls(h_interface=h_i, h_bulk=h_b, h_min=h_i / 100.0)
+
+
+def _solid_normals(ch: Chain, solid: set[int]) -> np.ndarray:
+    """Unit normals at a chain's vertices pointing into the solid side (Li or SEI)."""
+    t = np.gradient(ch.pts, axis=0)
+    t /= np.maximum(np.linalg.norm(t, axis=1)[:, None], 1e-300)
+    left_normal = np.column_stack([-t[:, 1], t[:, 0]])
+    return left_normal if ch.left in solid else -left_normal
+
+
+def chain_sizes(chains: list[Chain], moving_tags: list[int], solid: set[int],
+                sizing: Sizing) -> list[np.ndarray]:
+    """Target size [µm] at every vertex of every chain."""
+    all_a = np.concatenate([c.pts[:-1] for c in chains])
+    all_b = np.concatenate([c.pts[1:] for c in chains])
+    moving = [c for c in chains if c.tag in moving_tags]
+    mov_a = np.concatenate([c.pts[:-1] for c in moving]) if moving else np.zeros((0, 2))
+    mov_b = np.concatenate([c.pts[1:] for c in moving]) if moving else np.zeros((0, 2))
+    out = []
+    for c in chains:
+        if c.tag in moving_tags:
+            n = _solid_normals(c, solid)
+            thick = _ray_thickness(c.pts + 1e-6 * sizing.h_interface * n, n, all_a, all_b)
+            h = np.clip(thick / CELLS_ACROSS, sizing.h_min, sizing.h_interface)
+        else:
+            d = _segment_distance(c.pts, mov_a, mov_b)
+            h = np.minimum(sizing.h_bulk, sizing.h_interface + GRADING * d)
+        out.append(h)
+    return out
+
+
+# --- loops and the gmsh model -----------------------------------------------------------
+def _signed_area(p: np.ndarray) -> float:
+    return 0.5 * float(np.sum(p[:, 0] * np.roll(p[:, 1], -1) - np.roll(p[:, 0], -1) * p[:, 1]))
+
+
+def _inside(q: np.ndarray, poly: np.ndarray) -> bool:
+    """Point-in-polygon (even-odd rule)."""
+    x, y = poly[:, 0], poly[:, 1]
+    x2, y2 = np.roll(x, -1), np.roll(y, -1)
+    cross = (y > q[1]) != (y2 > q[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xi = x + (q[1] - y) * (x2 - x) / (y2 - y)
+    return bool(np.sum(cross & (q[0] < xi)) % 2)
+
+
+def region_loops(chains: list[Chain], region: int) -> list[tuple[list[int], np.ndarray]]:
+    """Closed loops (signed chain indices, 1-based; polygon) with ``region`` on their left."""
+    pieces = []  # (chain index signed, start id, end id)
+    for i, c in enumerate(chains):
+        if c.left == region:
+            pieces.append((i + 1, c.ids[0], c.ids[-1]))
+        elif c.right == region:
+            pieces.append((-(i + 1), c.ids[-1], c.ids[0]))
+    starts: dict[int, list[int]] = {}
+    for k, (_, a, _) in enumerate(pieces):
+        starts.setdefault(a, []).append(k)
+    if any(len(v) > 1 for v in starts.values()):
+        raise RemeshError(f"region {region} touches itself at a vertex (pinched off): its "
+                          "boundary is not a set of simple loops")
+    used = [False] * len(pieces)
+    loops = []
+    for k0 in range(len(pieces)):
+        if used[k0]:
+            continue
+        seq, k = [], k0
+        while not used[k]:
+            used[k] = True
+            seq.append(pieces[k][0])
+            nxt = starts.get(pieces[k][2])
+            if not nxt:
+                raise RemeshError(f"the boundary of region {region} is not closed")
+            k = nxt[0]
+        pts = []
+        for s in seq:
+            p = chains[abs(s) - 1].new_pts
+            pts.append((p if s > 0 else p[::-1])[:-1])
+        loops.append((seq, np.concatenate(pts)))
+    return loops
+
+
+def build_gmsh_model(chains: list[Chain], sizes: list[np.ndarray], regions: dict[int, str],
+                     facet_names: dict[int, str], moving_tags: list[int], sizing: Sizing
+                     ) -> dict[int, float]:
+    """Create and mesh the gmsh model (rank 0, inside a gmsh session); region areas [µm²]."""
+    import gmsh
+
+    geo = gmsh.model.geo
+    point_of: dict[int, int] = {}
+    for c, h in zip(chains, sizes, strict=True):
+        c.new_pts = resample(c.pts, h)
+    lc_at = {}  # local size at every new point: the spacing around it
+    for c in chains:
+        seg = np.linalg.norm(np.diff(c.new_pts, axis=0), axis=1)
+        lc = np.minimum(np.concatenate([seg, seg[-1:]]), np.concatenate([seg[:1], seg]))
+        c._lc = lc  # type: ignore[attr-defined]
+        for end, val in ((c.ids[0], lc[0]), (c.ids[-1], lc[-1])):
+            lc_at[end] = min(lc_at.get(end, np.inf), val)
+    for c in chains:
+        tags = []
+        for j, p in enumerate(c.new_pts):
+            if j == 0 or j == len(c.new_pts) - 1:
+                vid = c.ids[0] if j == 0 else c.ids[-1]
+                if vid not in point_of:
+                    point_of[vid] = geo.addPoint(p[0], p[1], 0.0, lc_at[vid])
+                tags.append(point_of[vid])
+            else:
+                tags.append(geo.addPoint(p[0], p[1], 0.0, c._lc[j]))  # type: ignore[attr-defined]
+        c.lines = [geo.addLine(a, b) for a, b in zip(tags[:-1], tags[1:], strict=True)]
+    areas: dict[int, float] = {}
+    surfaces: dict[int, list[int]] = {}
+    for rid in regions:
+        loops = region_loops(chains, rid)
+        outer = [lp for lp in loops if _signed_area(lp[1]) > 0]
+        holes = [lp for lp in loops if _signed_area(lp[1]) <= 0]
+        areas[rid] = sum(_signed_area(lp[1]) for lp in loops)
+        for seq, poly in outer:
+            inner = [h for h in holes if _inside(h[1][0], poly)]
+            loop_tags = []
+            for s_seq, _ in [(seq, poly)] + inner:
+                lines = []
+                for s in s_seq:
+                    ls = chains[abs(s) - 1].lines
+                    lines += ls if s > 0 else [-t for t in reversed(ls)]
+                loop_tags.append(geo.addCurveLoop(lines))
+            surfaces.setdefault(rid, []).append(geo.addPlaneSurface(loop_tags))
+    geo.synchronize()
+    for rid, name in regions.items():
+        if surfaces.get(rid):
+            gmsh.model.addPhysicalGroup(2, surfaces[rid], tag=rid, name=name)
+    for tag, name in facet_names.items():
+        lines = [t for c in chains if c.tag == tag for t in c.lines]
+        if lines:
+            gmsh.model.addPhysicalGroup(1, lines, tag=tag, name=name)
+    _size_field([(t, ln) for c in chains if c.tag in moving_tags
+                 for t, ln in zip(c.lines, np.diff(c.new_pts, axis=0), strict=True)], sizing)
+    opt = gmsh.option.setNumber
+    opt("Mesh.MeshSizeExtendFromBoundary", 0)
+    opt("Mesh.MeshSizeFromPoints", 0)
+    opt("Mesh.MeshSizeFromCurvature", 0)
+    opt("Mesh.MeshSizeMax", sizing.h_bulk)
+    opt("Mesh.Algorithm", 6)
+    opt("Mesh.Optimize", 1)
+    opt("Mesh.ElementOrder", 1)
+    opt("Mesh.SaveAll", 0)
+    gmsh.model.mesh.generate(2)
+    return areas
+
+
+def _size_field(moving: list[tuple[int, np.ndarray]], sizing: Sizing) -> None:
+    """Background size field: h_interface at the reacting lines, growing by GRADING.
+
+    Finer where the resampled reacting lines are finer (thin parts of the dendrite): one
+    distance field per factor-2 size class, each graded the same way up to h_bulk.
+    """
+    import gmsh
+
+    fld = gmsh.model.mesh.field
+    h_i, h_b = sizing.h_interface, sizing.h_bulk
+    classes: dict[int, list[int]] = {}
+    for tag, vec in moving:
+        length = float(np.linalg.norm(vec))
+        # class of the line's spacing (snapping may shorten a line to 2/3 of its target)
+        k = max(0, int(math.floor(math.log2(h_i / max(length, 1e-300)) + 0.25)))
+        classes.setdefault(k, []).append(tag)
+    fields = []
+    for k, lines in sorted(classes.items()):
+        h0 = h_i / 2**k
+        dist = fld.add("Distance")
+        fld.setNumbers(dist, "CurvesList", lines)
+        thr = fld.add("Threshold")
+        fld.setNumber(thr, "InField", dist)
+        fld.setNumber(thr, "SizeMin", h0)
+        fld.setNumber(thr, "SizeMax", h_b)
+        fld.setNumber(thr, "DistMin", 0.5 * h0)
+        fld.setNumber(thr, "DistMax", 0.5 * h0 + (h_b - h0) / GRADING)
+        fields.append(thr)
+    if not fields:
+        const = fld.add("MathEval")
+        fld.setString(const, "F", repr(h_b))
+        fields.append(const)
+    mn = fld.add("Min")
+    fld.setNumbers(mn, "FieldsList", fields)
+    fld.setAsBackgroundMesh(mn)
+
+
+# --- the remesher -----------------------------------------------------------------------
+@dataclass
+class RemeshReport:
+    """What one remesh did: cell counts and the change of each region's area [rel.]."""
+
+    cells_before: int
+    cells_after: int
+    area_change: dict[str, float]
+    msh: str | None = None
+    time_s: float = 0.0  # simulated time of the remesh [s]
+    wall_s: float = 0.0  # wall time it took [s]
+
+
+class Remesher:
+    """Rebuilds meshes of one run (create on the initial mesh: it records its sizes)."""
+
+    def __init__(self, bundle, moving_names: list[str]):
+        self.formulation = bundle.formulation
+        self.groups = dict(bundle.groups)
+        self.moving_tags = [bundle.id(n) for n in moving_names if bundle.has(n)]
+        edges = boundary_edges(bundle)
+        self.sizing = Sizing.from_edges(edges, self.moving_tags)
+        self.count = 0
+
+    def _names(self, dim: int) -> dict[int, str]:
+        return {gid: name for name, (d, gid) in self.groups.items() if d == dim}
+
+    def remesh(self, bundle, msh_path: str | Path | None = None):
+        """A new MeshBundle from the current boundaries of ``bundle`` (collective)."""
+        from dendrisim.mesh import _root_session, load_gmsh_model
+
+        comm = bundle.mesh.comm
+        edges = boundary_edges(bundle)
+        regions = self._names(2)
+        facet_names = self._names(1)
+        li = {self.groups[n][1] for n in ("lithium", "sei") if n in self.groups}
+        cells_before = bundle.mesh.topology.index_map(2).size_global
+        result: dict = {}
+
+        def build() -> dict:
+            from dendrisim.mesh import check_model
+
+            chains = build_chains(edges)
+            sizes = chain_sizes(chains, self.moving_tags, li, self.sizing)
+            old = {rid: sum(_signed_area(p) for _, p in _old_loops(chains, rid))
+                   for rid in regions}
+            new = build_gmsh_model(chains, sizes, regions, facet_names, self.moving_tags,
+                                   self.sizing)
+            result["area_change"] = {regions[r]: (new[r] - old[r]) / old[r] if old[r] else 0.0
+                                     for r in regions}
+            if msh_path is not None:
+                import gmsh
+
+                gmsh.write(str(msh_path))
+            return check_model(self.formulation)
+
+        try:
+            with _root_session(comm):
+                new_bundle = load_gmsh_model(comm, unit="um", formulation=self.formulation,
+                                             check=build)
+        except RemeshError:
+            raise
+        except Exception as exc:  # gmsh or the model check: say what failed
+            raise RemeshError(f"remeshing failed: {exc}") from exc
+        result = parallel.broadcast(result, comm)
+        self.count += 1
+        report = RemeshReport(cells_before, new_bundle.mesh.topology.index_map(2).size_global,
+                              result.get("area_change", {}),
+                              str(msh_path) if msh_path is not None else None)
+        return new_bundle, report
+
+
+def _old_loops(chains: list[Chain], rid: int):
+    """Loops of the chains before resampling (for the area comparison)."""
+    saved = [c.new_pts for c in chains]
+    for c in chains:
+        c.new_pts = c.pts
+    try:
+        return region_loops(chains, rid)
+    finally:
+        for c, s in zip(chains, saved, strict=True):
+            c.new_pts = s
+
+
+# --- field transfer ---------------------------------------------------------------------
+def transfer(u_from: fem.Function, u_to: fem.Function, padding: float = 1e-10) -> None:
+    """Interpolate ``u_from`` (old mesh) into ``u_to`` (new mesh, same element) (collective)."""
+    V = u_to.function_space
+    mesh = V.mesh
+    tdim = mesh.topology.dim
+    n_cells = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+    cells = np.arange(n_cells, dtype=np.int32)
+    data = fem.create_interpolation_data(V, u_from.function_space, cells, padding=padding)
+    u_to.interpolate_nonmatching(u_from, cells, data)
+    u_to.x.scatter_forward()
