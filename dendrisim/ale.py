@@ -259,6 +259,11 @@ class MeshMotion:
             keep[dofs] = 0.0
         keep.reshape(-1, bs)[self._fixed_dofs] = 0.0
         self._keep = keep.reshape(-1, bs)[self._inner_nodes]
+        # offset of each surface node to its patch mean on the initial mesh (g = 0 here)
+        n_owned = self.V.dofmap.index_map.size_local
+        xs, a = self._patch_sums(n_owned)
+        mean = xs / np.where(a > 0, a, 1.0)[:, None]
+        self._state["patch_offset0"] = np.where((a > 0)[:, None], mean - coords[:n_owned], 0.0)
 
     def _build_bcs(self, gdim: int, fdim: int) -> None:
         msh, V = self.mesh, self.V
@@ -426,7 +431,32 @@ class MeshMotion:
         normal length |B_i|/m_i above ``smooth_cos``: no corner) moves by ``alpha`` times the
         tangential part of (patch mean of the new positions - its new position).  Tangential
         motion leaves the swept volume unchanged to first order; corners are not moved.
+
+        With an SEI shell the offset to the patch mean on the initial mesh is subtracted:
+        only the bunching made by the motion is relaxed, not the initial irregularity of an
+        unstructured surface mesh (relaxing that would move the two surfaces of a thin shell
+        differently, shearing its cells, and change a faceted curved volume).
         """
+        xs, a = self._patch_sums(n_owned)
+        gdim = self.mesh.geometry.dim
+        coords = self.V.tabulate_dof_coordinates()[:n_owned, :gdim]
+        bs = self.V.dofmap.index_map_bs
+        g = self._g.x.array.reshape(-1, bs)
+        norm_b = np.sqrt((Bv**2).sum(axis=1))
+        smooth = (a > 0) & (m > 0) & (norm_b > smooth_cos * np.where(m > 0, m, 1.0))
+        if not np.any(smooth):
+            return
+        nhat = Bv[smooth] / norm_b[smooth, None]
+        mean_new = xs[smooth] / a[smooth, None]
+        d = mean_new - (coords[smooth] + g[:n_owned][smooth])
+        if self._shell:
+            d -= self._state["patch_offset0"][smooth]
+        d -= (d * nhat).sum(axis=1)[:, None] * nhat
+        g[:n_owned][smooth] += alpha * d
+        self._g.x.scatter_forward()
+
+    def _patch_sums(self, n_owned: int) -> tuple[np.ndarray, np.ndarray]:
+        """Nodal int((x + g) phi_i dS) and int(phi_i dS) over the moving surfaces (owned)."""
         PETSc = _petsc()
         if "patch_forms" not in self._state:
             msh = self.mesh
@@ -449,19 +479,7 @@ class MeshMotion:
         a = A.array_r[:n_owned].copy()
         X.destroy()
         A.destroy()
-        gdim = self.mesh.geometry.dim
-        coords = self.V.tabulate_dof_coordinates()[:n_owned, :gdim]
-        g = self._g.x.array.reshape(-1, bs)
-        norm_b = np.sqrt((Bv**2).sum(axis=1))
-        smooth = (a > 0) & (m > 0) & (norm_b > smooth_cos * np.where(m > 0, m, 1.0))
-        if not np.any(smooth):
-            return
-        nhat = Bv[smooth] / norm_b[smooth, None]
-        mean_new = xs[smooth] / a[smooth, None]
-        d = mean_new - (coords[smooth] + g[:n_owned][smooth])
-        d -= (d * nhat).sum(axis=1)[:, None] * nhat
-        g[:n_owned][smooth] += alpha * d
-        self._g.x.scatter_forward()
+        return xs, a
 
     def _scalar_mass_cap(self, n_owned: int) -> None:
         """Nodal interface measure m_i = int(phi_i w dS) on the current geometry."""
