@@ -346,6 +346,8 @@ class MeshMotion:
         ``-V_m dt * integral(r w dS)`` exactly (consistent with the reaction integral; at a
         right-angled corner the node moves diagonally as the exact solution does).  The
         stretch factor m_i/|B_i| (1 on a flat surface) is capped at 3 for sharp cusps.
+        With an SEI shell the interface rate is scaled by s and the Li/SEI nodes move too
+        (:meth:`_shell_displacement`, module docstring).
         """
         if self._rate_expr is None:
             raise RuntimeError("MeshMotion.set_rate() must be called before stepping")
