@@ -14,6 +14,26 @@ The Li surface recedes along its normal with speed ``V_m * r`` (DESIGN §3).  Ea
 3. mesh coordinates are updated; the mesh velocity ``w = du/dt`` is available for the
    ALE transport terms; the cell quality is monitored (inversion detection).
 
+Resolved SEI shell (cell region ``sei``, facets ``interface`` = SEI facing electrolyte and
+``li_sei`` = Li facing SEI).  The reaction happens at the shell's outer surface, but the
+Li it consumes is taken from the Li under the shell; the shell keeps its thickness and
+recedes with the Li (SEI re-forms on the fresh Li as fast as the old SEI is lost):
+
+- the Li surface ``li_sei`` recedes along the outward normal of the Li with normal speed
+  ``s V_m r~``, where ``r~`` at a Li/SEI node is the nodal rate of the nearest node of the
+  outer surface (``interface``; the map is found once on the initial mesh, over all ranks)
+  and the factor ``s`` (about outer/inner area) makes the volume swept at ``li_sei`` equal
+  ``V_m dt * integral_interface(r dA)`` exactly: the Li volume matches the moles consumed;
+- the outer ``interface`` nodes move by the same rule along the outward normal of the
+  solid (Li and SEI) with normal speed ``s V_m r``: each moves as far as the Li nodes that
+  take their rate, so the thickness is kept (the SEI volume then shrinks with the area of
+  the shell, by about ``(s - 1)`` times the Li volume consumed);
+- the SEI's foot on the foil (``li_sei`` facets in the plane z = 0) slides in that plane
+  like ``substrate_top``; with ``substrate_reacts`` it recedes with the Li under it (rate
+  carried from the nearest ``interface`` node) and ``substrate_top`` recedes by its own rate.
+
+Without a shell (no ``li_sei`` facets) the interface is the Li surface itself (s = 1).
+
 Geometry of degree 1 is required (the coordinates are moved node by node).
 """
 
@@ -35,6 +55,8 @@ import dolfinx.la.petsc  # noqa: E402
 import ufl  # noqa: E402
 from dolfinx import fem  # noqa: E402
 
+FOOT_ID = 1012  # private facet id of the motion: the SEI's foot on the foil plane
+
 
 def radial_weight(mesh: dolfinx.mesh.Mesh, formulation: str) -> Any:
     """Measure weight: 2*pi*r for axisymmetric (x[0] = r), 1 otherwise."""
@@ -44,7 +66,10 @@ def radial_weight(mesh: dolfinx.mesh.Mesh, formulation: str) -> Any:
 
 
 def li_outward_normal(mesh: dolfinx.mesh.Mesh, li_indicator: fem.Function) -> Any:
-    """Outward unit normal of the Li on interior facets (chi('+') n('+') + chi('-') n('-'))."""
+    """Outward unit normal of a region on interior facets (chi('+') n('+') + chi('-') n('-')).
+
+    ``li_indicator`` is the DG0 indicator of the region (the Li, or the solid Li and SEI).
+    """
     n = ufl.FacetNormal(mesh)
     return li_indicator("+") * n("+") + li_indicator("-") * n("-")
 
@@ -81,7 +106,8 @@ class MeshMotion:
     """Interface-driven mesh motion for one mesh (create once, call :meth:`step` per step).
 
     ``groups`` maps DESIGN §4 names to (dim, id).  The interface groups that recede are
-    ``interface`` (and ``substrate_top`` when ``substrate_reacts``).
+    ``interface`` (and ``substrate_top`` when ``substrate_reacts``), plus ``li_sei`` when an
+    SEI shell is resolved (module docstring).
     """
 
     mesh: dolfinx.mesh.Mesh
@@ -108,6 +134,7 @@ class MeshMotion:
         self.displacement = fem.Function(self.V, name="displacement")
         self.velocity = fem.Function(self.V, name="mesh_velocity")
         self._g = fem.Function(self.V)  # prescribed interface displacement (this step)
+        self._S1 = fem.functionspace(msh, ("Lagrange", 1))  # nodal scalars (same node order)
 
         # Li indicator (DG0) for the outward normal
         Q0 = fem.functionspace(msh, ("DG", 0))
@@ -116,6 +143,15 @@ class MeshMotion:
         li_cells = self.cell_tags.indices[self.cell_tags.values == li_id]
         self.li_indicator.x.array[Q0.dofmap.list[li_cells, 0]] = 1.0
         self.li_indicator.x.scatter_forward()
+        # resolved SEI shell: the solid (Li and SEI) indicator gives the normal at interface
+        self._shell = self._has_shell()
+        self.solid_indicator = self.li_indicator
+        if self._shell:
+            self.solid_indicator = fem.Function(Q0, name="solid_indicator")
+            solid = self.cell_tags.indices[np.isin(self.cell_tags.values,
+                                                   [li_id, self._id("sei")])]
+            self.solid_indicator.x.array[Q0.dofmap.list[solid, 0]] = 1.0
+            self.solid_indicator.x.scatter_forward()
 
         # stiffness ~ 1/cell size (DG0)
         self._stiff = fem.Function(Q0)
@@ -128,11 +164,13 @@ class MeshMotion:
         self._stiff.x.scatter_forward()
 
         # lumped projection of the interface normal displacement
-        self.dS = ufl.Measure("dS", domain=msh, subdomain_data=self.facet_tags)
+        self._tags = self._shell_tags(fdim) if self._shell else self.facet_tags
+        self.dS = ufl.Measure("dS", domain=msh, subdomain_data=self._tags)
         self.w = radial_weight(msh, self.formulation)
         self._moving_ids = [self._id("interface")]
         if self.substrate_reacts and "substrate_top" in self.groups:
             self._moving_ids.append(self._id("substrate_top"))
+        self._inner_ids = [self._id("li_sei")] if self._shell else []
         self._rate = fem.Constant(msh, dolfinx.default_scalar_type(0.0))
         self._build_bcs(gdim, fdim)
         u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
@@ -144,6 +182,8 @@ class MeshMotion:
         self._volume_form = fem.form(self.w * ufl.dx(
             domain=msh, subdomain_data=self.cell_tags, subdomain_id=li_id))
         self._rate_expr = None
+        if self._shell:
+            self._setup_carry(gdim, fdim)
 
     # ------------------------------------------------------------------------------------
     def _id(self, name: str) -> int:
@@ -157,16 +197,85 @@ class MeshMotion:
             return np.empty(0, dtype=np.int32)
         return self.facet_tags.indices[self.facet_tags.values == self.groups[name][1]]
 
+    def _has_shell(self) -> bool:
+        """True when an SEI shell is resolved: ``sei`` cells and ``li_sei`` facets (global)."""
+        if "sei" not in self.groups or "li_sei" not in self.groups:
+            return False
+        return parallel.global_sum(float(self._facets("li_sei").size), self.comm) > 0
+
+    def _shell_tags(self, fdim: int) -> Any:
+        """Facet tags of the motion: the SEI's foot on the foil plane gets ``FOOT_ID``.
+
+        ``li_sei`` facets with every vertex on z = 0 (the vertical coordinate is the last
+        one) are where the shell stands on the foil; they slide in that plane, or recede
+        with the Li under them when the substrate reacts.
+        """
+        msh, ft = self.mesh, self.facet_tags
+        x = msh.geometry.x
+        tol = 1e-9 * parallel.global_max(np.abs(x[:, : msh.geometry.dim]), self.comm)
+        values = ft.values.copy()
+        lisei = np.flatnonzero(values == self._id("li_sei"))
+        if lisei.size:
+            nodes = dolfinx.mesh.entities_to_geometry(msh, fdim, ft.indices[lisei])
+            z = x[nodes][:, :, msh.geometry.dim - 1]
+            foot = np.all(np.abs(z) <= tol, axis=1)
+            if not self.substrate_reacts:
+                values[lisei[foot]] = FOOT_ID
+        return dolfinx.mesh.meshtags(msh, fdim, ft.indices, values)
+
+    def _owned_nodes(self, ids: list[int], fdim: int) -> np.ndarray:
+        """Owned P1 nodes (block indices of V) on the facets of the motion tags ``ids``."""
+        facets = self._tags.indices[np.isin(self._tags.values, ids)]
+        dofs = fem.locate_dofs_topological(self._S1, fdim, facets)
+        return np.sort(dofs[dofs < self.V.dofmap.index_map.size_local])
+
+    def _setup_carry(self, gdim: int, fdim: int) -> None:
+        """Map each owned Li/SEI node to the nearest node of the outer surface (all ranks).
+
+        The outer ``interface`` nodes of all ranks are gathered and sorted by coordinates,
+        so that ties are broken the same way on any number of ranks.
+        """
+        outer = self._owned_nodes(self._moving_ids, fdim)
+        self._inner_nodes = np.setdiff1d(self._owned_nodes(self._inner_ids, fdim), outer)
+        self._source_nodes = self._owned_nodes([self._id("interface")], fdim)
+        coords = self.V.tabulate_dof_coordinates()[:, :gdim]
+        src = np.concatenate(parallel.gather_all(coords[self._source_nodes], self.comm))
+        if src.shape[0] == 0:
+            raise MeshError("an SEI shell needs interface facets (the shell's outer surface)")
+        order = np.lexsort(src.T[::-1])
+        src = src[order]
+        x = coords[self._inner_nodes]
+        carry = np.empty(x.shape[0], dtype=np.int64)
+        chunk = max(1, 2_000_000 // src.shape[0])
+        for k in range(0, x.shape[0], chunk):
+            d2 = ((x[k:k + chunk, None, :] - src[None, :, :]) ** 2).sum(axis=2)
+            carry[k:k + chunk] = order[np.argmin(d2, axis=1)]
+        self._carry = carry
+        # components that the boundary conditions keep at zero (sliding, fixed): the swept
+        # volume that fixes the scale factor is computed without them
+        bs = self.V.dofmap.index_map_bs
+        keep = np.ones(self._g.x.array.size)
+        for dofs in self._slide_info:
+            keep[dofs] = 0.0
+        keep.reshape(-1, bs)[self._fixed_dofs] = 0.0
+        self._keep = keep.reshape(-1, bs)[self._inner_nodes]
+        # offset of each surface node to its patch mean on the initial mesh (g = 0 here)
+        n_owned = self.V.dofmap.index_map.size_local
+        xs, a = self._patch_sums(n_owned)
+        mean = xs / np.where(a > 0, a, 1.0)[:, None]
+        self._state["patch_offset0"] = np.where((a > 0)[:, None], mean - coords[:n_owned], 0.0)
+
     def _build_bcs(self, gdim: int, fdim: int) -> None:
         msh, V = self.mesh, self.V
         bcs = []
-        moving = np.unique(np.concatenate([self.facet_tags.indices[self.facet_tags.values == i]
-                                           for i in self._moving_ids]))
+        moving = np.unique(np.concatenate([self._tags.indices[self._tags.values == i]
+                                           for i in self._moving_ids + self._inner_ids]))
         self._moving_dofs = fem.locate_dofs_topological(V, fdim, moving)
         bcs.append(fem.dirichletbc(self._g, self._moving_dofs))
         # fixed: outer electrolyte boundary and foil bottom
         fixed = np.concatenate([self._facets("bulk"), self._facets("substrate")])
         fixed_dofs = fem.locate_dofs_topological(V, fdim, fixed)
+        self._fixed_dofs = fixed_dofs
         zero = np.zeros(gdim, dtype=dolfinx.default_scalar_type)
         bcs.append(fem.dirichletbc(zero, fixed_dofs, V))
         # sliding: no motion normal to axis, side walls and a passive substrate top
@@ -180,6 +289,9 @@ class MeshMotion:
                 continue
             if name == "substrate_top":
                 sliding.append((facets, gdim - 1))
+                if self._shell:  # the SEI's foot on the foil plane
+                    foot = self._tags.indices[self._tags.values == FOOT_ID]
+                    sliding.append((foot, gdim - 1))
                 continue
             if facets.size == 0:
                 continue
@@ -209,13 +321,22 @@ class MeshMotion:
             rate = self._rate
         self._rate_expr = rate
         v = ufl.TestFunction(self.V)
-        n_li = li_outward_normal(self.mesh, self.li_indicator)
-        s = ufl.TestFunction(fem.functionspace(self.mesh, ("Lagrange", 1)))
+        n_out = li_outward_normal(self.mesh, self.solid_indicator)
+        s = ufl.TestFunction(self._S1)
         dS = sum((self.dS(i) for i in self._moving_ids[1:]), self.dS(self._moving_ids[0]))
         wf = ufl.avg(self.w) if self.formulation == "axisymmetric" else self.w
         # B_i = int(phi_i n w dS) (area-weighted normal), R_i = int(r phi_i w dS) (rate)
-        self._normal_form = fem.form(ufl.inner(n_li, ufl.avg(v)) * wf * dS)
+        self._normal_form = fem.form(ufl.inner(n_out, ufl.avg(v)) * wf * dS)
         self._rate_vec_form = fem.form(rate * ufl.avg(s) * wf * dS)
+        if self._shell:
+            n_li = li_outward_normal(self.mesh, self.li_indicator)
+            dS_in, dS_if = self.dS(self._inner_ids[0]), self.dS(self._id("interface"))
+            self._shell_forms = {
+                "normal": fem.form(ufl.inner(n_li, ufl.avg(v)) * wf * dS_in),
+                "area": fem.form(ufl.avg(s) * wf * dS_in),
+                "rate": fem.form(rate * ufl.avg(s) * wf * dS_if),
+                "if_area": fem.form(ufl.avg(s) * wf * dS_if),
+            }
 
     def interface_displacement(self, dt_s: float) -> None:
         """Fill the prescribed interface displacement for a step of ``dt_s`` [s].
@@ -225,6 +346,8 @@ class MeshMotion:
         ``-V_m dt * integral(r w dS)`` exactly (consistent with the reaction integral; at a
         right-angled corner the node moves diagonally as the exact solution does).  The
         stretch factor m_i/|B_i| (1 on a flat surface) is capped at 3 for sharp cusps.
+        With an SEI shell the interface rate is scaled by s and the Li/SEI nodes move too
+        (:meth:`_shell_displacement`, module docstring).
         """
         if self._rate_expr is None:
             raise RuntimeError("MeshMotion.set_rate() must be called before stepping")
@@ -247,13 +370,59 @@ class MeshMotion:
         g = self._g.x.array.reshape(-1, bs)
         g[:] = 0.0
         active = m > 0
+        if self._shell:  # outer nodes: s times the interface rate (+ a reacting foil's own)
+            scale, inner = self._shell_displacement(dt_s, n_owned)
+            rv = rv + (scale - 1.0) * self._state["interface_rate"]
         g[:n_owned][active] = (-self.molar_volume_m3_mol * dt_s * rv[active] / b2[active]
                                )[:, None] * Bv[active]
+        if self._shell:
+            nodes = self._inner_nodes
+            g[:n_owned][nodes] = scale * inner
+            Bv, m = Bv.copy(), m.copy()
+            Bv[nodes], m[nodes] = self._state["inner_normal"], self._state["inner_area"]
         self._g.x.scatter_forward()
         self._tangential_relaxation(Bv, m, n_owned)
         # nodes shared with sliding boundaries keep only the tangential motion
         for dofs in self._slide_info:
             self._g.x.array[dofs] = 0.0
+
+    def _nodal(self, form: Any, n_owned: int, bs: int = 1) -> np.ndarray:
+        """Owned nodal values of an assembled vector form (ghost contributions added)."""
+        PETSc = _petsc()
+        vec = dolfinx.fem.petsc.assemble_vector(form)
+        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        out = vec.array_r.reshape(-1, bs)[:n_owned].copy()
+        vec.destroy()
+        return out if bs > 1 else out[:, 0]
+
+    def _shell_displacement(self, dt_s: float, n_owned: int) -> tuple[float, np.ndarray]:
+        """Scale factor s and unit-s displacement of the owned Li/SEI nodes (shell model).
+
+        Node j moves by ``-V_m dt r~_j m_j B_j / |B_j|^2`` (``B_j`` its area-weighted Li
+        normal, ``m_j`` its area, ``r~_j`` the nodal rate of the nearest interface node); the
+        global ``s`` makes the swept volume ``-sum_j s u_j . B_j`` (components held by the
+        boundary conditions left out) equal ``V_m dt * integral_interface(r dA)``.
+        """
+        f = self._shell_forms
+        B = self._nodal(f["normal"], n_owned, self.V.dofmap.index_map_bs)
+        m = self._nodal(f["area"], n_owned)
+        rate = self._nodal(f["rate"], n_owned)
+        area = self._nodal(f["if_area"], n_owned)
+        src = self._source_nodes
+        rho = rate[src] / np.where(area[src] > 0, area[src], 1.0)
+        rho_all = np.concatenate(parallel.gather_all(rho, self.comm))
+        nodes = self._inner_nodes
+        Bj, mj = B[nodes], m[nodes]
+        b2 = np.maximum((Bj**2).sum(axis=1), (mj / 3.0) ** 2)
+        vm_dt = self.molar_volume_m3_mol * dt_s
+        u = (-vm_dt * rho_all[self._carry] * mj / np.where(b2 > 0, b2, 1.0))[:, None] * Bj
+        u *= self._keep
+        swept = -parallel.global_sum((u * Bj).sum(), self.comm)
+        target = vm_dt * parallel.global_sum(rate.sum(), self.comm)
+        scale = target / swept if swept > 0 else 0.0
+        self._state.update(interface_rate=rate, inner_normal=Bj, inner_area=mj,
+                           shell_scale=scale)
+        return scale, u
 
     def _tangential_relaxation(self, Bv: np.ndarray, m: np.ndarray, n_owned: int,
                                alpha: float = 0.5, smooth_cos: float = 0.95) -> None:
@@ -264,13 +433,38 @@ class MeshMotion:
         normal length |B_i|/m_i above ``smooth_cos``: no corner) moves by ``alpha`` times the
         tangential part of (patch mean of the new positions - its new position).  Tangential
         motion leaves the swept volume unchanged to first order; corners are not moved.
+
+        With an SEI shell the offset to the patch mean on the initial mesh is subtracted:
+        only the bunching made by the motion is relaxed, not the initial irregularity of an
+        unstructured surface mesh (relaxing that would move the two surfaces of a thin shell
+        differently, shearing its cells, and change a faceted curved volume).
         """
+        xs, a = self._patch_sums(n_owned)
+        gdim = self.mesh.geometry.dim
+        coords = self.V.tabulate_dof_coordinates()[:n_owned, :gdim]
+        bs = self.V.dofmap.index_map_bs
+        g = self._g.x.array.reshape(-1, bs)
+        norm_b = np.sqrt((Bv**2).sum(axis=1))
+        smooth = (a > 0) & (m > 0) & (norm_b > smooth_cos * np.where(m > 0, m, 1.0))
+        if not np.any(smooth):
+            return
+        nhat = Bv[smooth] / norm_b[smooth, None]
+        mean_new = xs[smooth] / a[smooth, None]
+        d = mean_new - (coords[smooth] + g[:n_owned][smooth])
+        if self._shell:
+            d -= self._state["patch_offset0"][smooth]
+        d -= (d * nhat).sum(axis=1)[:, None] * nhat
+        g[:n_owned][smooth] += alpha * d
+        self._g.x.scatter_forward()
+
+    def _patch_sums(self, n_owned: int) -> tuple[np.ndarray, np.ndarray]:
+        """Nodal int((x + g) phi_i dS) and int(phi_i dS) over the moving surfaces (owned)."""
         PETSc = _petsc()
         if "patch_forms" not in self._state:
             msh = self.mesh
-            s = ufl.TestFunction(fem.functionspace(msh, ("Lagrange", 1)))
+            s = ufl.TestFunction(self._S1)
             v = ufl.TestFunction(self.V)
-            ids = self._moving_ids
+            ids = self._moving_ids + self._inner_ids
             dS = sum((self.dS(i) for i in ids[1:]), self.dS(ids[0]))
             x = ufl.SpatialCoordinate(msh)
             self._state["patch_forms"] = (
@@ -287,25 +481,13 @@ class MeshMotion:
         a = A.array_r[:n_owned].copy()
         X.destroy()
         A.destroy()
-        gdim = self.mesh.geometry.dim
-        coords = self.V.tabulate_dof_coordinates()[:n_owned, :gdim]
-        g = self._g.x.array.reshape(-1, bs)
-        norm_b = np.sqrt((Bv**2).sum(axis=1))
-        smooth = (a > 0) & (m > 0) & (norm_b > smooth_cos * np.where(m > 0, m, 1.0))
-        if not np.any(smooth):
-            return
-        nhat = Bv[smooth] / norm_b[smooth, None]
-        mean_new = xs[smooth] / a[smooth, None]
-        d = mean_new - (coords[smooth] + g[:n_owned][smooth])
-        d -= (d * nhat).sum(axis=1)[:, None] * nhat
-        g[:n_owned][smooth] += alpha * d
-        self._g.x.scatter_forward()
+        return xs, a
 
     def _scalar_mass_cap(self, n_owned: int) -> None:
         """Nodal interface measure m_i = int(phi_i w dS) on the current geometry."""
         PETSc = _petsc()
         if "node_area_form" not in self._state:
-            s = ufl.TestFunction(fem.functionspace(self.mesh, ("Lagrange", 1)))
+            s = ufl.TestFunction(self._S1)
             ids = self._moving_ids
             dS = sum((self.dS(i) for i in ids[1:]), self.dS(ids[0]))
             wf = ufl.avg(self.w) if self.formulation == "axisymmetric" else self.w
@@ -395,6 +577,12 @@ class MeshMotion:
     def li_volume_m3(self) -> float:
         """Current Li volume [m^3] (revolved body in axisymmetric)."""
         return parallel.global_sum(fem.assemble_scalar(self._volume_form), self.comm)
+
+    def region_volume_m3(self, name: str) -> float:
+        """Current volume [m^3] of a cell region (e.g. ``sei``; revolved in axisymmetric)."""
+        form = fem.form(self.w * ufl.dx(domain=self.mesh, subdomain_data=self.cell_tags,
+                                        subdomain_id=self._id(name)))
+        return parallel.global_sum(fem.assemble_scalar(form), self.comm)
 
 
 def _petsc():
