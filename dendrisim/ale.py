@@ -553,13 +553,79 @@ class MeshMotion:
     def _move_geometry(self, u: fem.Function) -> None:
         msh = self.mesh
         gdim = msh.geometry.dim
+        bs = self.V.dofmap.index_map_bs
+        vals = u.x.array.reshape(-1, bs)
+        msh.geometry.x[:, :gdim] += vals[self._geom_to_dof(), :gdim]
+
+    def _geom_to_dof(self) -> np.ndarray:
+        """Block dof of the displacement space at every geometry node."""
         if "geom_to_dof" not in self._state:
+            msh = self.mesh
             gmap = np.empty(msh.geometry.x.shape[0], dtype=np.int64)
             gmap[msh.geometry.dofmaps[0].ravel()] = self.V.dofmap.list.ravel()
             self._state["geom_to_dof"] = gmap
+        return self._state["geom_to_dof"]
+
+    def _surface_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Geometry nodes of the moving surfaces and their local size [m].
+
+        The size is that of the smallest adjacent moving facet (length in 2D, sqrt(2 area)
+        in 3D) on the current geometry.
+        """
+        msh = self.mesh
+        fdim = msh.topology.dim - 1
+        if "surface_nodes" not in self._state:
+            ids = self._moving_ids + list(getattr(self, "_inner_ids", []))
+            facets = self._tags.indices[np.isin(self._tags.values, ids)]
+            self._state["surface_nodes"] = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
+        nodes = self._state["surface_nodes"]
+        if nodes.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        x = msh.geometry.x
+        e1 = x[nodes[:, 1]] - x[nodes[:, 0]]
+        if fdim == 1:
+            size = np.linalg.norm(e1, axis=1)
+        else:
+            size = np.sqrt(np.linalg.norm(np.cross(e1, x[nodes[:, 2]] - x[nodes[:, 0]]), axis=1))
+        h = np.full(x.shape[0], np.inf)
+        np.minimum.at(h, nodes.ravel(), np.repeat(size, nodes.shape[1]))
+        flat = np.unique(nodes.ravel())
+        return flat, np.maximum(h[flat], 1e-300)
+
+    def prescribed_fraction(self, dt_s: float) -> float:
+        """Largest surface-node displacement of a step of ``dt_s`` [s] / local size.
+
+        Computed before moving (global); fills the prescribed displacement.
+        """
+        self.interface_displacement(dt_s)
+        flat, h = self._surface_sizes()
         bs = self.V.dofmap.index_map_bs
-        vals = u.x.array.reshape(-1, bs)
-        msh.geometry.x[:, :gdim] += vals[self._state["geom_to_dof"], :gdim]
+        g = self._g.x.array.reshape(-1, bs)[self._geom_to_dof()[flat]]
+        return max(parallel.global_max(np.linalg.norm(g, axis=1) / h, self.comm), 0.0)
+
+    def moved_fraction(self, x_before: np.ndarray) -> float:
+        """Largest surface-node displacement since ``x_before`` / local size (global).
+
+        ``x_before``: the geometry coordinates before the move.
+        """
+        flat, h = self._surface_sizes()
+        disp = np.linalg.norm(self.mesh.geometry.x[flat] - x_before[flat], axis=1)
+        return max(parallel.global_max(disp / h, self.comm), 0.0)
+
+    def worst_cell_um(self) -> str:
+        """Centre of the worst cell [µm] as text (the same on every rank)."""
+        q, signed = cell_quality(self.mesh)
+        q = np.where(np.sign(signed) == self._sign0, np.abs(q), -np.abs(q))
+        n_local = q.size
+        best = (float(q.min()), self.comm.rank) if n_local else (np.inf, self.comm.rank)
+        allq = parallel.gather_all(best, self.comm)
+        rank = min(allq)[1]
+        text = ""
+        if self.comm.rank == rank and n_local:
+            nodes = self.mesh.geometry.dofmaps[0][int(np.argmin(q))]
+            c = self.mesh.geometry.x[nodes].mean(axis=0) * 1e6
+            text = "(" + ", ".join(f"{v:.4g}" for v in c[:self.mesh.geometry.dim]) + ")"
+        return parallel.broadcast(text, self.comm, root=rank)
 
     def undo_last(self) -> None:
         """Move the mesh back by the last increment (a rejected step)."""

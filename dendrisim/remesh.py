@@ -47,6 +47,11 @@ FEATURE_ANGLE_DEG = 25.0  # a turn sharper than this is a corner, kept exactly
 GRADING = 0.2  # size growth per unit distance from the reacting surface (as generated meshes)
 CELLS_ACROSS = 3.0  # elements across the local solid thickness on the reacting surface
 M_TO_UM = 1e6
+# Li (and the SEI on it) thinner than this fraction of the original interface cell size is
+# removed at a remesh: a thread about to vanish (a consumed tip, a neck that pinches off)
+THIN_FRACTION = 0.25
+LITHIUM_ID, ELECTROLYTE_ID, SEI_ID = 1, 2, 3  # DESIGN §4 region ids
+LI_SEI_ID = 12
 
 
 class RemeshError(MeshError):
@@ -67,14 +72,21 @@ class BoundaryEdges:
     tag: np.ndarray
     left: np.ndarray
     right: np.ndarray
+    merged: dict[int, set[int]] = field(default_factory=dict)
 
     def lengths(self) -> np.ndarray:
         """Edge lengths [µm]."""
         return np.linalg.norm(self.x[:, 1] - self.x[:, 0], axis=1)
 
 
-def boundary_edges(bundle) -> BoundaryEdges:
-    """Collective: the region-boundary and outer facets of ``bundle`` on every rank."""
+def boundary_edges(bundle, region_override: dict[int, int] | None = None,
+                   interface_tag: int | None = None) -> BoundaryEdges:
+    """Collective: the region-boundary and outer facets of ``bundle`` on every rank.
+
+    ``region_override`` (local cell -> region id) re-assigns cells (thin Li removed); a new
+    facet between electrolyte (``electrolyte_id`` = 2) and a solid region then gets
+    ``interface_tag``.
+    """
     mesh = bundle.mesh
     top = mesh.topology
     if top.dim != 2:
@@ -86,6 +98,8 @@ def boundary_edges(bundle) -> BoundaryEdges:
     n_c = top.index_map(2).size_local + top.index_map(2).num_ghosts
     region = np.full(n_c, -1, dtype=np.int64)
     region[bundle.cell_tags.indices] = bundle.cell_tags.values
+    for c, r in (region_override or {}).items():
+        region[c] = r
     n_f_all = n_f + top.index_map(1).num_ghosts
     ftag = np.zeros(n_f_all, dtype=np.int64)
     ftag[bundle.facet_tags.indices] = bundle.facet_tags.values
@@ -113,7 +127,11 @@ def boundary_edges(bundle) -> BoundaryEdges:
                 left = region[c]
             else:
                 right = region[c]
-        rows[k] = (gids[v0], gids[v1], *vx[v0], *vx[v1], ftag[f], left, right)
+        tag = ftag[f]
+        if interface_tag is not None and left >= 0 and right >= 0 and \
+                ELECTROLYTE_ID in (left, right) and tag != interface_tag:
+            tag = interface_tag  # a surface made by removing thin Li
+        rows[k] = (gids[v0], gids[v1], *vx[v0], *vx[v1], tag, left, right)
     allrows = np.concatenate(parallel.gather_all(rows, mesh.comm)) if mesh.comm.size > 1 \
         else rows
     # a canonical order (by position, not by rank or vertex numbering): the same boundary
@@ -148,6 +166,40 @@ def _turn(p_prev: np.ndarray, p: np.ndarray, p_next: np.ndarray) -> float:
     a, b = p - p_prev, p_next - p
     cosang = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-300)
     return math.degrees(math.acos(max(-1.0, min(1.0, cosang))))
+
+
+def collapse_short_edges(edges: BoundaryEdges, tol_um: float) -> BoundaryEdges:
+    """Merge the end points of boundary edges shorter than ``tol_um`` [µm].
+
+    Cusps and slivers left by a receding surface; the edges that vanish are dropped.  The
+    merged vertex ids are in ``edges.merged`` (representative -> group).
+    """
+    parent: dict[int, int] = {}
+
+    def find(v: int) -> int:
+        while parent.get(v, v) != v:
+            v = parent[v]
+        return v
+
+    order = np.argsort(edges.lengths())
+    for e in order:
+        if edges.lengths()[e] >= tol_um:
+            break
+        a, b = find(int(edges.v[e, 0])), find(int(edges.v[e, 1]))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    if not parent:
+        return edges
+    pos = {int(v): edges.x[e, k] for e in range(len(edges.v)) for k, v in enumerate(edges.v[e])}
+    v = np.vectorize(find)(edges.v)
+    x = np.stack([np.array([pos[int(a)] for a in v[:, 0]]),
+                  np.array([pos[int(b)] for b in v[:, 1]])], axis=1)
+    keep = v[:, 0] != v[:, 1]
+    out = BoundaryEdges(v=v[keep], x=x[keep], tag=edges.tag[keep], left=edges.left[keep],
+                        right=edges.right[keep])
+    for w in list(parent):
+        out.merged.setdefault(find(w), {find(w)}).add(w)
+    return out
 
 
 def build_chains(edges: BoundaryEdges) -> list[Chain]:
@@ -289,35 +341,191 @@ class Sizing:
         mov = np.isin(edges.tag, moving_tags)
         h_i = float(np.median(lengths[mov])) if mov.any() else float(np.median(lengths))
         h_b = max(float(lengths.max()), h_i)
-        return cls(h_interface=h_i, h_bulk=h_b, h_min=h_i / 100.0)
+        return cls(h_interface=h_i, h_bulk=h_b, h_min=THIN_FRACTION * h_i / CELLS_ACROSS)
 
 
-def _solid_normals(ch: Chain, solid: set[int]) -> np.ndarray:
-    """Unit normals at a chain's vertices pointing into the solid side (Li or SEI)."""
+def _normals_into(ch: Chain, side: int) -> np.ndarray:
+    """Unit normals at a chain's vertices pointing into region ``side`` (left or right)."""
     t = np.gradient(ch.pts, axis=0)
     t /= np.maximum(np.linalg.norm(t, axis=1)[:, None], 1e-300)
     left_normal = np.column_stack([-t[:, 1], t[:, 0]])
-    return left_normal if ch.left in solid else -left_normal
+    return left_normal if ch.left == side else -left_normal
 
 
-def chain_sizes(chains: list[Chain], moving_tags: list[int], solid: set[int],
-                sizing: Sizing) -> list[np.ndarray]:
-    """Target size [µm] at every vertex of every chain."""
+def chain_thickness(chains: list[Chain], moving_tags: list[int], h_ref: float
+                    ) -> list[np.ndarray]:
+    """Local solid thickness [µm] at the vertices of the receding chains (inf elsewhere).
+
+    A ray goes from each vertex into the solid behind it (into the Li on ``li_sei``, into
+    the non-electrolyte side on ``interface``) to the first boundary it meets: across a
+    thin dendrite, the axis or the opposite surface; on a shell's outer surface, the Li.
+    """
     all_a = np.concatenate([c.pts[:-1] for c in chains])
     all_b = np.concatenate([c.pts[1:] for c in chains])
+    out = []
+    for c in chains:
+        if c.tag not in moving_tags:
+            out.append(np.full(len(c.pts), np.inf))
+            continue
+        if LITHIUM_ID in (c.left, c.right) and c.tag == LI_SEI_ID:
+            side = LITHIUM_ID
+        else:
+            side = c.right if c.left == ELECTROLYTE_ID else c.left
+        n = _normals_into(c, side)
+        out.append(_ray_thickness(c.pts + 1e-6 * h_ref * n, n, all_a, all_b))
+    return out
+
+
+def chain_sizes(chains: list[Chain], moving_tags: list[int], sizing: Sizing,
+                thickness: list[np.ndarray]) -> list[np.ndarray]:
+    """Target size [µm] at every vertex of every chain."""
     moving = [c for c in chains if c.tag in moving_tags]
     mov_a = np.concatenate([c.pts[:-1] for c in moving]) if moving else np.zeros((0, 2))
     mov_b = np.concatenate([c.pts[1:] for c in moving]) if moving else np.zeros((0, 2))
     out = []
-    for c in chains:
+    for c, thick in zip(chains, thickness, strict=True):
         if c.tag in moving_tags:
-            n = _solid_normals(c, solid)
-            thick = _ray_thickness(c.pts + 1e-6 * sizing.h_interface * n, n, all_a, all_b)
             h = np.clip(thick / CELLS_ACROSS, sizing.h_min, sizing.h_interface)
         else:
             d = _segment_distance(c.pts, mov_a, mov_b)
             h = np.minimum(sizing.h_bulk, sizing.h_interface + GRADING * d)
         out.append(h)
+    return out
+
+
+def thin_cells(bundle, edges: BoundaryEdges, moving_tags: list[int], eps_um: float
+               ) -> tuple[dict[int, int], float]:
+    """Local Li/SEI cells lying where the Li is thinner than ``eps_um`` (-> electrolyte).
+
+    A Li cell is thin when the receding-surface point nearest its centre has a thickness
+    below ``eps_um``; an SEI cell when the nearest point of the Li/SEI surface does (the
+    shell goes with the Li under it).  Every rank decides for its own cells (ghosts
+    included) from the same gathered boundary, so the ranks agree.  Returns the override
+    map and the removed Li volume [m^3] (global; revolved when axisymmetric).
+    """
+    chains = build_chains(edges)
+    thick = chain_thickness(chains, moving_tags, eps_um)
+    a, b, t, tag = [], [], [], []
+    for c, th in zip(chains, thick, strict=True):
+        if c.tag in moving_tags:
+            a.append(c.pts[:-1])
+            b.append(c.pts[1:])
+            t.append(np.minimum(th[:-1], th[1:]))
+            tag.append(np.full(len(c.pts) - 1, c.tag))
+    mesh = bundle.mesh
+    comm = mesh.comm
+    if not a:
+        return {}, 0.0
+    a, b, t, tag = (np.concatenate(v) for v in (a, b, t, tag))
+    ct = bundle.cell_tags
+    cells = ct.indices[np.isin(ct.values, [LITHIUM_ID, SEI_ID])]
+    vals = ct.values[np.isin(ct.values, [LITHIUM_ID, SEI_ID])]
+    x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]][:, :, :2] * M_TO_UM
+    centre = x.mean(axis=1)
+    override: dict[int, int] = {}
+    removed = 0.0
+    n_owned = mesh.topology.index_map(2).size_local
+    for region, mask_seg in ((LITHIUM_ID, np.ones(len(a), dtype=bool)),
+                             (SEI_ID, tag == LI_SEI_ID)):
+        sel = vals == region
+        if not sel.any() or not mask_seg.any():
+            continue
+        nearest = _nearest_segment(centre[sel], a[mask_seg], b[mask_seg])
+        thin = t[mask_seg][nearest] < eps_um
+        for c, cx in zip(cells[sel][thin], x[sel][thin], strict=True):
+            override[int(c)] = ELECTROLYTE_ID
+            if region == LITHIUM_ID and c < n_owned:
+                e1, e2 = cx[1] - cx[0], cx[2] - cx[0]
+                area = 0.5 * abs(e1[0] * e2[1] - e1[1] * e2[0]) * 1e-12
+                w = 2 * np.pi * cx[:, 0].mean() * 1e-6 if bundle.formulation == \
+                    "axisymmetric" else 1.0
+                removed += area * w
+    return override, parallel.global_sum(removed, comm)
+
+
+def _pinch_vertices(edges: BoundaryEdges, regions: list[int]) -> list[int]:
+    """Global ids of vertices where a region touches itself (two boundary pieces leave)."""
+    out = set()
+    for r in regions:
+        starts = np.concatenate([edges.v[edges.left == r, 0], edges.v[edges.right == r, 1]])
+        ids, counts = np.unique(starts, return_counts=True)
+        out.update(int(v) for v in ids[counts > 1])
+    return sorted(out)
+
+
+def _fans(star: list) -> list[list]:
+    """Group the cells around a vertex into fans (cells joined through shared edges)."""
+    fans: list[list] = []
+    for cell in star:
+        joined = [f for f in fans if any(len(set(cell[2]) & set(o[2])) == 2 for o in f)]
+        merged = [cell] + [o for f in joined for o in f]
+        fans = [f for f in fans if f not in joined] + [merged]
+    return fans
+
+
+def pinch_cells(bundle, override: dict[int, int], pinches: list[int],
+                electrolyte_pinches: list[int] = (), merged: dict[int, set[int]] | None = None
+                ) -> dict[int, int]:
+    """Cells to turn into electrolyte so that no solid region touches itself at a vertex.
+
+    Around each pinch vertex the solid cells form separate fans (cells joined through
+    edges at the vertex); all but the largest fan go (collective: the cells around the
+    vertices are gathered from every rank, every rank takes the same decision).
+    """
+    merged = merged or {}
+    mesh = bundle.mesh
+    top = mesh.topology
+    top.create_connectivity(2, 0)
+    c2v = top.connectivity(2, 0)
+    n_c = top.index_map(2).size_local
+    n_all = n_c + top.index_map(2).num_ghosts
+    gv = top.index_map(0).local_to_global(np.arange(top.index_map(0).size_local
+                                                    + top.index_map(0).num_ghosts,
+                                                    dtype=np.int32))
+    gc = top.index_map(2).local_to_global(np.arange(n_all, dtype=np.int32))
+    region = np.full(n_all, -1, dtype=np.int64)
+    region[bundle.cell_tags.indices] = bundle.cell_tags.values
+    for c, r in override.items():
+        region[c] = r
+    group = {v: merged.get(v, {v}) for v in pinches}
+    want = set().union(*group.values()) if group else set()
+    rows = []
+    for c in range(n_c):
+        vs = gv[c2v.links(c)]
+        if want.intersection(int(v) for v in vs) and region[c] in (LITHIUM_ID, SEI_ID):
+            x = mesh.geometry.x[mesh.geometry.dofmaps[0][c]][:, :2]
+            e1, e2 = x[1] - x[0], x[2] - x[0]
+            rows.append((int(gc[c]), int(region[c]), tuple(int(v) for v in vs),
+                         0.5 * abs(e1[0] * e2[1] - e1[1] * e2[0])))
+    allrows = [r for part in parallel.gather_all(rows, mesh.comm) for r in part]
+    drop: set[int] = set()
+    for v in pinches:
+        solid_fans = []
+        for reg in (LITHIUM_ID, SEI_ID):
+            fans = _fans([r for r in allrows if group[v] & set(r[2]) and r[1] == reg])
+            fans.sort(key=lambda f: -sum(o[3] for o in f))
+            if len(fans) > 1:  # the solid touches itself: keep its largest fan
+                drop.update(o[0] for f in fans[1:] for o in f)
+            solid_fans += fans[:1]
+        if v in electrolyte_pinches and solid_fans:
+            # the electrolyte touches itself: a solid corner meets the axis or another
+            # solid at one vertex; the smallest solid fan there goes
+            smallest = min(solid_fans, key=lambda f: sum(o[3] for o in f))
+            drop.update(o[0] for o in smallest)
+    local = {int(g): i for i, g in enumerate(gc)}
+    return {local[g]: ELECTROLYTE_ID for g in drop if g in local}
+
+
+def _nearest_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Index of the segment a-b nearest to each point p (N,)."""
+    out = np.zeros(len(p), dtype=np.int64)
+    ab = b - a
+    l2 = np.maximum((ab**2).sum(1), 1e-300)
+    for i in range(0, len(p), 256):
+        q = p[i:i + 256, None, :]
+        s = np.clip(((q - a) * ab).sum(-1) / l2, 0.0, 1.0)
+        d = np.linalg.norm(q - (a + s[..., None] * ab), axis=-1)
+        out[i:i + 256] = d.argmin(axis=1)
     return out
 
 
@@ -485,6 +693,7 @@ class RemeshReport:
     cells_after: int
     area_change: dict[str, float]
     msh: str | None = None
+    li_removed_m3: float = 0.0  # Li thinner than THIN_FRACTION h removed [m^3]
     time_s: float = 0.0  # simulated time of the remesh [s]
     wall_s: float = 0.0  # wall time it took [s]
 
@@ -509,17 +718,33 @@ class Remesher:
 
         comm = bundle.mesh.comm
         edges = boundary_edges(bundle)
+        eps = THIN_FRACTION * self.sizing.h_interface
+        override, li_removed = thin_cells(bundle, edges, self.moving_tags, eps)
+        solid = [self.groups[n][1] for n in ("lithium", "sei") if n in self.groups]
+        tol = 0.2 * self.sizing.h_min  # shorter boundary edges are collapsed
+        for _ in range(3):  # thin parts removed, then any vertex pinch that is left
+            if not parallel.global_any(bool(override), comm) and not _pinch_vertices(
+                    collapse_short_edges(edges, tol), solid + [ELECTROLYTE_ID]):
+                break
+            edges = boundary_edges(bundle, override, self.groups["interface"][1])
+            merged = collapse_short_edges(edges, tol)
+            pinches = _pinch_vertices(merged, solid)
+            wet = _pinch_vertices(merged, [ELECTROLYTE_ID])
+            if not pinches and not wet:
+                break
+            override.update(pinch_cells(bundle, override, sorted(set(pinches) | set(wet)),
+                                        wet, merged.merged))
         regions = self._names(2)
         facet_names = self._names(1)
-        li = {self.groups[n][1] for n in ("lithium", "sei") if n in self.groups}
         cells_before = bundle.mesh.topology.index_map(2).size_global
         result: dict = {}
 
         def build() -> dict:
             from dendrisim.mesh import check_model
 
-            chains = build_chains(edges)
-            sizes = chain_sizes(chains, self.moving_tags, li, self.sizing)
+            chains = build_chains(collapse_short_edges(edges, tol))
+            thick = chain_thickness(chains, self.moving_tags, self.sizing.h_interface)
+            sizes = chain_sizes(chains, self.moving_tags, self.sizing, thick)
             old = {rid: sum(_signed_area(p) for _, p in _old_loops(chains, rid))
                    for rid in regions}
             new = build_gmsh_model(chains, sizes, regions, facet_names, self.moving_tags,
@@ -544,7 +769,8 @@ class Remesher:
         self.count += 1
         report = RemeshReport(cells_before, new_bundle.mesh.topology.index_map(2).size_global,
                               result.get("area_change", {}),
-                              str(msh_path) if msh_path is not None else None)
+                              str(msh_path) if msh_path is not None else None,
+                              li_removed_m3=li_removed)
         return new_bundle, report
 
 

@@ -107,6 +107,7 @@ def run_case(case, out: str | Path | None = None, force: bool = False, quiet: bo
                  "li_retention_source": ("Li volume V(t)/V(0) (moving surface)"
                                          if summary.moving else "moles (fixed geometry)"),
                  "remeshes": summary.remeshes,
+                 "li_removed_thin_fraction": summary.li_removed_fraction,
                  "final": summary.last}
         message = (f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
                    f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "

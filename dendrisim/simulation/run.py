@@ -47,6 +47,7 @@ class RunSummary:
     runaway_s: float | None = None
     remeshes: int = 0
     moving: bool = False
+    li_removed_fraction: float = 0.0  # thin Li removed at remeshes / initial dendrite Li
 
     @property
     def valid(self) -> bool:
@@ -119,6 +120,7 @@ class Simulation:
         self._state_ale: dict = {"species": 0.0, "energy": 0.0}
         self.timings_motion = 0.0
         self.remesh_reports: list = []
+        self.li_removed_m3 = 0.0  # Li thinner than the remesh threshold, removed [m^3]
         self.remesher = None
         ic = case.interface
         if self._moving and ic.remesh and ic.max_remeshes > 0:
@@ -138,7 +140,8 @@ class Simulation:
                         "output": 0.0}
 
     def _receding_groups(self) -> list[str]:
-        return ["interface"] + (["substrate_top"] if self.params.substrate_reacts else [])
+        return ["interface", "li_sei"] + (["substrate_top"] if self.params.substrate_reacts
+                                          else [])
 
     def _setup(self, bundle) -> None:
         """Model, mesh motion, boundary conditions and Newton solver on ``bundle``'s mesh."""
@@ -166,36 +169,7 @@ class Simulation:
         self.cells = bundle.mesh.topology.index_map(tdim).size_global
         self.dofs = self.model.V.dofmap.index_map.size_global * 2
         self._state_ale.pop("forms", None)
-        self._state_ale.pop("surface_nodes", None)
         self.motion_fraction = 0.0
-
-    def _motion_fraction(self, x_before: np.ndarray) -> float:
-        """Largest displacement of a Li-surface node in the last move / local cell size.
-
-        The size is the smallest adjacent surface facet: length in 2D, sqrt(2 area) in 3D.
-        Global over ranks.
-        """
-        st, b = self._state_ale, self.bundle
-        msh = b.mesh
-        fdim = msh.topology.dim - 1
-        if "surface_nodes" not in st:
-            ids = [b.id(n) for n in ("interface", "li_sei", "substrate_top") if b.has(n)]
-            facets = b.facet_tags.indices[np.isin(b.facet_tags.values, ids)]
-            st["surface_nodes"] = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
-        nodes = st["surface_nodes"]
-        if nodes.size == 0:
-            return parallel.global_max(np.zeros(0), self.comm)
-        x = msh.geometry.x
-        e1 = x[nodes[:, 1]] - x[nodes[:, 0]]
-        if fdim == 1:
-            size = np.linalg.norm(e1, axis=1)
-        else:
-            size = np.sqrt(np.linalg.norm(np.cross(e1, x[nodes[:, 2]] - x[nodes[:, 0]]), axis=1))
-        h = np.full(x.shape[0], np.inf)
-        np.minimum.at(h, nodes.ravel(), np.repeat(size, nodes.shape[1]))
-        flat = np.unique(nodes.ravel())
-        disp = np.linalg.norm(x[flat] - x_before[flat], axis=1)
-        return parallel.global_max(disp / np.maximum(h[flat], 1e-300), self.comm)
 
     def _remesh(self, t: float) -> bool:
         """Rebuild the mesh from the current boundaries and carry the run over (collective).
@@ -233,9 +207,12 @@ class Simulation:
         report.time_s = t
         report.wall_s = time.perf_counter() - t1
         self.remesh_reports.append(report)
+        self.li_removed_m3 += report.li_removed_m3
         log.info("t = %.6g s: remeshed (%d): %d -> %d cells, Li area change %.3g (rel.), "
-                 "%.3g s", t, k, report.cells_before, report.cells_after,
-                 report.area_change.get("lithium", 0.0), report.wall_s)
+                 "thin Li removed %.3g of the dendrite, %.3g s", t, k, report.cells_before,
+                 report.cells_after, report.area_change.get("lithium", 0.0),
+                 report.li_removed_m3 / max(self.observables.li_volume_m3, 1e-300),
+                 report.wall_s)
         return True
 
     def _move_mesh(self, dt: float, values: dict[str, float]) -> float | None:
@@ -259,23 +236,38 @@ class Simulation:
         forms = self._ale_forms()
         adv_s = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_species"]), self.comm)
         adv_e = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_energy"]), self.comm)
-        x_before = self.model.mesh.geometry.x.copy()
-        quality = motion.step(dt)
-        self.motion_fraction = self._motion_fraction(x_before)
         ic = self.case.interface
-        if quality < ic.remesh_quality and self.remesher is not None and \
-                self.remesher.count < ic.max_remeshes:
-            redo = quality < ic.min_quality  # too distorted to rebuild from: step back
-            if redo:
-                motion.undo_last()
-            if self._remesh(values["time_s"]):
-                motion = self.model.motion
-                forms = self._ale_forms()
-                quality = motion.step(dt) if redo else motion.min_quality()
-                if not redo:
-                    motion.velocity.x.array[:] = 0.0
-            elif redo:
-                motion.step(dt)  # keep the distorted geometry: the run stops on it
+        # sub-steps: the surface moves at most max_motion_per_step of its local cell size
+        # at a time (normals recomputed, remeshing possible in between)
+        n_sub = min(64, max(1, math.ceil(motion.prescribed_fraction(dt)
+                                          / ic.max_motion_per_step - 1e-9)))
+        velocity = np.zeros_like(motion.velocity.x.array)
+        self.motion_fraction = 0.0
+        for _ in range(n_sub):
+            x_before = self.model.mesh.geometry.x.copy()
+            quality = motion.step(dt / n_sub)
+            self.motion_fraction += motion.moved_fraction(x_before)
+            velocity += motion.velocity.x.array / n_sub
+            if quality < ic.remesh_quality and self.remesher is not None and \
+                    self.remesher.count < ic.max_remeshes:
+                redo = quality < ic.min_quality  # too distorted to rebuild from: step back
+                if redo:
+                    motion.undo_last()
+                    velocity -= motion.velocity.x.array / n_sub
+                if self._remesh(values["time_s"]):
+                    motion = self.model.motion
+                    forms = self._ale_forms()
+                    velocity = np.zeros_like(motion.velocity.x.array)
+                    quality = motion.min_quality()
+                    if redo:
+                        quality = motion.step(dt / n_sub)
+                        velocity += motion.velocity.x.array / n_sub
+                elif redo:
+                    quality = motion.step(dt / n_sub)  # the run stops on this geometry
+                    break
+            if quality < ic.min_quality:
+                break
+        motion.velocity.x.array[:] = velocity
         self.model.velocity.interpolate(motion.velocity)
         s_after = parallel.global_sum(fem.assemble_scalar(forms["species"]), self.comm)
         e_after = parallel.global_sum(fem.assemble_scalar(forms["energy"]), self.comm)
@@ -433,8 +425,9 @@ class Simulation:
                         stop = "li_exhausted"
                     elif quality is not None and quality < case.interface.min_quality:
                         log.warning("mesh quality %.3g below interface.min_quality = %g at t = "
-                                    "%.6g s: stopping before elements invert", quality,
-                                    case.interface.min_quality, t)
+                                    "%.6g s (worst cell at %s um): stopping", quality,
+                                    case.interface.min_quality, t,
+                                    self.model.motion.worst_cell_um())
                         stop = "mesh_quality"
                     elif t >= end * (1 - 1e-12):
                         stop = "end_time"
@@ -452,4 +445,6 @@ class Simulation:
                 self.model.motion.destroy()
         return RunSummary(stop, t, steps, rejected, its_total, kry_total, onset,
                           dict(self.timings), dict(values), runaway,
-                          remeshes=len(self.remesh_reports), moving=self._moving)
+                          remeshes=len(self.remesh_reports), moving=self._moving,
+                          li_removed_fraction=self.li_removed_m3 / max(
+                              self.observables.li_volume_m3, 1e-300))
