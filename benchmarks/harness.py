@@ -157,6 +157,19 @@ def peak_rss_mb() -> float:
     return parallel.global_max(kb / 1024.0)
 
 
+def rss_now_mb() -> float:
+    """Resident memory of this process now [MiB] (Linux /proc), maximum over ranks.
+
+    Unlike the peak, it is not carried over from earlier cases in the same process.
+    """
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        local = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        local = math.nan
+    return parallel.global_max(local)
+
+
 def machine() -> dict[str, Any]:
     """Where and with what the benchmark ran."""
     return {
