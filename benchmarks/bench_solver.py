@@ -1,13 +1,14 @@
 """Solver benchmark (DESIGN §7): per case cells, dofs, ranks, steps, Newton/Krylov iterations,
-seconds per step split into assembly / linear solve / other, peak memory, and the ratio of our
-time per Newton iteration to a bare dolfinx assemble + solve of the same Jacobian.
+seconds per step split into assembly / solve / mesh motion / observables / output / other,
+JIT time (separately, not in the per-step figures), peak memory, and the ratio of our time
+per Newton iteration to a bare dolfinx assemble + solve of the same Jacobian.
 
 Usage (from the repository root, after scripts/test made .venv):
     python benchmarks/bench_solver.py                       # the Fig. 5 pair, axisymmetric
     python benchmarks/bench_solver.py --case fig5-stable --set geometry.formulation=3d \
         --set time.end_s=0.5
     mpiexec -n 2 python benchmarks/bench_solver.py --case ...
-Prints a table and appends one JSON line per case to benchmarks/bench_solver.jsonl.
+Prints a table and appends one JSON line per case to benchmarks/results/solver.jsonl.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dolfinx import fem  # noqa: E402
 from dolfinx.fem import petsc as fpetsc  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
+from benchmarks.harness import JitTimer, step_split  # noqa: E402
 from dendrisim import parallel  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.mesh import load_case_mesh  # noqa: E402
@@ -87,16 +89,23 @@ def bench(case_name: str, overrides: list[str]) -> dict:
     PETSc.Log.begin()
     before = _event_times()
     t1 = time.perf_counter()
-    sim = Simulation(case, bundle, folder=None, quiet=True)
-    t_setup = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    summary = sim.run()
-    t_run = parallel.global_max(time.perf_counter() - t2, comm)
+    with JitTimer(comm) as jit:
+        sim = Simulation(case, bundle, folder=None, quiet=True)
+        t_setup = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        jit_setup = jit.local_seconds
+        summary = sim.run()
+        t_run = parallel.global_max(time.perf_counter() - t2, comm)
+    # forms compiled lazily in the loop (first observables, ALE) are JIT, not step time
+    jit_in_run = parallel.global_max(jit.local_seconds - jit_setup, comm)
+    t_run -= jit_in_run
+    t_setup = parallel.global_max(t_setup - jit_setup, comm)
     ev = {k: v - before[k] for k, v in _event_times().items()}
+    split = step_split(summary.timings, {k: ev[k] for k in ("residual", "jacobian")}, t_run,
+                       summary.steps + summary.rejected, jit_in_run)
     its = max(summary.newton_iterations, 1)
     steps = max(summary.steps + summary.rejected, 1)
     bare = bare_assemble_solve(sim)
-    assembly = ev["residual"] + ev["jacobian"]
     ev["solve"] = max(ev["solve"], ev["pcsetup"])  # PCSetUp (factorisation) may not nest
     return {
         "case": case.name, "formulation": case.geometry.formulation,
@@ -104,12 +113,10 @@ def bench(case_name: str, overrides: list[str]) -> dict:
         "dofs": sim.dofs, "stop_reason": summary.stop_reason, "steps": summary.steps,
         "rejected_steps": summary.rejected, "newton_iterations": summary.newton_iterations,
         "krylov_iterations": summary.krylov_iterations, "mesh_s": round(t_mesh, 3),
-        "setup_s": round(t_setup, 3), "run_s": round(t_run, 3),
-        "s_per_step": t_run / steps, "assembly_s_per_step": assembly / steps,
-        "solve_s_per_step": ev["solve"] / steps,
-        "other_s_per_step": (t_run - assembly - ev["solve"]) / steps,
-        "mesh_motion_s_per_step": summary.timings.get("mesh_motion", 0.0) / steps,
-        "mesh_motion_fraction": summary.timings.get("mesh_motion", 0.0) / t_run,
+        "setup_s": round(t_setup, 3), "run_s": round(t_run, 3), "jit_s": jit.seconds,
+        "jit_calls": jit.calls, "jit_compiled": jit.compiled, **split,
+        "ksp_pc_s_per_step": ev["solve"] / steps,
+        "mesh_motion_fraction": split["mesh_motion_s_per_step"] * steps / t_run,
         "s_per_newton_it": t_run / its, "bare_assemble_solve_s": bare,
         "overhead_ratio": (t_run / its) / bare,
         "peak_memory_MB": parallel.global_max(
@@ -138,8 +145,11 @@ def main() -> None:
             f"{r['newton_iterations']} Krylov {r['krylov_iterations']} | run {r['run_s']:.2f} s"
             f" = {1e3 * r['s_per_step']:.1f} ms/step (assembly "
             f"{1e3 * r['assembly_s_per_step']:.1f}, solve {1e3 * r['solve_s_per_step']:.1f}, "
-            f"other {1e3 * r['other_s_per_step']:.1f}; mesh motion "
-            f"{100 * r['mesh_motion_fraction']:.0f} % of run) | per Newton it "
+            f"motion {1e3 * r['mesh_motion_s_per_step']:.1f}, observables "
+            f"{1e3 * r['observables_s_per_step']:.1f}, output {1e3 * r['output_s_per_step']:.1f}"
+            f", other {1e3 * r['other_s_per_step']:.1f}; mesh motion "
+            f"{100 * r['mesh_motion_fraction']:.0f} % of run) | JIT {r['jit_s']:.2f} s "
+            f"({r['jit_compiled']} compiled) | per Newton it "
             f"{1e3 * r['s_per_newton_it']:.1f} ms vs bare {1e3 * r['bare_assemble_solve_s']:.1f}"
             f" ms: ratio {r['overhead_ratio']:.2f} | peak {r['peak_memory_MB']:.0f} MB | "
             f"T_if {r['T_interface_final_K']:.3f} K, retention {r['li_retention_final']:.4f}")

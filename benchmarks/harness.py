@@ -8,6 +8,7 @@ different machines or commits can be compared.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import resource
@@ -44,10 +45,129 @@ class Phases:
         return sum(self.seconds.values())
 
 
+class JitTimer:
+    """Wall time spent in dolfinx's JIT (FFCx compile, or load from the disk cache).
+
+    ``with JitTimer() as jit: ...`` wraps ``dolfinx.jit.ffcx_jit`` for the block;
+    ``jit.seconds`` is the time inside it (max over ranks), ``jit.calls`` the number of
+    forms/expressions, and ``jit.compiled`` the number of new files in the JIT cache
+    (0 = everything came from the cache: a warm cache).  ``local_seconds`` is this
+    rank's running total, readable inside the block.
+    """
+
+    def __init__(self, comm=None) -> None:
+        self.comm = comm
+        self.seconds = 0.0
+        self.calls = 0
+        self.compiled = 0
+        self.local_seconds = 0.0
+
+    def _cache_files(self) -> int:
+        import dolfinx.jit
+
+        cache = Path(dolfinx.jit.get_options()["cache_dir"])
+        return sum(1 for f in cache.glob("*.so")) if cache.is_dir() else 0
+
+    def __enter__(self) -> JitTimer:
+        import dolfinx.jit
+
+        self._orig = dolfinx.jit.ffcx_jit
+        self._before = parallel.on_root(self._cache_files, self.comm)
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return self._orig(*args, **kwargs)
+            finally:
+                self.local_seconds += time.perf_counter() - t0
+                self.calls += 1
+
+        dolfinx.jit.ffcx_jit = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import dolfinx.jit
+
+        dolfinx.jit.ffcx_jit = self._orig
+        self.seconds = parallel.global_max(self.local_seconds, self.comm)
+        after = parallel.on_root(self._cache_files, self.comm)
+        self.compiled = max(0, int(after) - int(self._before))
+
+
+def fit_exponent(sizes: list[float], seconds: list[float]) -> tuple[float, float]:
+    """Least-squares fit of ``seconds = a * sizes**p`` in log-log; returns ``(p, a)``.
+
+    Needs at least two distinct positive sizes and positive times.
+    """
+    if len(sizes) != len(seconds):
+        raise ValueError("sizes and seconds differ in length")
+    pts = [(math.log(n), math.log(t)) for n, t in zip(sizes, seconds, strict=True)]
+    if any(not (n > 0 and t > 0) for n, t in zip(sizes, seconds, strict=True)):
+        raise ValueError("sizes and seconds must be positive")
+    if len({x for x, _ in pts}) < 2:
+        raise ValueError("need at least two distinct sizes")
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    p = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+    return p, math.exp(my - p * mx)
+
+
+PETSC_EVENTS = {"residual": "SNESFunctionEval", "jacobian": "SNESJacobianEval"}
+
+
+def petsc_event_seconds() -> dict[str, float]:
+    """Cumulative PETSc event times (residual and Jacobian assembly) [s], max over ranks.
+
+    Call ``PETSc.Log.begin()`` once before the first measurement.
+    """
+    from petsc4py import PETSc
+
+    return {k: parallel.global_max(float(PETSc.Log.Event(n).getPerfInfo()["time"]))
+            for k, n in PETSC_EVENTS.items()}
+
+
+def step_split(timings: dict[str, float], events: dict[str, float], run_s: float,
+               steps: int, jit_in_run_s: float = 0.0) -> dict[str, float]:
+    """Seconds per step of a run, split into the issue's phases.
+
+    ``timings`` is ``RunSummary.timings`` (newton, mesh_motion, observables, output),
+    ``events`` the PETSc event seconds spent during the run.  assembly = residual +
+    Jacobian assembly inside Newton; solve = the rest of Newton (linear solves, line
+    search); other = the time loop's remainder (step control, copies).  ``run_s``
+    excludes JIT; ``jit_in_run_s`` is the JIT time inside the loop, all of it in the
+    moving-mesh forms made on the first move (``Simulation._ale_forms``, ``MeshMotion``),
+    so it is taken off the mesh-motion phase.
+    """
+    steps = max(steps, 1)
+    assembly = events.get("residual", 0.0) + events.get("jacobian", 0.0)
+    newton = parallel.global_max(timings.get("newton", 0.0))
+    phases = {"assembly": assembly, "solve": max(newton - assembly, 0.0)}
+    for k in ("mesh_motion", "observables", "output"):
+        phases[k] = parallel.global_max(timings.get(k, 0.0))
+    phases["mesh_motion"] = max(phases["mesh_motion"] - jit_in_run_s, 0.0)
+    phases["other"] = max(run_s - sum(phases.values()), 0.0)
+    out = {"s_per_step": run_s / steps}
+    out.update({f"{k}_s_per_step": v / steps for k, v in phases.items()})
+    return out
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process [MiB], maximum over ranks."""
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return parallel.global_max(kb / 1024.0)
+
+
+def rss_now_mb() -> float:
+    """Resident memory of this process now [MiB] (Linux /proc), maximum over ranks.
+
+    Unlike the peak, it is not carried over from earlier cases in the same process.
+    """
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        local = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        local = math.nan
+    return parallel.global_max(local)
 
 
 def machine() -> dict[str, Any]:

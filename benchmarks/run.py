@@ -1,4 +1,8 @@
-"""Driver of scripts/bench: runs every ``bench_*.py`` module's ``main(quick, ranks)``."""
+"""Driver of scripts/bench: runs every ``bench_*.py`` module's ``main(quick)``.
+
+Each benchmark runs in its own Python process, so that its peak memory (RSS) and JIT time
+are its own, not those of the benchmarks before it.
+"""
 
 from __future__ import annotations
 
@@ -26,21 +30,21 @@ def main() -> int:
     for name in names:
         print(f"\n=== benchmark: {name}", flush=True)
         mod = importlib.import_module(f"benchmarks.bench_{name}")
-        try:
-            if "quick" in inspect.signature(mod.main).parameters:
-                mod.main(quick=args.quick)
-            else:  # a benchmark with its own argument parser: defaults (or its quick flag)
-                sys.argv = [f"bench_{name}"] + (["--quick"] if args.quick and getattr(
-                    mod, "HAS_QUICK_FLAG", False) else [])
-                mod.main()
-        except Exception as exc:  # a broken benchmark must not hide the others
-            print(f"benchmark {name} failed: {exc!r}", flush=True)
+        if "quick" in inspect.signature(mod.main).parameters:
+            code = f"import benchmarks.bench_{name} as m; m.main(quick={args.quick})"
+            cmd = [sys.executable, "-c", code]
+        else:  # a benchmark with its own argument parser: defaults (or its quick flag)
+            cmd = [sys.executable, "-m", f"benchmarks.bench_{name}"] + (
+                ["--quick"] if args.quick and getattr(mod, "HAS_QUICK_FLAG", False) else [])
+        # a broken benchmark must not hide the others
+        if subprocess.run(cmd, check=False, cwd=HERE.parent).returncode != 0:
+            print(f"benchmark {name} failed", flush=True)
             failed += 1
         if args.ranks > 1 and getattr(mod, "MPI_CAPABLE", False):
             cmd = ["mpiexec", "-n", str(args.ranks), sys.executable, "-c",
                    f"import benchmarks.bench_{name} as m; m.main(quick={args.quick})"]
             print(f"=== benchmark: {name} on {args.ranks} ranks", flush=True)
-            failed += subprocess.run(cmd, check=False).returncode != 0
+            failed += subprocess.run(cmd, check=False, cwd=HERE.parent).returncode != 0
     return failed
 
 
