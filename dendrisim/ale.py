@@ -152,6 +152,13 @@ class MeshMotion:
                                                    [li_id, self._id("sei")])]
             self.solid_indicator.x.array[Q0.dofmap.list[solid, 0]] = 1.0
             self.solid_indicator.x.scatter_forward()
+            # interface facets covered by the shell (SEI on one side); after a remesh that
+            # removed thin Li and its shell, bare Li may face the electrolyte: it recedes
+            # by its own rate and is not a source of the shell motion
+            self.sei_indicator = fem.Function(Q0, name="sei_indicator")
+            sei = self.cell_tags.indices[self.cell_tags.values == self._id("sei")]
+            self.sei_indicator.x.array[Q0.dofmap.list[sei, 0]] = 1.0
+            self.sei_indicator.x.scatter_forward()
 
         # stiffness ~ 1/cell size (DG0)
         self._stiff = fem.Function(Q0)
@@ -223,6 +230,10 @@ class MeshMotion:
                 values[lisei[foot]] = FOOT_ID
         return dolfinx.mesh.meshtags(msh, fdim, ft.indices, values)
 
+    def _covered(self) -> Any:
+        """1 on interface facets with SEI on one side (covered by the shell), else 0."""
+        return self.sei_indicator("+") + self.sei_indicator("-")
+
     def _owned_nodes(self, ids: list[int], fdim: int) -> np.ndarray:
         """Owned P1 nodes (block indices of V) on the facets of the motion tags ``ids``."""
         facets = self._tags.indices[np.isin(self._tags.values, ids)]
@@ -237,7 +248,12 @@ class MeshMotion:
         """
         outer = self._owned_nodes(self._moving_ids, fdim)
         self._inner_nodes = np.setdiff1d(self._owned_nodes(self._inner_ids, fdim), outer)
-        self._source_nodes = self._owned_nodes([self._id("interface")], fdim)
+        source = self._owned_nodes([self._id("interface")], fdim)
+        wf = ufl.avg(self.w) if self.formulation == "axisymmetric" else self.w
+        covered = self._nodal(fem.form(self._covered() * ufl.avg(ufl.TestFunction(self._S1))
+                                       * wf * self.dS(self._id("interface"))),
+                              self.V.dofmap.index_map.size_local)
+        self._source_nodes = source[covered[source] > 0]
         coords = self.V.tabulate_dof_coordinates()[:, :gdim]
         src = np.concatenate(parallel.gather_all(coords[self._source_nodes], self.comm))
         if src.shape[0] == 0:
@@ -331,11 +347,12 @@ class MeshMotion:
         if self._shell:
             n_li = li_outward_normal(self.mesh, self.li_indicator)
             dS_in, dS_if = self.dS(self._inner_ids[0]), self.dS(self._id("interface"))
+            cov = self._covered()
             self._shell_forms = {
                 "normal": fem.form(ufl.inner(n_li, ufl.avg(v)) * wf * dS_in),
                 "area": fem.form(ufl.avg(s) * wf * dS_in),
-                "rate": fem.form(rate * ufl.avg(s) * wf * dS_if),
-                "if_area": fem.form(ufl.avg(s) * wf * dS_if),
+                "rate": fem.form(cov * rate * ufl.avg(s) * wf * dS_if),
+                "if_area": fem.form(cov * ufl.avg(s) * wf * dS_if),
             }
 
     def interface_displacement(self, dt_s: float) -> None:

@@ -146,3 +146,38 @@ def test_whole_dendrite_same_on_one_and_all_ranks():
         a = np.array([r[col] for r in par])
         b = np.array([r[col] for r in ser])
         assert np.max(np.abs(a - b)) <= 1e-6 * np.abs(b).max(), col
+
+
+def _edges(segments, tag=11, left=1, right=2):
+    """BoundaryEdges from ((id0, (x0, y0)), (id1, (x1, y1))) pairs."""
+    from dendrisim.remesh import BoundaryEdges
+
+    v = np.array([[a[0], b[0]] for a, b in segments])
+    x = np.array([[a[1], b[1]] for a, b in segments], dtype=float)
+    n = len(segments)
+    return BoundaryEdges(v=v, x=x, tag=np.full(n, tag), left=np.full(n, left),
+                         right=np.full(n, right))
+
+
+def test_collapse_short_edges_merges_a_cusp():
+    from dendrisim.remesh import build_chains, collapse_short_edges
+
+    pts = [(0, (0.0, 0.0)), (1, (1.0, 0.0)), (2, (1.0 + 1e-7, 1e-7)), (3, (2.0, 0.0))]
+    edges = _edges(list(zip(pts[:-1], pts[1:], strict=True)))
+    out = collapse_short_edges(edges, 1e-3)
+    assert len(out.v) == 2 and out.merged == {1: {1, 2}}
+    chains = build_chains(out)
+    assert len(chains) == 1 and chains[0].ids == [0, 1, 3]
+
+
+def test_pinch_vertex_found_where_a_region_touches_itself():
+    from dendrisim.remesh import _pinch_vertices
+
+    # two triangles of region 1 touching at vertex 0 (a figure eight): two loops leave 0
+    a = [(0, (0.0, 0.0)), (1, (1.0, 0.0)), (2, (1.0, 1.0))]
+    b = [(0, (0.0, 0.0)), (3, (-1.0, 0.0)), (4, (-1.0, -1.0))]
+    segs = [(a[0], a[1]), (a[1], a[2]), (a[2], a[0]), (b[0], b[1]), (b[1], b[2]),
+            (b[2], b[0])]
+    edges = _edges(segs, left=1, right=2)
+    assert _pinch_vertices(edges, [1]) == [0]
+    assert _pinch_vertices(_edges(segs[:3]), [1]) == []
