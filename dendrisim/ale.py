@@ -514,9 +514,14 @@ class MeshMotion:
         self._state["node_area"] = M.array_r[:n_owned].copy()
         M.destroy()
 
-    def step(self, dt_s: float) -> float:
-        """Move the mesh for one step of ``dt_s`` [s]; returns the global minimum quality."""
-        self.interface_displacement(dt_s)
+    def step(self, dt_s: float, prescribed: bool = False) -> float:
+        """Move the mesh for one step of ``dt_s`` [s]; returns the global minimum quality.
+
+        ``prescribed``: the interface displacement for ``dt_s`` is already filled (by
+        :meth:`prescribed_fraction` with the same ``dt_s``).
+        """
+        if not prescribed:
+            self.interface_displacement(dt_s)
         self._solve_extension()
         self._move_geometry(self.du)
         self.displacement.x.array[:] += self.du.x.array

@@ -41,6 +41,7 @@ from dendrisim.geometry.rebuild import (  # noqa: F401 - re-exported for callers
     Sizing,
     _signed_area,
     _turn,
+    crossing_segments,
     region_loops,
     resample,
 )
@@ -136,8 +137,8 @@ def boundary_edges(bundle, region_override: dict[int, int] | None = None,
                 right = region[c]
         tag = ftag[f]
         if interface_tag is not None and left >= 0 and right >= 0 and \
-                ELECTROLYTE_ID in (left, right) and tag != interface_tag:
-            tag = interface_tag  # a surface made by removing thin Li
+                ELECTROLYTE_ID in (left, right) and tag in (0, LI_SEI_ID):
+            tag = interface_tag  # a surface made by removing thin Li (or its shell)
         rows[k] = (gids[v0], gids[v1], *vx[v0], *vx[v1], tag, left, right)
     allrows = np.concatenate(parallel.gather_all(rows, mesh.comm)) if mesh.comm.size > 1 \
         else rows
@@ -374,8 +375,9 @@ def thin_cells(bundle, edges: BoundaryEdges, moving_tags: list[int], eps_um: flo
         sel = vals == region
         if not sel.any() or not mask_seg.any():
             continue
-        nearest = _nearest_segment(centre[sel], a[mask_seg], b[mask_seg])
-        thin = t[mask_seg][nearest] < eps_um
+        nearest, dist = _nearest_segment(centre[sel], a[mask_seg], b[mask_seg])
+        # in a part thinner than eps every cell centre is within eps of its surface
+        thin = (t[mask_seg][nearest] < eps_um) & (dist < eps_um)
         for c, cx in zip(cells[sel][thin], x[sel][thin], strict=True):
             override[int(c)] = ELECTROLYTE_ID
             if region == LITHIUM_ID and c < n_owned:
@@ -460,9 +462,11 @@ def pinch_cells(bundle, override: dict[int, int], pinches: list[int],
     return {local[g]: ELECTROLYTE_ID for g in drop if g in local}
 
 
-def _nearest_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Index of the segment a-b nearest to each point p (N,)."""
+def _nearest_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the segment a-b nearest to each point p, and the distance: (N,), (N,)."""
     out = np.zeros(len(p), dtype=np.int64)
+    dist = np.zeros(len(p))
     ab = b - a
     l2 = np.maximum((ab**2).sum(1), 1e-300)
     for i in range(0, len(p), 256):
@@ -470,7 +474,8 @@ def _nearest_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         s = np.clip(((q - a) * ab).sum(-1) / l2, 0.0, 1.0)
         d = np.linalg.norm(q - (a + s[..., None] * ab), axis=-1)
         out[i:i + 256] = d.argmin(axis=1)
-    return out
+        dist[i:i + 256] = d.min(axis=1)
+    return out, dist
 
 
 # --- the remesher -----------------------------------------------------------------------
@@ -509,6 +514,11 @@ class Remesher:
         edges = boundary_edges(bundle)
         eps = THIN_FRACTION * self.sizing.h_interface
         override, li_removed = thin_cells(bundle, edges, self.moving_tags, eps)
+        if "sei" in self.groups and parallel.global_any(bool(override), comm):
+            raise RemeshError(
+                f"the Li under the SEI shell is thinner than {eps:.3g} um somewhere: removing "
+                "thin Li together with its shell is not built (a run without a resolved "
+                "shell, geometry.sei_thickness_um = 0, goes on to li_exhausted)")
         solid = [self.groups[n][1] for n in ("lithium", "sei") if n in self.groups]
         tol = 0.2 * self.sizing.h_min  # shorter boundary edges are collapsed
         for _ in range(3):  # thin parts removed, then any vertex pinch that is left
@@ -541,6 +551,13 @@ class Remesher:
             sizes = chain_sizes(chains, self.moving_tags, self.sizing, thick)
             old = {rid: sum(_signed_area(p) for _, p in _old_loops(chains, rid))
                    for rid in regions}
+            for c, h in zip(chains, sizes, strict=True):
+                c.new_pts = resample(c.pts, h)
+            crossing = crossing_segments(chains)
+            if crossing:
+                where = ", ".join(f"({p[0]:.4g}, {p[1]:.4g})" for p, _ in crossing[:3])
+                raise RemeshError(f"the boundaries cross each other near {where} um (the "
+                                  "receding surface folded over itself): cannot remesh")
             job = {"chains": chains, "sizes": sizes, "regions": regions,
                    "facet_names": facet_names, "moving_tags": self.moving_tags,
                    "sizing": self.sizing}
@@ -571,7 +588,7 @@ class Remesher:
         return new_bundle, report
 
 
-REBUILD_TIMEOUT_S = 120.0  # per gmsh attempt; gmsh can loop forever on a bad boundary
+REBUILD_TIMEOUT_S = 30.0  # per gmsh attempt (a 2D remesh takes ~0.1-3 s); gmsh can loop forever
 ALGORITHMS = (6, 5, 1)  # Frontal-Delaunay, then Delaunay, then MeshAdapt
 
 

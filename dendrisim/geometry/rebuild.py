@@ -148,7 +148,8 @@ def build_gmsh_model(chains: list[Chain], sizes: list[np.ndarray], regions: dict
     geo = gmsh.model.geo
     point_of: dict[int, int] = {}
     for c, h in zip(chains, sizes, strict=True):
-        c.new_pts = resample(c.pts, h)
+        if c.new_pts is None:
+            c.new_pts = resample(c.pts, h)
     lc_at = {}  # local size at every new point: the spacing around it
     for c in chains:
         seg = np.linalg.norm(np.diff(c.new_pts, axis=0), axis=1)
@@ -243,6 +244,37 @@ def _size_field(moving: list[tuple[int, np.ndarray]], sizing: Sizing) -> None:
     fld.setNumbers(mn, "FieldsList", fields)
     fld.setAsBackgroundMesh(mn)
 
+
+
+def crossing_segments(chains: list[Chain]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pairs of resampled boundary segments that cross (not just touch at an end point).
+
+    A receding surface can fold over itself between remeshes; gmsh may then never
+    finish, so the crossing is reported instead.  Returns up to 5 pairs of segment
+    mid-points [µm].
+    """
+    a = np.concatenate([c.new_pts[:-1] for c in chains])
+    b = np.concatenate([c.new_pts[1:] for c in chains])
+    d = b - a
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    scale = max(float(np.ptp(np.concatenate([a, b]), axis=0).max()), 1e-300)
+    tol = 1e-9 * scale
+    for i in range(0, len(a), 256):
+        ai, di = a[i:i + 256, None, :], d[i:i + 256, None, :]
+        den = di[..., 0] * d[:, 1] - di[..., 1] * d[:, 0]
+        w = a - ai
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = (w[..., 0] * d[:, 1] - w[..., 1] * d[:, 0]) / den
+            u = (w[..., 0] * di[..., 1] - w[..., 1] * di[..., 0]) / den
+        inner = 1e-9
+        hit = (np.abs(den) > tol * tol) & (s > inner) & (s < 1 - inner) & \
+            (u > inner) & (u < 1 - inner)
+        for k, j in zip(*np.nonzero(hit), strict=True):
+            if i + k < j:
+                out.append((0.5 * (a[i + k] + b[i + k]), 0.5 * (a[j] + b[j])))
+                if len(out) >= 5:
+                    return out
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

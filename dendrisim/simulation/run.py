@@ -245,7 +245,7 @@ class Simulation:
         self.motion_fraction = 0.0
         for _ in range(n_sub):
             x_before = self.model.mesh.geometry.x.copy()
-            quality = motion.step(dt / n_sub)
+            quality = motion.step(dt / n_sub, prescribed=n_sub == 1)
             self.motion_fraction += motion.moved_fraction(x_before)
             velocity += motion.velocity.x.array / n_sub
             if quality < ic.remesh_quality and self.remesher is not None and \
