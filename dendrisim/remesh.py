@@ -629,7 +629,14 @@ def _mesh_in_child(job: dict, msh_path: str | Path | None, tmp: Path
             return out, result
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no message"]
         problems.append(f"gmsh algorithm {algorithm}: exit {proc.returncode} ({tail[0]})")
-    raise RemeshError("remeshing failed: " + "; ".join(problems))
+    kept = ""
+    if msh_path is not None:  # the input that gmsh could not mesh, for a bug report
+        import shutil
+
+        keep = Path(msh_path).with_suffix(".failed.pkl")
+        shutil.copyfile(tmp / "job.pkl", keep)
+        kept = f" (its input is kept in {keep.name})"
+    raise RemeshError("remeshing failed: " + "; ".join(problems) + kept)
 
 
 def _old_loops(chains: list[Chain], rid: int):

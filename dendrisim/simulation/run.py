@@ -186,7 +186,9 @@ class Simulation:
         try:
             bundle, report = self.remesher.remesh(self.bundle, msh)
         except RemeshError as exc:
-            log.warning("t = %.6g s: %s", t, exc)
+            log.warning("t = %.6g s: %s; no further remeshing: the run goes on until a cell "
+                        "falls below interface.min_quality", t, exc)
+            self.remesher = None
             return False
         old_model, old_newton, old_obs = self.model, self.newton, self.observables
         self._setup(bundle)
