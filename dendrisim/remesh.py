@@ -553,6 +553,20 @@ class Remesher:
                    for rid in regions}
             for c, h in zip(chains, sizes, strict=True):
                 c.new_pts = resample(c.pts, h)
+            # islands smaller than a cell (slivers left where thin Li was cut) are dropped:
+            # gmsh cannot mesh a loop of (nearly) zero area
+            tiny = 0.25 * self.sizing.h_min ** 2
+            drop: set[int] = set()
+            for rid in regions:
+                for seq, poly in region_loops(chains, rid):
+                    mine = {abs(k) - 1 for k in seq}
+                    ends = {v for i in mine for v in (chains[i].ids[0], chains[i].ids[-1])}
+                    touching = any(not ends.isdisjoint((c.ids[0], c.ids[-1]))
+                                   for i, c in enumerate(chains) if i not in mine)
+                    if abs(_signed_area(poly)) < tiny and not touching:  # a free island
+                        drop |= mine
+            sizes = [h for i, h in enumerate(sizes) if i not in drop]
+            chains = [c for i, c in enumerate(chains) if i not in drop]
             crossing = crossing_segments(chains)
             if crossing:
                 where = ", ".join(f"({p[0]:.4g}, {p[1]:.4g})" for p, _ in crossing[:3])
