@@ -175,6 +175,9 @@ class Observables:
             # moving mesh: electrolyte (and its heat) exchanged where the Li surface receded,
             # filled in by the simulation after the mesh moved (0 on a fixed mesh)
             Derived("species_ale_exchange_mol", "mol", lambda v, s: 0.0),
+            # V-based minus mole-based retention (the conservation check; 0 on a fixed mesh)
+            Derived("li_retention_gap", "1",
+                    lambda v, s: v["li_retention"] - v["li_retention_from_moles"]),
             # worst cell quality (1 = equilateral) after the mesh moved; nan on a fixed mesh
             Derived("mesh_quality_min", "1", lambda v, s: float("nan")),
             Derived("energy_ale_exchange_J", "J", lambda v, s: 0.0),

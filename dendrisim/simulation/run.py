@@ -288,6 +288,7 @@ class Simulation:
         values["species_balance_rel"] = obs._species_balance(values, state)
         values["energy_balance_rel"] = obs._energy_balance(values, state)
         values["mesh_quality_min"] = quality
+        values["li_retention_gap"] = values["li_retention"] - values["li_retention_from_moles"]
         self.timings_motion += time.perf_counter() - t1
         self.timings["mesh_motion"] = self.timings_motion
         return quality

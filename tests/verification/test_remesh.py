@@ -100,6 +100,8 @@ def test_whole_dendrite_consumed_ends_li_exhausted(tmp_path):
     assert np.max(np.abs(ts["species_balance_rel"])) < 1e-6
     diff = np.abs(ts["li_retention"] - ts["li_retention_from_moles"])
     assert diff.max() < 1e-2
+    np.testing.assert_allclose(ts["li_retention_gap"],
+                               ts["li_retention"] - ts["li_retention_from_moles"], atol=1e-9)
     # the remeshed meshes are kept beside the results
     assert (result.path / "mesh_remesh1.msh").is_file()
 
