@@ -216,6 +216,8 @@ def _size_field(moving: list[tuple[int, np.ndarray]], sizing: Sizing) -> None:
     """
     import gmsh
 
+    from dendrisim.geometry.sizing import graded_threshold, set_background_min
+
     fld = gmsh.model.mesh.field
     h_i, h_b = sizing.h_interface, sizing.h_bulk
     classes: dict[int, list[int]] = {}
@@ -229,20 +231,8 @@ def _size_field(moving: list[tuple[int, np.ndarray]], sizing: Sizing) -> None:
         h0 = h_i / 2**k
         dist = fld.add("Distance")
         fld.setNumbers(dist, "CurvesList", lines)
-        thr = fld.add("Threshold")
-        fld.setNumber(thr, "InField", dist)
-        fld.setNumber(thr, "SizeMin", h0)
-        fld.setNumber(thr, "SizeMax", h_b)
-        fld.setNumber(thr, "DistMin", 0.5 * h0)
-        fld.setNumber(thr, "DistMax", 0.5 * h0 + (h_b - h0) / GRADING)
-        fields.append(thr)
-    if not fields:
-        const = fld.add("MathEval")
-        fld.setString(const, "F", repr(h_b))
-        fields.append(const)
-    mn = fld.add("Min")
-    fld.setNumbers(mn, "FieldsList", fields)
-    fld.setAsBackgroundMesh(mn)
+        fields.append(graded_threshold(dist, h0, h_b, GRADING))
+    set_background_min(fields, h_b)
 
 
 

@@ -48,6 +48,34 @@ def _sampling(lay: Layout, facets: list[int]) -> int:
     return max(20, min(n, 400 if lay.dim == 3 else 20000))
 
 
+def graded_threshold(dist: int, h0: float, h_max: float, grade: float) -> int:
+    """Gmsh Threshold field on the distance field ``dist``; returns the field tag.
+
+    Size h0 within h0/2 of the facets, growing by ``grade`` per unit distance up to
+    h_max [µm].
+    """
+    fld = gmsh.model.mesh.field
+    thr = fld.add("Threshold")
+    fld.setNumber(thr, "InField", dist)
+    fld.setNumber(thr, "SizeMin", h0)
+    fld.setNumber(thr, "SizeMax", h_max)
+    fld.setNumber(thr, "DistMin", 0.5 * h0)
+    fld.setNumber(thr, "DistMax", 0.5 * h0 + (h_max - h0) / grade)
+    return thr
+
+
+def set_background_min(fields: list[int], h_default: float) -> None:
+    """Background size = the minimum of ``fields`` (or ``h_default`` [µm] if none)."""
+    fld = gmsh.model.mesh.field
+    if not fields:
+        const = fld.add("MathEval")
+        fld.setString(const, "F", repr(h_default))
+        fields = [const]
+    mn = fld.add("Min")
+    fld.setNumbers(mn, "FieldsList", fields)
+    fld.setAsBackgroundMesh(mn)
+
+
 def _graded(lay: Layout, dist: int, grade: float) -> int:
     """Size h0 + grade * distance, capped at h_bulk.
 
@@ -58,13 +86,7 @@ def _graded(lay: Layout, dist: int, grade: float) -> int:
     h_i, h_b = lay.h_interface_um, lay.h_bulk_um
     cones = [d for d in lay.dendrites if d.shape == "cone"]
     if not cones:
-        thr = fld.add("Threshold")
-        fld.setNumber(thr, "InField", dist)
-        fld.setNumber(thr, "SizeMin", h_i)
-        fld.setNumber(thr, "SizeMax", h_b)
-        fld.setNumber(thr, "DistMin", 0.5 * h_i)
-        fld.setNumber(thr, "DistMax", 0.5 * h_i + (h_b - h_i) / grade)
-        return thr
+        return graded_threshold(dist, h_i, h_b, grade)
     # cones of a forest share one taper (the finest), which is conservative
     d = min(cones, key=lambda c: c.tip_r_um)
     z = "z" if lay.dim == 3 else "y"
@@ -100,13 +122,7 @@ def apply_sizing(lay: Layout, refine_facets: list[int]) -> None:
         fields.append(_graded(lay, dist, grade))
         if lay.tip_refinement:
             fields += _tip_fields(lay, dist, grade)
-    else:
-        const = fld.add("MathEval")
-        fld.setString(const, "F", repr(h_b))
-        fields.append(const)
-    mn = fld.add("Min")
-    fld.setNumbers(mn, "FieldsList", fields)
-    fld.setAsBackgroundMesh(mn)
+    set_background_min(fields, h_b)
     opt = gmsh.option.setNumber
     opt("Mesh.MeshSizeExtendFromBoundary", 0)
     opt("Mesh.MeshSizeFromPoints", 0)

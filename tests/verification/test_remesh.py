@@ -131,23 +131,14 @@ def test_remesh_quality_must_be_above_min_quality():
 
 @pytest.mark.mpi
 def test_whole_dendrite_same_on_one_and_all_ranks():
-    from dendrisim.mesh import load_case_mesh
-    from dendrisim.simulation import Simulation
+    from .histories import assert_same_on_one_and_all_ranks
+
+    def remeshed(summary):
+        assert summary.stop_reason == "end_time" and summary.remeshes >= 1
 
     case = api.load_case("fig5-routine", WHOLE + ["time.end_s=1.2"])
-
-    def history(comm):
-        sim = Simulation(case, load_case_mesh(case, comm), quiet=True)
-        summary = sim.run()
-        assert summary.stop_reason == "end_time" and summary.remeshes >= 1
-        return sim.history
-
-    par, ser = history(parallel.world()), history(parallel.self_comm())
-    assert len(par) == len(ser)
-    for col in ("li_retention", "li_retention_from_moles", "species_mol"):
-        a = np.array([r[col] for r in par])
-        b = np.array([r[col] for r in ser])
-        assert np.max(np.abs(a - b)) <= 1e-6 * np.abs(b).max(), col
+    assert_same_on_one_and_all_ranks(
+        case, ("li_retention", "li_retention_from_moles", "species_mol"), remeshed)
 
 
 def _edges(segments, tag=11, left=1, right=2):
