@@ -588,31 +588,33 @@ class MeshMotion:
             self._state["geom_to_dof"] = gmap
         return self._state["geom_to_dof"]
 
-    def _surface_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+    def _surface_sizes(self, x: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Geometry nodes of the moving surfaces and their local size [m].
 
         The size is that of the smallest adjacent moving facet (length in 2D, sqrt(2 area)
-        in 3D) on the current geometry.
+        in 3D) for the coordinates ``x`` (default: the current geometry).  The node sets
+        are found once; each call is a few vector operations.
         """
         msh = self.mesh
         fdim = msh.topology.dim - 1
         if "surface_nodes" not in self._state:
             ids = self._moving_ids + list(getattr(self, "_inner_ids", []))
             facets = self._tags.indices[np.isin(self._tags.values, ids)]
-            self._state["surface_nodes"] = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
-        nodes = self._state["surface_nodes"]
+            nodes = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
+            flat, inv = np.unique(nodes.ravel(), return_inverse=True)
+            self._state["surface_nodes"] = (nodes, flat, inv)
+        nodes, flat, inv = self._state["surface_nodes"]
         if nodes.size == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        x = msh.geometry.x
+            return flat, np.zeros(0)
+        x = msh.geometry.x if x is None else x
         e1 = x[nodes[:, 1]] - x[nodes[:, 0]]
         if fdim == 1:
             size = np.linalg.norm(e1, axis=1)
         else:
             size = np.sqrt(np.linalg.norm(np.cross(e1, x[nodes[:, 2]] - x[nodes[:, 0]]), axis=1))
-        h = np.full(x.shape[0], np.inf)
-        np.minimum.at(h, nodes.ravel(), np.repeat(size, nodes.shape[1]))
-        flat = np.unique(nodes.ravel())
-        return flat, np.maximum(h[flat], 1e-300)
+        h = np.full(flat.size, np.inf)
+        np.minimum.at(h, inv, np.repeat(size, nodes.shape[1]))
+        return flat, np.maximum(h, 1e-300)
 
     def prescribed_fraction(self, dt_s: float) -> float:
         """Largest surface-node displacement of a step of ``dt_s`` [s] / local size.
@@ -628,9 +630,9 @@ class MeshMotion:
     def moved_fraction(self, x_before: np.ndarray) -> float:
         """Largest surface-node displacement since ``x_before`` / local size (global).
 
-        ``x_before``: the geometry coordinates before the move.
+        ``x_before``: the geometry coordinates before the move (the sizes are theirs).
         """
-        flat, h = self._surface_sizes()
+        flat, h = self._surface_sizes(x_before)
         disp = np.linalg.norm(self.mesh.geometry.x[flat] - x_before[flat], axis=1)
         return max(parallel.global_max(disp / h, self.comm), 0.0)
 

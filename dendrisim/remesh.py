@@ -248,21 +248,6 @@ def build_chains(edges: BoundaryEdges) -> list[Chain]:
 
 
 # --- sizes and resampling ---------------------------------------------------------------
-def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance of points p (N, 2) to segments a-b (M, 2): (N,) minimum over segments."""
-    if a.size == 0:
-        return np.full(len(p), np.inf)
-    out = np.full(len(p), np.inf)
-    ab = b - a
-    l2 = np.maximum((ab**2).sum(1), 1e-300)
-    for i in range(0, len(p), 512):
-        q = p[i:i + 512, None, :]
-        t = np.clip(((q - a) * ab).sum(-1) / l2, 0.0, 1.0)
-        d = np.linalg.norm(q - (a + t[..., None] * ab), axis=-1)
-        out[i:i + 512] = d.min(axis=1)
-    return out
-
-
 def _ray_thickness(p: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Distance along rays p + s n (s > 0) to the first segment a-b hit: (N,) (inf: none)."""
     out = np.full(len(p), np.inf)
@@ -332,7 +317,8 @@ def chain_sizes(chains: list[Chain], moving_tags: list[int], sizing: Sizing,
         if c.tag in moving_tags:
             h = np.clip(thick / CELLS_ACROSS, sizing.h_min, sizing.h_interface)
         else:
-            d = _segment_distance(c.pts, mov_a, mov_b)
+            d = _nearest_segment(c.pts, mov_a, mov_b)[1] if len(mov_a) else \
+                np.full(len(c.pts), np.inf)
             h = np.minimum(sizing.h_bulk, sizing.h_interface + GRADING * d)
         out.append(h)
     return out
