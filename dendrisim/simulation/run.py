@@ -233,7 +233,6 @@ class Simulation:
         if motion is None:
             return None
         t1 = time.perf_counter()
-        obs = self.observables
         acc = self._state_ale
         forms = self._ale_forms()
         adv_s = dt * parallel.global_sum(fem.assemble_scalar(forms["adv_species"]), self.comm)
