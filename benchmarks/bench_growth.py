@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import time
 
-from dendrisim.compat import import_dolfinx
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 from petsc4py import PETSc  # noqa: E402
@@ -35,11 +35,11 @@ from benchmarks.harness import (  # noqa: E402
     step_split,
     table,
 )
-from dendrisim import parallel  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
+from dendrisim.core import parallel  # noqa: E402
 from dendrisim.geometry.spec import layout  # noqa: E402
-from dendrisim.mesh import load_case_mesh  # noqa: E402
-from dendrisim.simulation import Simulation  # noqa: E402
+from dendrisim.meshing.load import load_case_mesh  # noqa: E402
+from dendrisim.solver.simulation import Simulation  # noqa: E402
 
 MPI_CAPABLE = True
 DT_S, STEPS = 0.1, 8
@@ -48,21 +48,48 @@ SERIES = {  # name: (case, formulation, mesh-size factors, coarse to fine)
     "3d-iterative": ("fig5-stable", "3d", (2.5, 1.8, 1.26, 0.9, 0.6)),
 }
 TARGET_3D = 1.2
-COLUMNS = ["series", "factor", "cells", "dofs", "ranks", "steps", "newton", "krylov",
-           "ms_per_step", "ms_per_newton", "assembly_ms", "solve_ms", "motion_ms",
-           "observables_ms", "output_ms", "mesh_s", "setup_s", "jit_s", "rss_MB", "peak_rss_MB"]
+COLUMNS = [
+    "series",
+    "factor",
+    "cells",
+    "dofs",
+    "ranks",
+    "steps",
+    "newton",
+    "krylov",
+    "ms_per_step",
+    "ms_per_newton",
+    "assembly_ms",
+    "solve_ms",
+    "motion_ms",
+    "observables_ms",
+    "output_ms",
+    "mesh_s",
+    "setup_s",
+    "jit_s",
+    "rss_MB",
+    "peak_rss_MB",
+]
 
 
 def level_case(case_name: str, formulation: str, factor: float, steps: int = STEPS):
     """The case at one refinement level: both mesh sizes times ``factor``, fixed steps."""
     base = load_case(case_name, {"geometry.formulation": formulation})
     lay = layout(base.geometry)
-    return load_case(case_name, {
-        "geometry.formulation": formulation,
-        "geometry.mesh_size_interface_um": lay.h_interface_um * factor,
-        "geometry.mesh_size_bulk_um": lay.h_bulk_um * factor,
-        "time.end_s": DT_S * steps, "time.dt_initial_s": DT_S, "time.dt_max_s": DT_S,
-        "time.max_dT_per_step_K": 1e3, "stop.runaway_stops": False, "output.fields": []})
+    return load_case(
+        case_name,
+        {
+            "geometry.formulation": formulation,
+            "geometry.mesh_size_interface_um": lay.h_interface_um * factor,
+            "geometry.mesh_size_bulk_um": lay.h_bulk_um * factor,
+            "time.end_s": DT_S * steps,
+            "time.dt_initial_s": DT_S,
+            "time.dt_max_s": DT_S,
+            "time.max_dT_per_step_K": 1e3,
+            "stop.runaway_stops": False,
+            "output.fields": [],
+        },
+    )
 
 
 def timed_run(case, bundle) -> tuple:
@@ -80,8 +107,7 @@ def timed_run(case, bundle) -> tuple:
         run = parallel.global_max(time.perf_counter() - t0, comm)
     ev = {k: v - before[k] for k, v in petsc_event_seconds().items()}
     run -= jit_run.seconds  # forms made lazily inside the loop (first mesh move)
-    split = step_split(summary.timings, ev, run, summary.steps + summary.rejected,
-                       jit_run.seconds)
+    split = step_split(summary.timings, ev, run, summary.steps + summary.rejected, jit_run.seconds)
     jit_run.seconds += jit_setup.seconds
     jit_run.compiled += jit_setup.compiled
     return split, summary, setup - jit_setup.seconds, run, jit_run, sim
@@ -101,20 +127,37 @@ def series(name: str) -> list[dict]:
         split, summary, setup, _run, jit_left, sim = timed_run(case, bundle)
         steps = summary.steps + summary.rejected
         its = max(summary.newton_iterations, 1)
-        row = {"series": name, "case": case_name, "formulation": formulation,
-               "linear": sim.newton.options["ksp_type"] + "+" + sim.newton.options["pc_type"],
-               "factor": f, "cells": sim.cells, "dofs": sim.dofs, "ranks": parallel.size(comm),
-               "steps": summary.steps, "rejected_steps": summary.rejected,
-               "stop_reason": summary.stop_reason, "newton": summary.newton_iterations,
-               "krylov": summary.krylov_iterations, **split,
-               "s_per_newton_it": split["s_per_step"] * steps / its,
-               "mesh_s": mesh_s, "setup_s": setup, "jit_s": jit.seconds,
-               "jit_compiled": jit.compiled, "jit_after_warmup_s": jit_left.seconds,
-               "rss_after_run_MB": rss_now_mb(), "peak_rss_MB": peak_rss_mb()}
+        row = {
+            "series": name,
+            "case": case_name,
+            "formulation": formulation,
+            "linear": sim.newton.options["ksp_type"] + "+" + sim.newton.options["pc_type"],
+            "factor": f,
+            "cells": sim.cells,
+            "dofs": sim.dofs,
+            "ranks": parallel.size(comm),
+            "steps": summary.steps,
+            "rejected_steps": summary.rejected,
+            "stop_reason": summary.stop_reason,
+            "newton": summary.newton_iterations,
+            "krylov": summary.krylov_iterations,
+            **split,
+            "s_per_newton_it": split["s_per_step"] * steps / its,
+            "mesh_s": mesh_s,
+            "setup_s": setup,
+            "jit_s": jit.seconds,
+            "jit_compiled": jit.compiled,
+            "jit_after_warmup_s": jit_left.seconds,
+            "rss_after_run_MB": rss_now_mb(),
+            "peak_rss_MB": peak_rss_mb(),
+        }
         rows.append(row)
         record("growth", row)
-        parallel.root_print(f"  {name} x{f:g}: {row['cells']} cells, {row['dofs']} dofs, "
-                            f"{1e3 * row['s_per_step']:.1f} ms/step", flush=True)
+        parallel.root_print(
+            f"  {name} x{f:g}: {row['cells']} cells, {row['dofs']} dofs, "
+            f"{1e3 * row['s_per_step']:.1f} ms/step",
+            flush=True,
+        )
     return rows
 
 
@@ -123,13 +166,22 @@ def fit_row(name: str, rows: list[dict]) -> dict:
     dofs = [r["dofs"] for r in rows]
     p_step, _ = fit_exponent(dofs, [r["s_per_step"] for r in rows])
     p_it, _ = fit_exponent(dofs, [r["s_per_newton_it"] for r in rows])
-    p_newton, _ = fit_exponent(dofs, [r["assembly_s_per_step"] + r["solve_s_per_step"]
-                                      for r in rows])
+    p_newton, _ = fit_exponent(
+        dofs, [r["assembly_s_per_step"] + r["solve_s_per_step"] for r in rows]
+    )
     p_motion, _ = fit_exponent(dofs, [max(r["mesh_motion_s_per_step"], 1e-9) for r in rows])
-    out = {"series": name, "fit": "s_per_step ~ dofs^p", "levels": len(rows),
-           "dofs_min": min(dofs), "dofs_max": max(dofs), "ranks": rows[0]["ranks"],
-           "exponent_step": p_step, "exponent_newton_it": p_it,
-           "exponent_newton_only": p_newton, "exponent_mesh_motion": p_motion}
+    out = {
+        "series": name,
+        "fit": "s_per_step ~ dofs^p",
+        "levels": len(rows),
+        "dofs_min": min(dofs),
+        "dofs_max": max(dofs),
+        "ranks": rows[0]["ranks"],
+        "exponent_step": p_step,
+        "exponent_newton_it": p_it,
+        "exponent_newton_only": p_newton,
+        "exponent_mesh_motion": p_motion,
+    }
     if name.startswith("3d"):
         out["target"] = TARGET_3D
         out["target_met"] = p_step <= TARGET_3D
@@ -146,18 +198,37 @@ def main(quick: bool = False) -> list[dict]:
         rows += lv
         fits.append(fit_row(name, lv))
         record("growth", fits[-1])
-    shown = [{**r, "ms_per_step": 1e3 * r["s_per_step"],
-              "ms_per_newton": 1e3 * r["s_per_newton_it"],
-              "assembly_ms": 1e3 * r["assembly_s_per_step"],
-              "solve_ms": 1e3 * r["solve_s_per_step"],
-              "motion_ms": 1e3 * r["mesh_motion_s_per_step"],
-              "observables_ms": 1e3 * r["observables_s_per_step"],
-              "output_ms": 1e3 * r["output_s_per_step"], "rss_MB": r["rss_after_run_MB"]}
-             for r in rows]
+    shown = [
+        {
+            **r,
+            "ms_per_step": 1e3 * r["s_per_step"],
+            "ms_per_newton": 1e3 * r["s_per_newton_it"],
+            "assembly_ms": 1e3 * r["assembly_s_per_step"],
+            "solve_ms": 1e3 * r["solve_s_per_step"],
+            "motion_ms": 1e3 * r["mesh_motion_s_per_step"],
+            "observables_ms": 1e3 * r["observables_s_per_step"],
+            "output_ms": 1e3 * r["output_s_per_step"],
+            "rss_MB": r["rss_after_run_MB"],
+        }
+        for r in rows
+    ]
     parallel.root_print(table(shown, COLUMNS))
-    parallel.root_print(table(fits, ["series", "levels", "dofs_min", "dofs_max", "ranks",
-                                     "exponent_step", "exponent_newton_it",
-                                     "exponent_newton_only", "exponent_mesh_motion"]))
+    parallel.root_print(
+        table(
+            fits,
+            [
+                "series",
+                "levels",
+                "dofs_min",
+                "dofs_max",
+                "ranks",
+                "exponent_step",
+                "exponent_newton_it",
+                "exponent_newton_only",
+                "exponent_mesh_motion",
+            ],
+        )
+    )
     return rows + fits
 
 

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dendrisim.compat import import_dolfinx
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 from petsc4py import PETSc  # noqa: E402
@@ -48,25 +48,45 @@ from benchmarks.harness import (  # noqa: E402
     step_split,
     table,
 )
-from dendrisim import parallel  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
-from dendrisim.mesh import load_case_mesh  # noqa: E402
-from dendrisim.simulation import Simulation  # noqa: E402
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.meshing.load import load_case_mesh  # noqa: E402
+from dendrisim.solver.simulation import Simulation  # noqa: E402
 
 MPI_CAPABLE = True
 CASE, FORMULATION = "fig5-routine", "3d"
 DT_S, STEPS, REPEAT = 0.1, 6, 2
 TARGET_EFFICIENCY = 0.8
-COLUMNS = ["case", "cells", "dofs", "ranks", "steps", "newton", "krylov", "s_per_step",
-           "assembly_s_per_step", "solve_s_per_step", "mesh_motion_s_per_step",
-           "observables_s_per_step", "peak_rss_MB", "speedup", "efficiency"]
+COLUMNS = [
+    "case",
+    "cells",
+    "dofs",
+    "ranks",
+    "steps",
+    "newton",
+    "krylov",
+    "s_per_step",
+    "assembly_s_per_step",
+    "solve_s_per_step",
+    "mesh_motion_s_per_step",
+    "observables_s_per_step",
+    "peak_rss_MB",
+    "speedup",
+    "efficiency",
+]
 
 
 def case_overrides(mesh: str | None, steps: int) -> dict:
     """The benchmark case: fixed steps, no outputs, optionally a pre-made mesh file."""
-    over = {"geometry.formulation": FORMULATION, "time.end_s": DT_S * steps,
-            "time.dt_initial_s": DT_S, "time.dt_max_s": DT_S, "time.max_dT_per_step_K": 1e3,
-            "stop.runaway_stops": False, "output.fields": []}
+    over = {
+        "geometry.formulation": FORMULATION,
+        "time.end_s": DT_S * steps,
+        "time.dt_initial_s": DT_S,
+        "time.dt_max_s": DT_S,
+        "time.max_dT_per_step_K": 1e3,
+        "stop.runaway_stops": False,
+        "output.fields": [],
+    }
     if mesh:
         over["geometry.mesh"] = mesh
     return over
@@ -122,13 +142,24 @@ def worker(mesh: str | None, steps: int, keep: bool = True) -> dict:
     ev = {k: v - before[k] for k, v in petsc_event_seconds().items()}
     split = step_split(summary.timings, ev, run, summary.steps + summary.rejected)
     n = parallel.size(comm)
-    row = {"case": CASE, "formulation": FORMULATION, "cells": sim.cells, "dofs": sim.dofs,
-           "ranks": n, "steps": summary.steps, "rejected_steps": summary.rejected,
-           "stop_reason": summary.stop_reason, "newton": summary.newton_iterations,
-           "krylov": summary.krylov_iterations, **split, "mesh_s": mesh_s,
-           "setup_s": setup, "jit_s": jit.seconds, "peak_rss_MB": peak_rss_mb()}
-    t1 = row["s_per_step"] if n == 1 else parallel.on_root(lambda: one_rank_time(sim.cells),
-                                                            comm)
+    row = {
+        "case": CASE,
+        "formulation": FORMULATION,
+        "cells": sim.cells,
+        "dofs": sim.dofs,
+        "ranks": n,
+        "steps": summary.steps,
+        "rejected_steps": summary.rejected,
+        "stop_reason": summary.stop_reason,
+        "newton": summary.newton_iterations,
+        "krylov": summary.krylov_iterations,
+        **split,
+        "mesh_s": mesh_s,
+        "setup_s": setup,
+        "jit_s": jit.seconds,
+        "peak_rss_MB": peak_rss_mb(),
+    }
+    t1 = row["s_per_step"] if n == 1 else parallel.on_root(lambda: one_rank_time(sim.cells), comm)
     row = with_efficiency(row, t1)
     if keep:
         record("parallel", row)
@@ -138,25 +169,39 @@ def worker(mesh: str | None, steps: int, keep: bool = True) -> dict:
 
 def _spawn(n: int, mesh: str, steps: int) -> dict:
     """Run the worker on ``n`` ranks in a subprocess (not recorded); its row."""
-    cmd = ["mpiexec", "-n", str(n), sys.executable, "-m", "benchmarks.bench_parallel",
-           "--worker", "--no-record", "--mesh", mesh, "--steps", str(steps)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          cwd=Path(__file__).resolve().parent.parent)
+    cmd = [
+        "mpiexec",
+        "-n",
+        str(n),
+        sys.executable,
+        "-m",
+        "benchmarks.bench_parallel",
+        "--worker",
+        "--no-record",
+        "--mesh",
+        mesh,
+        "--steps",
+        str(steps),
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent
+    )
     rows = [ln[4:] for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
     if proc.returncode != 0 or not rows:
         raise RuntimeError(f"{n}-rank run failed:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
     return json.loads(rows[-1])
 
 
-def main(quick: bool = False, ranks: tuple[int, ...] = (1, 2), steps: int = STEPS,
-         repeat: int = REPEAT) -> list:
+def main(
+    quick: bool = False, ranks: tuple[int, ...] = (1, 2), steps: int = STEPS, repeat: int = REPEAT
+) -> list:
     """1 vs N ranks (driver, on one rank); under mpiexec: the worker on that many ranks."""
     if quick:
         parallel.root_print("parallel: skipped with --quick (3D meshing takes ~1 min)")
         return []
     if parallel.size() > 1:  # scripts/bench -n N: one more row, against the 1-rank row
         return [worker(None, steps)]
-    from dendrisim.geometry import generate
+    from dendrisim.geometry.generator import generate
 
     folder = Path(tempfile.mkdtemp(prefix="dendrisim-par-"))
     try:

@@ -1,4 +1,5 @@
-"""Solver benchmark (DESIGN §7): per case cells, dofs, ranks, steps, Newton/Krylov iterations,
+"""Solver benchmark (docs/architecture.md#performance):
+per case cells, dofs, ranks, steps, Newton/Krylov iterations,
 seconds per step split into assembly / solve / mesh motion / observables / output / other,
 JIT time (separately, not in the per-step figures), peak memory, and the ratio of our time
 per Newton iteration to a bare dolfinx assemble + solve of the same Jacobian.
@@ -19,7 +20,7 @@ import resource
 import time
 from pathlib import Path
 
-from dendrisim.compat import import_dolfinx
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 from dolfinx import fem  # noqa: E402
@@ -27,13 +28,17 @@ from dolfinx.fem import petsc as fpetsc  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
 from benchmarks.harness import JitTimer, step_split  # noqa: E402
-from dendrisim import parallel  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
-from dendrisim.mesh import load_case_mesh  # noqa: E402
-from dendrisim.simulation import Simulation  # noqa: E402
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.meshing.load import load_case_mesh  # noqa: E402
+from dendrisim.solver.simulation import Simulation  # noqa: E402
 
-EVENTS = {"residual": "SNESFunctionEval", "jacobian": "SNESJacobianEval", "solve": "KSPSolve",
-          "pcsetup": "PCSetUp"}
+EVENTS = {
+    "residual": "SNESFunctionEval",
+    "jacobian": "SNESJacobianEval",
+    "solve": "KSPSolve",
+    "pcsetup": "PCSetUp",
+}
 
 
 def _event_times() -> dict[str, float]:
@@ -101,26 +106,44 @@ def bench(case_name: str, overrides: list[str]) -> dict:
     t_run -= jit_in_run
     t_setup = parallel.global_max(t_setup - jit_setup, comm)
     ev = {k: v - before[k] for k, v in _event_times().items()}
-    split = step_split(summary.timings, {k: ev[k] for k in ("residual", "jacobian")}, t_run,
-                       summary.steps + summary.rejected, jit_in_run)
+    split = step_split(
+        summary.timings,
+        {k: ev[k] for k in ("residual", "jacobian")},
+        t_run,
+        summary.steps + summary.rejected,
+        jit_in_run,
+    )
     its = max(summary.newton_iterations, 1)
     steps = max(summary.steps + summary.rejected, 1)
     bare = bare_assemble_solve(sim)
     ev["solve"] = max(ev["solve"], ev["pcsetup"])  # PCSetUp (factorisation) may not nest
     return {
-        "case": case.name, "formulation": case.geometry.formulation,
-        "overrides": overrides, "ranks": parallel.size(comm), "cells": sim.cells,
-        "dofs": sim.dofs, "stop_reason": summary.stop_reason, "steps": summary.steps,
-        "rejected_steps": summary.rejected, "newton_iterations": summary.newton_iterations,
-        "krylov_iterations": summary.krylov_iterations, "mesh_s": round(t_mesh, 3),
-        "setup_s": round(t_setup, 3), "run_s": round(t_run, 3), "jit_s": jit.seconds,
-        "jit_calls": jit.calls, "jit_compiled": jit.compiled, **split,
+        "case": case.name,
+        "formulation": case.geometry.formulation,
+        "overrides": overrides,
+        "ranks": parallel.size(comm),
+        "cells": sim.cells,
+        "dofs": sim.dofs,
+        "stop_reason": summary.stop_reason,
+        "steps": summary.steps,
+        "rejected_steps": summary.rejected,
+        "newton_iterations": summary.newton_iterations,
+        "krylov_iterations": summary.krylov_iterations,
+        "mesh_s": round(t_mesh, 3),
+        "setup_s": round(t_setup, 3),
+        "run_s": round(t_run, 3),
+        "jit_s": jit.seconds,
+        "jit_calls": jit.calls,
+        "jit_compiled": jit.compiled,
+        **split,
         "ksp_pc_s_per_step": ev["solve"] / steps,
         "mesh_motion_fraction": split["mesh_motion_s_per_step"] * steps / t_run,
-        "s_per_newton_it": t_run / its, "bare_assemble_solve_s": bare,
+        "s_per_newton_it": t_run / its,
+        "bare_assemble_solve_s": bare,
         "overhead_ratio": (t_run / its) / bare,
         "peak_memory_MB": parallel.global_max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, comm),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, comm
+        ),
         "T_interface_final_K": summary.last.get("T_interface_mean_K"),
         "li_retention_final": summary.last.get("li_retention_from_moles"),
     }
@@ -152,7 +175,8 @@ def main() -> None:
             f"({r['jit_compiled']} compiled) | per Newton it "
             f"{1e3 * r['s_per_newton_it']:.1f} ms vs bare {1e3 * r['bare_assemble_solve_s']:.1f}"
             f" ms: ratio {r['overhead_ratio']:.2f} | peak {r['peak_memory_MB']:.0f} MB | "
-            f"T_if {r['T_interface_final_K']:.3f} K, retention {r['li_retention_final']:.4f}")
+            f"T_if {r['T_interface_final_K']:.3f} K, retention {r['li_retention_final']:.4f}"
+        )
     parallel.root_print(f"total wall (mesh + setup + run, all cases): {total:.2f} s")
 
     def _write() -> None:

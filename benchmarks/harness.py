@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dendrisim import parallel
-from dendrisim.compat import versions
-from dendrisim.output import git_commit
+from dendrisim.core import parallel
+from dendrisim.core.compat import versions
+from dendrisim.io.results_dir import git_commit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -122,12 +122,19 @@ def petsc_event_seconds() -> dict[str, float]:
     """
     from petsc4py import PETSc
 
-    return {k: parallel.global_max(float(PETSc.Log.Event(n).getPerfInfo()["time"]))
-            for k, n in PETSC_EVENTS.items()}
+    return {
+        k: parallel.global_max(float(PETSc.Log.Event(n).getPerfInfo()["time"]))
+        for k, n in PETSC_EVENTS.items()
+    }
 
 
-def step_split(timings: dict[str, float], events: dict[str, float], run_s: float,
-               steps: int, jit_in_run_s: float = 0.0) -> dict[str, float]:
+def step_split(
+    timings: dict[str, float],
+    events: dict[str, float],
+    run_s: float,
+    steps: int,
+    jit_in_run_s: float = 0.0,
+) -> dict[str, float]:
     """Seconds per step of a run, split into the issue's phases.
 
     ``timings`` is ``RunSummary.timings`` (newton, mesh_motion, observables, output),
@@ -179,9 +186,20 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "ranks": parallel.size(),
         "git_commit": git_commit(),
-        "versions": {k: v for k, v in versions().items()
-                     if k in ("dendrisim", "dolfinx", "fenics-dolfinx", "dolfinx-solver-real",
-                              "gmsh", "numpy", "petsc4py")},
+        "versions": {
+            k: v
+            for k, v in versions().items()
+            if k
+            in (
+                "dendrisim",
+                "dolfinx",
+                "fenics-dolfinx",
+                "dolfinx-solver-real",
+                "gmsh",
+                "numpy",
+                "petsc4py",
+            )
+        },
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
@@ -200,14 +218,17 @@ def record(bench: str, row: dict[str, Any]) -> None:
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """Rows as an aligned text table (numbers with 4 significant digits)."""
+
     def fmt(v: Any) -> str:
         if isinstance(v, float):
             return f"{v:.4g}"
         return str(v)
 
     cells = [[fmt(r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
-              for i, c in enumerate(columns)]
+    widths = [
+        max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
+        for i, c in enumerate(columns)
+    ]
     out = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
     out += ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]

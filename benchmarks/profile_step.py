@@ -23,17 +23,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dendrisim.compat import import_dolfinx
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 from petsc4py import PETSc  # noqa: E402
 
 from benchmarks.bench_growth import level_case, timed_run  # noqa: E402
 from benchmarks.harness import RESULTS, machine  # noqa: E402
-from dendrisim import parallel  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
-from dendrisim.mesh import load_case_mesh  # noqa: E402
-from dendrisim.simulation import Simulation  # noqa: E402
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.meshing.load import load_case_mesh  # noqa: E402
+from dendrisim.solver.simulation import Simulation  # noqa: E402
 
 TOP = 25
 
@@ -55,8 +55,7 @@ def main() -> None:
     folder = None
     if a.outputs == "default":  # the case's default output fields and times
         case = load_case(case, {"output.fields": ["c", "T", "displacement"]})
-        folder = Path(parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-prof-"),
-                                       comm))
+        folder = Path(parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-prof-"), comm))
     sim = Simulation(case, bundle, folder=folder, quiet=True)
     prof = cProfile.Profile()
     prof.enable()
@@ -66,14 +65,17 @@ def main() -> None:
         parallel.on_root(lambda: shutil.rmtree(folder, ignore_errors=True), comm)
     out = io.StringIO()
     m = machine()
-    out.write(f"profile of Simulation.run: {a.case} {a.formulation} x{a.factor:g}, outputs "
-              f"{a.outputs}, {sim.cells} "
-              f"cells, {sim.dofs} dofs, {parallel.size(comm)} rank(s) (rank 0 shown), "
-              f"{summary.steps} steps, {summary.newton_iterations} Newton, "
-              f"{summary.krylov_iterations} Krylov iterations\n"
-              f"machine: {m['host']} {m['cpu']} {m['cores']} cores, commit {m['git_commit']}, "
-              f"{m['date_utc']}\nloop timings [s]: "
-              + ", ".join(f"{k} {v:.3f}" for k, v in summary.timings.items()) + "\n\n")
+    out.write(
+        f"profile of Simulation.run: {a.case} {a.formulation} x{a.factor:g}, outputs "
+        f"{a.outputs}, {sim.cells} "
+        f"cells, {sim.dofs} dofs, {parallel.size(comm)} rank(s) (rank 0 shown), "
+        f"{summary.steps} steps, {summary.newton_iterations} Newton, "
+        f"{summary.krylov_iterations} Krylov iterations\n"
+        f"machine: {m['host']} {m['cpu']} {m['cores']} cores, commit {m['git_commit']}, "
+        f"{m['date_utc']}\nloop timings [s]: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in summary.timings.items())
+        + "\n\n"
+    )
     for key in ("tottime", "cumulative"):
         out.write(f"--- top {TOP} by {key} ---\n")
         pstats.Stats(prof, stream=out).strip_dirs().sort_stats(key).print_stats(TOP)

@@ -23,7 +23,7 @@ def main() -> int:
     p.add_argument("-n", "--ranks", type=int, default=1, help="also run on N MPI ranks")
     p.add_argument("only", nargs="*", help="benchmark names (e.g. geometry solver)")
     args = p.parse_args()
-    names = sorted(f.stem[len("bench_"):] for f in HERE.glob("bench_*.py"))
+    names = sorted(f.stem[len("bench_") :] for f in HERE.glob("bench_*.py"))
     if args.only:
         names = [n for n in names if n in args.only]
     failed = 0
@@ -35,14 +35,21 @@ def main() -> int:
             cmd = [sys.executable, "-c", code]
         else:  # a benchmark with its own argument parser: defaults (or its quick flag)
             cmd = [sys.executable, "-m", f"benchmarks.bench_{name}"] + (
-                ["--quick"] if args.quick and getattr(mod, "HAS_QUICK_FLAG", False) else [])
+                ["--quick"] if args.quick and getattr(mod, "HAS_QUICK_FLAG", False) else []
+            )
         # a broken benchmark must not hide the others
         if subprocess.run(cmd, check=False, cwd=HERE.parent).returncode != 0:
             print(f"benchmark {name} failed", flush=True)
             failed += 1
         if args.ranks > 1 and getattr(mod, "MPI_CAPABLE", False):
-            cmd = ["mpiexec", "-n", str(args.ranks), sys.executable, "-c",
-                   f"import benchmarks.bench_{name} as m; m.main(quick={args.quick})"]
+            cmd = [
+                "mpiexec",
+                "-n",
+                str(args.ranks),
+                sys.executable,
+                "-c",
+                f"import benchmarks.bench_{name} as m; m.main(quick={args.quick})",
+            ]
             print(f"=== benchmark: {name} on {args.ranks} ranks", flush=True)
             failed += subprocess.run(cmd, check=False, cwd=HERE.parent).returncode != 0
     return failed

@@ -1,6 +1,6 @@
 """dendrisim: reaction, transport, heat release and Li consumption of Li-metal dendrites.
 
-Python API (DESIGN §1)::
+Python API (docs/architecture.md#layers)::
 
     import dendrisim
     case = dendrisim.load_case("fig5-routine", overrides={"time.end_s": 2.0})
@@ -8,19 +8,33 @@ Python API (DESIGN §1)::
 """
 
 from dendrisim.api import (
-           builtin_case_names,
-           builtin_case_text,
-           load_case,
-           mesh,
-           plot,
-           run,
-           sweep,
-           view,
+    builtin_case_names,
+    builtin_case_text,
+    load_case,
+    mesh,
+    plot,
+    run,
+    sweep,
+    view,
 )
 from dendrisim.config import Case
-from dendrisim.errors import CaseError, DendrisimError
+from dendrisim.core.errors import CaseError, DendrisimError
+from dendrisim.io.result import Result
 
 __version__ = "0.1.0"
 
-__all__ = ["Case", "CaseError", "DendrisimError", "__version__", "builtin_case_names",
-           "builtin_case_text", "load_case", "mesh", "plot", "run", "sweep", "view"]
+__all__ = [
+    "Case",
+    "CaseError",
+    "DendrisimError",
+    "Result",
+    "__version__",
+    "builtin_case_names",
+    "builtin_case_text",
+    "load_case",
+    "mesh",
+    "plot",
+    "run",
+    "sweep",
+    "view",
+]

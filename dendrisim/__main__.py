@@ -1,4 +1,4 @@
-from dendrisim.cli import main
+from dendrisim.cli.app import main
 
 if __name__ == "__main__":  # not when re-imported by spawn / mpi4py.futures workers
     main()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dendrisim import parallel
+from dendrisim.core import parallel
 
 os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
 

@@ -1,4 +1,4 @@
-"""Case configuration: TOML -> validated, frozen, SI objects (DESIGN §5.1)."""
+"""Case configuration: TOML -> validated, frozen, SI objects (docs/architecture.md#case-keys)."""
 
 from dendrisim.config.case import (
     Case,
@@ -9,5 +9,11 @@ from dendrisim.config.case import (
     validate_case,
 )
 
-__all__ = ["Case", "apply_overrides", "builtin_case_names", "builtin_case_text", "load_case",
-           "validate_case"]
+__all__ = [
+    "Case",
+    "apply_overrides",
+    "builtin_case_names",
+    "builtin_case_text",
+    "load_case",
+    "validate_case",
+]

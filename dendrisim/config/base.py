@@ -8,8 +8,4 @@ from pydantic import BaseModel, ConfigDict
 class Section(BaseModel):
     """A validated, immutable case-file section (SI units unless the key says otherwise)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
-                              validate_default=True)
-
-
-UM = 1e-6  # metres per micrometre
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)

@@ -14,6 +14,7 @@ import tomli_w
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from dendrisim.config.base import Section
+from dendrisim.config.control import OutputConfig, SolverConfig, TimeConfig
 from dendrisim.config.geometry import GeometryConfig
 from dendrisim.config.physics import (
     ElectrolyteConfig,
@@ -24,8 +25,7 @@ from dendrisim.config.physics import (
     StopConfig,
     ThermalConfig,
 )
-from dendrisim.config.run import OutputConfig, SolverConfig, TimeConfig
-from dendrisim.errors import CaseError
+from dendrisim.core.errors import CaseError
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
 
@@ -66,11 +66,15 @@ class Case(Section):
         if self.geometry.mesh:
             path = self.geometry.mesh_path(Path(self.source_dir) if self.source_dir else None)
             if not path.is_file():
-                raise ValueError(f"geometry.mesh = \"{self.geometry.mesh}\": file not found "
-                                 f"(looked for {path}); give a path to a gmsh .msh file")
+                raise ValueError(
+                    f'geometry.mesh = "{self.geometry.mesh}": file not found '
+                    f"(looked for {path}); give a path to a gmsh .msh file"
+                )
             if path.suffix.lower() != ".msh":
-                raise ValueError(f"geometry.mesh = \"{self.geometry.mesh}\": expected a gmsh "
-                                 ".msh file (other formats: convert with gmsh or meshio)")
+                raise ValueError(
+                    f'geometry.mesh = "{self.geometry.mesh}": expected a gmsh '
+                    ".msh file (other formats: convert with gmsh or meshio)"
+                )
         if self.thermal.initial_K <= 0 or self.thermal.ambient_K <= 0:
             raise ValueError("thermal temperatures must be above 0 K")
         return self
@@ -92,8 +96,9 @@ class Case(Section):
         """
         raw = self.to_input_dict()
         raw = apply_overrides(raw, overrides)
-        return validate_case(raw, source=f"case {self.name!r} with overrides",
-                             source_dir=self.source_dir)
+        return validate_case(
+            raw, source=f"case {self.name!r} with overrides", source_dir=self.source_dir
+        )
 
     def to_input_dict(self) -> dict[str, Any]:
         """The case as input: resolved, except values that other keys determine."""
@@ -118,16 +123,17 @@ def _drop_none(d: Any) -> Any:
 # --- built-in cases ---------------------------------------------------------------------
 def builtin_case_names() -> list[str]:
     """Names of the cases shipped in ``dendrisim/cases``."""
-    files = resources.files("dendrisim.cases")
+    files = resources.files("dendrisim.data.cases")
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 
 
 def builtin_case_text(name: str) -> str:
     """The commented TOML text of a built-in case."""
     if name not in builtin_case_names():
-        raise CaseError(f"no built-in case named {name!r}; built-in cases: "
-                        f"{', '.join(builtin_case_names())}")
-    return resources.files("dendrisim.cases").joinpath(f"{name}.toml").read_text("utf-8")
+        raise CaseError(
+            f"no built-in case named {name!r}; built-in cases: {', '.join(builtin_case_names())}"
+        )
+    return resources.files("dendrisim.data.cases").joinpath(f"{name}.toml").read_text("utf-8")
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -139,8 +145,9 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any] | list[str] | None
-                    ) -> dict[str, Any]:
+def apply_overrides(
+    raw: dict[str, Any], overrides: dict[str, Any] | list[str] | None
+) -> dict[str, Any]:
     """Set dotted keys in a copy of ``raw``; strings ``"a.b=v"`` are parsed as TOML values."""
     out = copy.deepcopy(raw)
     if not overrides:
@@ -152,15 +159,17 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any] | list[str] |
         items = []
         for text in overrides:
             if "=" not in text:
-                raise CaseError(f"--set {text!r}: expected KEY=VALUE, e.g. "
-                                "--set geometry.length_um=12")
+                raise CaseError(
+                    f"--set {text!r}: expected KEY=VALUE, e.g. --set geometry.length_um=12"
+                )
             key, value = text.split("=", 1)
             items.append((key.strip(), parse_value(value.strip())))
     for key, value in items:
         parts = key.split(".")
         if not all(parts):
-            raise CaseError(f"override key {key!r} is not a dotted key path like "
-                            "'geometry.length_um'")
+            raise CaseError(
+                f"override key {key!r} is not a dotted key path like 'geometry.length_um'"
+            )
         node = out
         for p in parts[:-1]:
             nxt = node.setdefault(p, {})
@@ -181,8 +190,7 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any] | list[str] |
     return out
 
 
-def validate_case(raw: dict[str, Any], source: str | None = None, source_dir: str = ""
-                  ) -> Case:
+def validate_case(raw: dict[str, Any], source: str | None = None, source_dir: str = "") -> Case:
     """Validate a raw nested dict into a :class:`Case`, or raise a readable CaseError."""
     data = dict(raw)
     data["source_dir"] = source_dir
@@ -193,8 +201,7 @@ def validate_case(raw: dict[str, Any], source: str | None = None, source_dir: st
         raise CaseError(format_validation_errors(exc, data), source=source) from None
 
 
-def load_case(case: str | Path | Case, overrides: dict[str, Any] | list[str] | None = None
-              ) -> Case:
+def load_case(case: str | Path | Case, overrides: dict[str, Any] | list[str] | None = None) -> Case:
     """Load a case from a TOML path or a built-in name, apply overrides, validate."""
     if isinstance(case, Case):
         return case.with_overrides(overrides) if overrides else case
@@ -211,14 +218,20 @@ def load_case(case: str | Path | Case, overrides: dict[str, Any] | list[str] | N
 def _read_case_source(case: str) -> tuple[str, str, str, str]:
     path = Path(case).expanduser()
     if path.is_file():
-        return (path.read_text("utf-8"), str(path), str(path.resolve().parent),
-                re.sub(r"[^A-Za-z0-9._+-]", "_", path.stem) or "case")
+        return (
+            path.read_text("utf-8"),
+            str(path),
+            str(path.resolve().parent),
+            re.sub(r"[^A-Za-z0-9._+-]", "_", path.stem) or "case",
+        )
     if case in builtin_case_names():
         return builtin_case_text(case), f"built-in {case!r}", "", case
     hint = difflib.get_close_matches(case, builtin_case_names(), n=1)
     more = f"; did you mean the built-in case {hint[0]!r}?" if hint else ""
-    raise CaseError(f"{case!r} is neither a case file nor a built-in case (built-in: "
-                    f"{', '.join(builtin_case_names())}){more}")
+    raise CaseError(
+        f"{case!r} is neither a case file nor a built-in case (built-in: "
+        f"{', '.join(builtin_case_names())}){more}"
+    )
 
 
 def _check_renamed(data: dict[str, Any], source: str | None) -> None:
@@ -272,8 +285,7 @@ def format_validation_errors(exc: ValidationError, data: dict[str, Any]) -> list
     """One line per problem: key path, the value given, what is allowed."""
     lines: list[str] = []
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(
-            "function-")))
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         path = ".".join(str(p) for p in loc)
         typ = err["type"]
         if typ == "extra_forbidden":
@@ -302,12 +314,28 @@ def format_validation_errors(exc: ValidationError, data: dict[str, Any]) -> list
         if typ == "missing":
             lines.append(f"{path} is required")
             continue
-        if typ in ("float_type", "int_type", "bool_type", "string_type", "dict_type",
-                   "list_type", "model_type", "int_from_float", "float_parsing"):
-            want = {"float_type": "a number", "int_type": "an integer",
-                    "bool_type": "true or false", "string_type": "a string",
-                    "dict_type": "a table", "list_type": "an array", "model_type": "a table",
-                    "int_from_float": "an integer", "float_parsing": "a number"}[typ]
+        if typ in (
+            "float_type",
+            "int_type",
+            "bool_type",
+            "string_type",
+            "dict_type",
+            "list_type",
+            "model_type",
+            "int_from_float",
+            "float_parsing",
+        ):
+            want = {
+                "float_type": "a number",
+                "int_type": "an integer",
+                "bool_type": "true or false",
+                "string_type": "a string",
+                "dict_type": "a table",
+                "list_type": "an array",
+                "model_type": "a table",
+                "int_from_float": "an integer",
+                "float_parsing": "a number",
+            }[typ]
             lines.append(f"{path} = {value!r} ({type(value).__name__}): expected {want}")
             continue
         if typ == "literal_error":

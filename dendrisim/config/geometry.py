@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from dendrisim import shapes
-from dendrisim.config.base import UM, Section
+from dendrisim.config.base import Section
+from dendrisim.core.units import UM
+from dendrisim.geometry import shapes
 
 
 class ForestConfig(Section):
@@ -46,7 +47,9 @@ class GeometryConfig(Section):
     mesh_order: Literal[1, 2] = 1
     tip_refinement: bool = False
     forest: ForestConfig = ForestConfig()
-    mesh: str = ""  # a user .msh with the DESIGN §4 group names replaces generation
+    mesh: str = (
+        ""  # a user .msh with the docs/architecture.md#groups group names replaces generation
+    )
     mesh_unit: Literal["m", "mm", "um", "nm"] = "um"  # length unit inside `mesh`
 
     @model_validator(mode="after")
@@ -59,28 +62,38 @@ class GeometryConfig(Section):
                 missing = "aspect_ratio" if self.aspect_ratio is None else "volume_um3"
                 raise ValueError(
                     f"geometry.{missing} is missing: aspect_ratio and volume_um3 are given "
-                    "together (or give length_um and diameter_um instead)")
+                    "together (or give length_um and diameter_um instead)"
+                )
             isolated = self.shape == "sphere" and self.substrate_thickness_um == 0
-            d = shapes.diameter_for_volume_um(self.shape, self.aspect_ratio, self.volume_um3,
-                                              self.tip_radius_um, self.head_diameter_um,
-                                              isolated)
+            d = shapes.diameter_for_volume_um(
+                self.shape,
+                self.aspect_ratio,
+                self.volume_um3,
+                self.tip_radius_um,
+                self.head_diameter_um,
+                isolated,
+            )
             if given_ld:
                 # a resolved case lists both pairs; accept them only when they agree
-                agree = (self.length_um is not None and self.diameter_um is not None
-                         and abs(self.diameter_um - d) <= 1e-6 * d
-                         and abs(self.length_um - self.aspect_ratio * d) <= 1e-6 * d)
+                agree = (
+                    self.length_um is not None
+                    and self.diameter_um is not None
+                    and abs(self.diameter_um - d) <= 1e-6 * d
+                    and abs(self.length_um - self.aspect_ratio * d) <= 1e-6 * d
+                )
                 if not agree:
                     raise ValueError(
                         "geometry: give either (length_um, diameter_um) or (aspect_ratio, "
                         f"volume_um3), not both; aspect_ratio = {self.aspect_ratio:g} and "
                         f"volume_um3 = {self.volume_um3:g} give diameter_um = {d:.6g}, "
                         f"length_um = {self.aspect_ratio * d:.6g}, which disagree with "
-                        f"length_um = {self.length_um}, diameter_um = {self.diameter_um}")
+                        f"length_um = {self.length_um}, diameter_um = {self.diameter_um}"
+                    )
             object.__setattr__(self, "diameter_um", d)
             object.__setattr__(self, "length_um", self.aspect_ratio * d)
         else:
             if self.diameter_um is None:
-                object.__setattr__(self, "diameter_um", 0.15)  # DESIGN §5.3 routine needle
+                object.__setattr__(self, "diameter_um", 0.15)  # docs/fig5.md routine needle
             if self.length_um is None:
                 default_l = 10.0 * self.diameter_um
                 if self.shape == "sphere":  # a hemispherical bump, or a floating particle
@@ -96,7 +109,8 @@ class GeometryConfig(Section):
         Rule [I]: the lateral wall three outer diameters from the dendrite's side
         (cell radius 7 R_out, R_out = widest radius + SEI), and the top two lengths (at
         least three outer diameters) above the tip.  ``flat``: 0.5 µm and 5 µm, the
-        unit cell of DESIGN §5.1.  Forests size their box from the spacing instead.
+        unit cell (docs/architecture.md#case-keys).  Forests size their box from the
+        spacing instead.
         """
         # (re-validation of an instance runs this again: keep what was derived before)
         private = dict(getattr(self, "__pydantic_private__", None) or {})
@@ -131,37 +145,44 @@ class GeometryConfig(Section):
         if self.shape == "needle" and L < D:
             raise ValueError(
                 f"geometry.length_um = {L:g} µm is shorter than geometry.diameter_um = {D:g} µm:"
-                " a needle needs L >= D (L/D >= 1); use shape = \"sphere\" for a bump")
+                ' a needle needs L >= D (L/D >= 1); use shape = "sphere" for a bump'
+            )
         if self.shape == "cone":
             rt = self.tip_radius_um or shapes.default_tip_radius_um(D)
             if rt >= R:
                 raise ValueError(
                     f"geometry.tip_radius_um = {rt:g} µm must be smaller than the base radius "
-                    f"diameter_um/2 = {R:g} µm")
+                    f"diameter_um/2 = {R:g} µm"
+                )
             if L <= rt:
-                raise ValueError(f"geometry.length_um = {L:g} µm must exceed the cone tip radius"
-                                 f" {rt:g} µm")
+                raise ValueError(
+                    f"geometry.length_um = {L:g} µm must exceed the cone tip radius {rt:g} µm"
+                )
         if self.shape in ("mushroom", "mossy"):
             dh = self.head_diameter_um or shapes.default_head_diameter_um(D)
             if dh <= D:
                 raise ValueError(
                     f"geometry.head_diameter_um = {dh:g} µm must be larger than the stalk "
-                    f"diameter_um = {D:g} µm")
+                    f"diameter_um = {D:g} µm"
+                )
             if L <= dh:
                 raise ValueError(
                     f"geometry.length_um = {L:g} µm must exceed the head diameter {dh:g} µm "
-                    "(the stalk needs a length)")
+                    "(the stalk needs a length)"
+                )
         if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > 0.9 * D:
             raise ValueError(
                 f"geometry.length_um = {L:g} µm is more than 0.9 x the sphere diameter {D:g} µm:"
                 " a sphere on a substrate sits in the foil with a contact neck (L <= 0.9 D; "
                 "L = D would touch at a single point); set substrate_thickness_um = 0 for an "
-                "isolated particle")
+                "isolated particle"
+            )
         if self.shape == "sphere" and self.substrate_thickness_um == 0 and L <= D:
             raise ValueError(
                 f"geometry.length_um = {L:g} µm: an isolated sphere (substrate_thickness_um = 0)"
                 f" has its top at z = L and must float above z = 0, so L > diameter_um = {D:g}"
-                " µm")
+                " µm"
+            )
 
         widest = D
         if self.shape in ("mushroom", "mossy"):
@@ -171,31 +192,38 @@ class GeometryConfig(Section):
             raise ValueError(
                 f"geometry.diameter_um = {D:g} µm (outer radius with SEI {outer:g} µm) does not"
                 f" fit in the domain: geometry.cell_radius_um = {self.cell_radius_um:g} µm must "
-                "be larger than the dendrite's outer radius")
+                "be larger than the dendrite's outer radius"
+            )
         if self.shape != "flat" and L + self.sei_thickness_um >= self.electrolyte_height_um:
             raise ValueError(
                 f"geometry.length_um = {L:g} µm reaches the top of the domain: "
                 f"geometry.electrolyte_height_um = {self.electrolyte_height_um:g} µm must exceed"
-                " the dendrite length plus SEI thickness")
+                " the dendrite length plus SEI thickness"
+            )
         rmin = R
         if self.shape == "cone":
             rmin = self.tip_radius_um or shapes.default_tip_radius_um(D)
         if self.sei_thickness_um >= rmin and self.shape != "flat":
             raise ValueError(
                 f"geometry.sei_thickness_um = {self.sei_thickness_um:g} µm is not thinner than "
-                f"the smallest Li radius {rmin:g} µm; the SEI shell must be thinner")
+                f"the smallest Li radius {rmin:g} µm; the SEI shell must be thinner"
+            )
         if self.shape == "flat" and self.substrate_thickness_um == 0:
-            raise ValueError("geometry.substrate_thickness_um = 0 with shape = \"flat\": a flat "
-                             "(substrate-only) geometry needs a substrate thickness > 0")
+            raise ValueError(
+                'geometry.substrate_thickness_um = 0 with shape = "flat": a flat '
+                "(substrate-only) geometry needs a substrate thickness > 0"
+            )
         spacing = self.forest.spacing_um
         if self.forest.count > 1 and spacing is not None and spacing <= 2 * outer:
             raise ValueError(
                 f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap "
-                f"(outer diameter {2 * outer:.4g} µm incl. SEI); the spacing must be larger")
+                f"(outer diameter {2 * outer:.4g} µm incl. SEI); the spacing must be larger"
+            )
         if self.forest.count > 1 and self.formulation != "3d":
             raise ValueError(
-                f"geometry.forest.count = {self.forest.count} needs formulation = \"3d\" (got "
-                f"\"{self.formulation}\"); 2D formulations hold one dendrite per unit cell")
+                f'geometry.forest.count = {self.forest.count} needs formulation = "3d" (got '
+                f'"{self.formulation}"); 2D formulations hold one dendrite per unit cell'
+            )
 
     # --- SI views -------------------------------------------------------------------
     @property
@@ -215,14 +243,25 @@ class GeometryConfig(Section):
 
     def analytic_volume_um3(self) -> float:
         """Analytic Li volume of the dendrite above the substrate plane [µm^3]."""
-        return shapes.volume_um3(self.shape, self.length_um, self.diameter_um,
-                                 self.tip_radius_um, self.head_diameter_um, self.isolated)
+        return shapes.volume_um3(
+            self.shape,
+            self.length_um,
+            self.diameter_um,
+            self.tip_radius_um,
+            self.head_diameter_um,
+            self.isolated,
+        )
 
     def analytic_interface_area_um2(self) -> float:
         """Analytic dendrite interface area (footprint excluded) [µm^2]."""
-        return shapes.interface_area_um2(self.shape, self.length_um, self.diameter_um,
-                                         self.tip_radius_um, self.head_diameter_um,
-                                         self.isolated)
+        return shapes.interface_area_um2(
+            self.shape,
+            self.length_um,
+            self.diameter_um,
+            self.tip_radius_um,
+            self.head_diameter_um,
+            self.isolated,
+        )
 
     def mesh_path(self, base: Path | None = None) -> Path | None:
         """The user mesh path, resolved against ``base`` (the case file's folder)."""

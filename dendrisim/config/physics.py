@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from dendrisim import materials
 from dendrisim.config.base import Section
+from dendrisim.physics import materials
 
 
 def _fill_from_preset(data: Any, presets: dict, section: str) -> Any:
@@ -71,16 +71,15 @@ class KineticsConfig(Section):
 
     pre_exponential: float = Field(default=0.0, ge=0)  # units follow n; 0 = preset value
     activation_energy_J_mol: float = Field(
-        default=materials.KINETICS_DEFAULTS["activation_energy_J_mol"], ge=0)
-    reaction_order: float = Field(default=materials.KINETICS_DEFAULTS["reaction_order"], ge=0,
-                                  le=4)
+        default=materials.KINETICS_DEFAULTS["activation_energy_J_mol"], ge=0
+    )
+    reaction_order: float = Field(default=materials.KINETICS_DEFAULTS["reaction_order"], ge=0, le=4)
     enthalpy_J_mol_Li: float = materials.KINETICS_DEFAULTS["enthalpy_J_mol_Li"]
 
     @model_validator(mode="after")
     def _resolve_pre_exponential(self) -> KineticsConfig:
         if self.pre_exponential == 0.0:
-            a = materials.default_pre_exponential(self.activation_energy_J_mol,
-                                                  self.reaction_order)
+            a = materials.default_pre_exponential(self.activation_energy_J_mol, self.reaction_order)
             object.__setattr__(self, "pre_exponential", a)
         return self
 
@@ -89,7 +88,7 @@ class ThermalConfig(Section):
     """Heat conduction and its boundary conditions."""
 
     enabled: bool = True  # false: isothermal at initial_K
-    initial_K: float = Field(default=439.05, gt=0)  # DESIGN §5.3: seed DSC peak
+    initial_K: float = Field(default=439.05, gt=0)  # docs/fig5.md: seed DSC peak
     outer: Literal["adiabatic", "dirichlet", "robin"] = "adiabatic"
     ambient_K: float = Field(default=439.05, gt=0)
     heat_transfer_W_m2K: float = Field(default=0.0, ge=0)  # robin only
@@ -102,7 +101,8 @@ class ThermalConfig(Section):
         if self.outer == "robin" and self.heat_transfer_W_m2K <= 0:
             raise ValueError(
                 f"thermal.heat_transfer_W_m2K = {self.heat_transfer_W_m2K:g} must be > 0 when "
-                "thermal.outer = \"robin\" (or choose outer = \"adiabatic\" or \"dirichlet\")")
+                'thermal.outer = "robin" (or choose outer = "adiabatic" or "dirichlet")'
+            )
         return self
 
 
@@ -132,7 +132,8 @@ class InterfaceConfig(Section):
         if self.remesh and self.remesh_quality <= self.min_quality:
             raise ValueError(
                 f"interface.remesh_quality = {self.remesh_quality:g} must be above "
-                f"interface.min_quality = {self.min_quality:g} (remesh before stopping)")
+                f"interface.min_quality = {self.min_quality:g} (remesh before stopping)"
+            )
         return self
 
 
@@ -150,5 +151,6 @@ class StopConfig(Section):
         if self.onset_K_per_min >= self.runaway_K_per_min:
             raise ValueError(
                 f"stop.onset_K_per_min = {self.onset_K_per_min:g} must be below "
-                f"stop.runaway_K_per_min = {self.runaway_K_per_min:g}")
+                f"stop.runaway_K_per_min = {self.runaway_K_per_min:g}"
+            )
         return self

@@ -1,4 +1,4 @@
-"""OpenCASCADE bodies of the shapes (dendrisim.shapes definitions), 2D sections and 3D.
+"""OpenCASCADE bodies of the shapes (dendrisim.geometry.shapes definitions), 2D sections and 3D.
 
 2D bodies are full planar sections in the (x, z) plane (coordinates x, y = z); the
 axisymmetric half-section is made by clipping them to x >= 0.  Lengths in µm.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gmsh
 
-from dendrisim import shapes
+from dendrisim.geometry import shapes
 from dendrisim.geometry.spec import Dendrite
 
 DimTags = list[tuple[int, int]]
@@ -24,8 +24,12 @@ def _fuse(dim: int, tags: list[int]) -> DimTags:
 
 def _trapezoid(x: float, r0: float, r1: float, h: float) -> int:
     occ = gmsh.model.occ
-    pts = [occ.addPoint(x - r0, 0, 0), occ.addPoint(x + r0, 0, 0),
-           occ.addPoint(x + r1, h, 0), occ.addPoint(x - r1, h, 0)]
+    pts = [
+        occ.addPoint(x - r0, 0, 0),
+        occ.addPoint(x + r0, 0, 0),
+        occ.addPoint(x + r1, h, 0),
+        occ.addPoint(x - r1, h, 0),
+    ]
     lines = [occ.addLine(pts[i], pts[(i + 1) % 4]) for i in range(4)]
     return occ.addPlaneSurface([occ.addCurveLoop(lines)])
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import gmsh
 
-from dendrisim.geometry import groups as G
+from dendrisim.core import groups as G
 from dendrisim.geometry.bodies import DimTags, body
 from dendrisim.geometry.sizing import apply_sizing
 from dendrisim.geometry.spec import Layout
@@ -88,7 +88,7 @@ def _geometry(lay: Layout) -> dict[int, str]:
 
 
 def _classify_facets(lay: Layout, region: dict[int, str]) -> dict[str, list[int]]:
-    """Facet entity tags per boundary group (DESIGN §4 + contract)."""
+    """Facet entity tags per boundary group (docs/architecture.md#groups + contract)."""
     dim = lay.dim
     zi = dim - 1  # index of the vertical coordinate in a bounding box triple
     tol = 1e-3 * lay.h_interface_um

@@ -10,7 +10,7 @@ from pathlib import Path
 import gmsh
 import numpy as np
 
-from dendrisim.geometry import groups as G
+from dendrisim.core import groups as G
 from dendrisim.geometry.spec import Layout
 
 
@@ -80,30 +80,41 @@ class MeshReport:
         return f"{value:.6g} {unit} (analytic {ref:.6g}, error {100 * err:.3f} %)"
 
     def __str__(self) -> str:
-        unit_v, unit_a = ("µm^2/µm", "µm/µm") if self.formulation == "planar" else ("µm^3",
-                                                                                     "µm^2")
+        unit_v, unit_a = ("µm^2/µm", "µm/µm") if self.formulation == "planar" else ("µm^3", "µm^2")
         lines = [
             f"mesh: {self.formulation} {self.shape}"
             + (f" x{self.dendrites}" if self.dendrites > 1 else "")
-            + f", order {self.mesh_order}" + (f" -> {self.path}" if self.path else ""),
+            + f", order {self.mesh_order}"
+            + (f" -> {self.path}" if self.path else ""),
             f"  cells {self.cells}, vertices {self.vertices}"
             + (f", built in {self.seconds:.2f} s" if self.seconds else ""),
         ]
         if not math.isnan(self.h_interface_um):
-            lines.append(f"  sizes: interface {self.h_interface_um:.4g} µm, bulk "
-                         f"{self.h_bulk_um:.4g} µm")
+            lines.append(
+                f"  sizes: interface {self.h_interface_um:.4g} µm, bulk {self.h_bulk_um:.4g} µm"
+            )
         lines += [
             f"  quality: gamma min {self.quality_gamma_min:.3f} mean "
             f"{self.quality_gamma_mean:.3f}, SICN min {self.quality_sicn_min:.3f}",
-            "  Li volume (z > 0): " + self._vs(self.li_volume_um3, self.li_volume_analytic_um3,
-                                              self.li_volume_rel_error, unit_v),
-            "  interface area: " + self._vs(self.interface_area_um2,
-                                            self.interface_area_analytic_um2,
-                                            self.interface_area_rel_error, unit_a),
+            "  Li volume (z > 0): "
+            + self._vs(
+                self.li_volume_um3, self.li_volume_analytic_um3, self.li_volume_rel_error, unit_v
+            ),
+            "  interface area: "
+            + self._vs(
+                self.interface_area_um2,
+                self.interface_area_analytic_um2,
+                self.interface_area_rel_error,
+                unit_a,
+            ),
         ]
         if self.sei_volume_analytic_um3 or self.sei_volume_um3:
-            lines.append("  SEI volume: " + self._vs(
-                self.sei_volume_um3, self.sei_volume_analytic_um3 or float("nan"), 0.0, unit_v))
+            lines.append(
+                "  SEI volume: "
+                + self._vs(
+                    self.sei_volume_um3, self.sei_volume_analytic_um3 or float("nan"), 0.0, unit_v
+                )
+            )
         lines.append("  groups: " + ", ".join(f"{k} {v}" for k, v in self.group_entities.items()))
         return "\n".join(lines)
 
@@ -158,8 +169,7 @@ def _analytic(lay: Layout) -> tuple[float, float, float]:
     return vol, area, sei
 
 
-def _measure(dim: int, axisym: bool, groups: dict[str, tuple[int, int]], scale_um: float
-             ) -> dict:
+def _measure(dim: int, axisym: bool, groups: dict[str, tuple[int, int]], scale_um: float) -> dict:
     """Counts, quality and measured volumes/areas of the current gmsh mesh (µm units)."""
     types, tags, nodes = gmsh.model.mesh.getElements(dim)
     all_tags = np.concatenate([np.asarray(t) for t in tags]) if len(tags) else np.array([])
@@ -173,13 +183,19 @@ def _measure(dim: int, axisym: bool, groups: dict[str, tuple[int, int]], scale_u
     node_tags, _, _ = gmsh.model.mesh.getNodes()
     counts = {}
     for name, (gdim, _) in groups.items():
-        counts[name] = sum(len(np.asarray(t)) for e in _entities(name, groups)
-                           for t in gmsh.model.mesh.getElements(gdim, e)[1])
+        counts[name] = sum(
+            len(np.asarray(t))
+            for e in _entities(name, groups)
+            for t in gmsh.model.mesh.getElements(gdim, e)[1]
+        )
     # axisymmetric: the 2πr weight adds one length; planar: per unit depth
     vol_dim = dim + 1 if axisym else dim
     return {
-        "cells": int(all_tags.size), "vertices": int(verts.size), "nodes": int(len(node_tags)),
-        "quality_gamma_min": float(gamma.min()), "quality_gamma_mean": float(gamma.mean()),
+        "cells": int(all_tags.size),
+        "vertices": int(verts.size),
+        "nodes": int(len(node_tags)),
+        "quality_gamma_min": float(gamma.min()),
+        "quality_gamma_mean": float(gamma.mean()),
         "quality_sicn_min": float(sicn.min()),
         "li_volume_um3": _integrate(dim, _entities(G.LITHIUM, groups), axisym, vert=dim - 1)
         * scale_um**vol_dim,
@@ -191,29 +207,49 @@ def _measure(dim: int, axisym: bool, groups: dict[str, tuple[int, int]], scale_u
     }
 
 
-def make_report(lay: Layout, groups: dict[str, tuple[int, int]], shape: str,
-                seconds: float) -> MeshReport:
+def make_report(
+    lay: Layout, groups: dict[str, tuple[int, int]], shape: str, seconds: float
+) -> MeshReport:
     """Measure the generated mesh in the current gmsh model against the analytic shape."""
     vol_a, area_a, sei_a = _analytic(lay)
     return MeshReport(
-        formulation=lay.formulation, shape=shape, mesh_order=lay.mesh_order,
+        formulation=lay.formulation,
+        shape=shape,
+        mesh_order=lay.mesh_order,
         **_measure(lay.dim, lay.formulation == "axisymmetric", groups, 1.0),
-        li_volume_analytic_um3=vol_a, interface_area_analytic_um2=area_a,
-        sei_volume_analytic_um3=sei_a, h_interface_um=lay.h_interface_um,
-        h_bulk_um=lay.h_bulk_um, dendrites=max(1, len(lay.dendrites)), seconds=seconds)
+        li_volume_analytic_um3=vol_a,
+        interface_area_analytic_um2=area_a,
+        sei_volume_analytic_um3=sei_a,
+        h_interface_um=lay.h_interface_um,
+        h_bulk_um=lay.h_bulk_um,
+        dendrites=max(1, len(lay.dendrites)),
+        seconds=seconds,
+    )
 
 
-def user_mesh_report(formulation: str, groups: dict[str, tuple[int, int]], scale_um: float,
-                     path: str) -> MeshReport:
+def user_mesh_report(
+    formulation: str, groups: dict[str, tuple[int, int]], scale_um: float, path: str
+) -> MeshReport:
     """Measure a user's mesh in the current gmsh model (no analytic reference: NaN)."""
     dim = gmsh.model.getDimension()
-    order = 2 if any(gmsh.model.mesh.getElementProperties(et)[2] == 2
-                     for et in gmsh.model.mesh.getElementTypes(dim)) else 1
+    order = (
+        2
+        if any(
+            gmsh.model.mesh.getElementProperties(et)[2] == 2
+            for et in gmsh.model.mesh.getElementTypes(dim)
+        )
+        else 1
+    )
     nan = float("nan")
     rep = MeshReport(
-        formulation=formulation, shape="user mesh", mesh_order=order,
+        formulation=formulation,
+        shape="user mesh",
+        mesh_order=order,
         **_measure(dim, formulation == "axisymmetric", groups, scale_um),
-        li_volume_analytic_um3=nan, interface_area_analytic_um2=nan,
-        h_interface_um=nan, h_bulk_um=nan)
+        li_volume_analytic_um3=nan,
+        interface_area_analytic_um2=nan,
+        h_interface_um=nan,
+        h_bulk_um=nan,
+    )
     rep.path = path
     return rep

@@ -29,8 +29,12 @@ def _tip_fields(lay: Layout, dist: int, grade: float) -> list[int]:
         else:
             to_tip = f"Sqrt((x - {d.x_um})^2 + (y - {top})^2)"
         me = fld.add("MathEval")
-        fld.setString(me, "F", f"{0.5 * h} + {grade} * Max(F{dist} - {0.25 * h}, 0) + "
-                               f"{grade} * Max({to_tip} - {ball}, 0)")
+        fld.setString(
+            me,
+            "F",
+            f"{0.5 * h} + {grade} * Max(F{dist} - {0.25 * h}, 0) + "
+            f"{grade} * Max({to_tip} - {ball}, 0)",
+        )
         out.append(me)
     return out
 

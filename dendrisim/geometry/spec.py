@@ -1,7 +1,7 @@
 """From a validated ``[geometry]`` section to a concrete layout (pure Python, no gmsh).
 
 Everything that can be wrong with a geometry is found here, before gmsh runs, and
-reported as a :class:`~dendrisim.errors.GeometryError` naming the key path.
+reported as a :class:`~dendrisim.core.errors.GeometryError` naming the key path.
 Lengths in micrometres (gmsh model units).
 """
 
@@ -11,9 +11,9 @@ import math
 import random
 from dataclasses import dataclass, replace
 
-from dendrisim import shapes
 from dendrisim.config.geometry import GeometryConfig
-from dendrisim.errors import GeometryError
+from dendrisim.core.errors import GeometryError
+from dendrisim.geometry import shapes
 
 # 2D: size at the interface resolves the smallest Li radius with this many elements
 ELEMENTS_PER_RADIUS_2D = 8
@@ -71,31 +71,58 @@ class Dendrite:
         flank the normal thickness is t·cos(half-angle).
         """
         return replace(
-            self, length_um=self.length_um + t_um, diameter_um=self.diameter_um + 2 * t_um,
+            self,
+            length_um=self.length_um + t_um,
+            diameter_um=self.diameter_um + 2 * t_um,
             tip_radius_um=None if self.shape != "cone" else self.tip_r_um + t_um,
-            head_diameter_um=None if shapes._canon(self.shape) != "mushroom"
-            else self.head_d_um + 2 * t_um)
+            head_diameter_um=None
+            if shapes._canon(self.shape) != "mushroom"
+            else self.head_d_um + 2 * t_um,
+        )
 
     def volume_um3(self, isolated: bool) -> float:
         """Analytic volume above z = 0 (revolved body) [µm^3]."""
-        return shapes.volume_um3(self.shape, self.length_um, self.diameter_um,
-                                 self.tip_radius_um, self.head_diameter_um, isolated)
+        return shapes.volume_um3(
+            self.shape,
+            self.length_um,
+            self.diameter_um,
+            self.tip_radius_um,
+            self.head_diameter_um,
+            isolated,
+        )
 
     def area_um2(self, isolated: bool) -> float:
         """Analytic surface area above z = 0, footprint excluded [µm^2]."""
-        return shapes.interface_area_um2(self.shape, self.length_um, self.diameter_um,
-                                         self.tip_radius_um, self.head_diameter_um, isolated)
+        return shapes.interface_area_um2(
+            self.shape,
+            self.length_um,
+            self.diameter_um,
+            self.tip_radius_um,
+            self.head_diameter_um,
+            isolated,
+        )
 
     def section_area_um2(self, isolated: bool) -> float:
         """Analytic planar section area above z = 0 (per unit depth) [µm^2]."""
-        return shapes.section_area_um2(self.shape, self.length_um, self.diameter_um,
-                                       self.tip_radius_um, self.head_diameter_um, isolated)
+        return shapes.section_area_um2(
+            self.shape,
+            self.length_um,
+            self.diameter_um,
+            self.tip_radius_um,
+            self.head_diameter_um,
+            isolated,
+        )
 
     def section_perimeter_um(self, isolated: bool) -> float:
         """Analytic planar section perimeter above z = 0, footprint excluded [µm]."""
-        return shapes.section_perimeter_um(self.shape, self.length_um, self.diameter_um,
-                                           self.tip_radius_um, self.head_diameter_um,
-                                           isolated)
+        return shapes.section_perimeter_um(
+            self.shape,
+            self.length_um,
+            self.diameter_um,
+            self.tip_radius_um,
+            self.head_diameter_um,
+            isolated,
+        )
 
 
 @dataclass(frozen=True)
@@ -171,13 +198,16 @@ def _check_dendrite(d: Dendrite, g: GeometryConfig, where: str) -> str | None:
     if shapes._canon(d.shape) == "mushroom" and d.length_um <= d.head_d_um:
         return f"{where}: mushroom L = {d.length_um:.4g} µm <= head diameter"
     if d.length_um + g.sei_thickness_um >= g.electrolyte_height_um:
-        return (f"{where}: L = {d.length_um:.4g} µm reaches geometry.electrolyte_height_um = "
-                f"{g.electrolyte_height_um:g} µm")
+        return (
+            f"{where}: L = {d.length_um:.4g} µm reaches geometry.electrolyte_height_um = "
+            f"{g.electrolyte_height_um:g} µm"
+        )
     return None
 
 
-def forest_dendrites(g: GeometryConfig, h_interface_um: float
-                     ) -> tuple[tuple[Dendrite, ...], float, float]:
+def forest_dendrites(
+    g: GeometryConfig, h_interface_um: float
+) -> tuple[tuple[Dendrite, ...], float, float]:
     """Dendrites of a 3D forest and the box half-widths (x, y) [µm].
 
     Regular: a near-square grid with pitch ``spacing_um``.  Random: positions and sizes
@@ -194,7 +224,8 @@ def forest_dendrites(g: GeometryConfig, h_interface_um: float
         raise GeometryError(
             f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap or "
             f"touch (outer diameter {2 * r_out:.4g} µm incl. SEI and size spread, plus a mesh "
-            f"gap {gap:.3g} µm); use a spacing of at least {2 * r_out + gap:.4g} µm")
+            f"gap {gap:.3g} µm); use a spacing of at least {2 * r_out + gap:.4g} µm"
+        )
     ncols = math.ceil(math.sqrt(f.count))
     nrows = math.ceil(f.count / ncols)
     hx, hy = 0.5 * ncols * spacing, 0.5 * nrows * spacing
@@ -202,8 +233,7 @@ def forest_dendrites(g: GeometryConfig, h_interface_um: float
         out = []
         for k in range(f.count):
             i, j = k % ncols, k // ncols
-            out.append(replace(base, x_um=(i + 0.5) * spacing - hx,
-                               y_um=(j + 0.5) * spacing - hy))
+            out.append(replace(base, x_um=(i + 0.5) * spacing - hx, y_um=(j + 0.5) * spacing - hy))
         return tuple(out), hx, hy
     rng = random.Random(f.seed)
     out: list[Dendrite] = []
@@ -211,18 +241,23 @@ def forest_dendrites(g: GeometryConfig, h_interface_um: float
         for _attempt in range(2000):
             s_l = 1.0 + f.size_spread * rng.uniform(-1, 1)
             s_d = 1.0 + f.size_spread * rng.uniform(-1, 1)
-            d = replace(base, length_um=base.length_um * s_l, diameter_um=base.diameter_um * s_d,
-                        tip_radius_um=None if base.tip_radius_um is None
-                        else base.tip_radius_um * s_d,
-                        head_diameter_um=None if base.head_diameter_um is None
-                        else base.head_diameter_um * s_d)
+            d = replace(
+                base,
+                length_um=base.length_um * s_l,
+                diameter_um=base.diameter_um * s_d,
+                tip_radius_um=None if base.tip_radius_um is None else base.tip_radius_um * s_d,
+                head_diameter_um=None
+                if base.head_diameter_um is None
+                else base.head_diameter_um * s_d,
+            )
             if _check_dendrite(d, g, "geometry.forest") is not None:
                 continue
             ro = d.outer_radius_um + t
             x = rng.uniform(-hx + ro + gap, hx - ro - gap)
             y = rng.uniform(-hy + ro + gap, hy - ro - gap)
-            ok = all(math.hypot(x - o.x_um, y - o.y_um) > ro + o.outer_radius_um + t + gap
-                     for o in out)
+            ok = all(
+                math.hypot(x - o.x_um, y - o.y_um) > ro + o.outer_radius_um + t + gap for o in out
+            )
             if ok:
                 out.append(replace(d, x_um=x, y_um=y))
                 break
@@ -230,15 +265,17 @@ def forest_dendrites(g: GeometryConfig, h_interface_um: float
             raise GeometryError(
                 f"geometry.forest: could not place dendrite {k + 1} of {f.count} without "
                 f"overlap (seed {f.seed}); increase geometry.forest.spacing_um = {spacing:g} µm"
-                " or reduce geometry.forest.size_spread / count")
+                " or reduce geometry.forest.size_spread / count"
+            )
     return tuple(out), hx, hy
 
 
 def layout(g: GeometryConfig) -> Layout:
     """Resolve a validated geometry section into a :class:`Layout`, or raise GeometryError."""
     if g.mesh:
-        raise GeometryError(f"geometry.mesh = \"{g.mesh}\": a user mesh is loaded, not "
-                            "generated; nothing to build")
+        raise GeometryError(
+            f'geometry.mesh = "{g.mesh}": a user mesh is loaded, not generated; nothing to build'
+        )
     flat = g.shape == "flat"
     single = () if flat else (_single(g),)
     isolated = g.isolated
@@ -249,18 +286,30 @@ def layout(g: GeometryConfig) -> Layout:
         cylinder = False
     width = hx if g.formulation != "planar" else 2 * hx
     h_b = g.mesh_size_bulk_um or max(
-        h_i, min(width, g.electrolyte_height_um + g.substrate_thickness_um) / 4.0)
+        h_i, min(width, g.electrolyte_height_um + g.substrate_thickness_um) / 4.0
+    )
     if h_b < h_i:
-        raise GeometryError(f"geometry.mesh_size_bulk_um = {h_b:g} µm is finer than the "
-                            f"interface size {h_i:g} µm")
+        raise GeometryError(
+            f"geometry.mesh_size_bulk_um = {h_b:g} µm is finer than the interface size {h_i:g} µm"
+        )
     if h_i > 0.5 * min([d.min_radius_um for d in dendrites] + [hx]):
         raise GeometryError(
             f"geometry.mesh_size_interface_um = {h_i:g} µm is too coarse: it must be at most "
-            "half the smallest Li radius (and of the cell radius)")
+            "half the smallest Li radius (and of the cell radius)"
+        )
     return Layout(
-        formulation=g.formulation, dendrites=dendrites, sei_thickness_um=g.sei_thickness_um,
+        formulation=g.formulation,
+        dendrites=dendrites,
+        sei_thickness_um=g.sei_thickness_um,
         substrate_thickness_um=g.substrate_thickness_um,
-        electrolyte_height_um=g.electrolyte_height_um, half_width_um=hx, half_depth_um=hy,
-        cylinder=cylinder, isolated=isolated, substrate_reacts=g.substrate_reacts,
-        h_interface_um=h_i, h_bulk_um=h_b, mesh_order=g.mesh_order,
-        tip_refinement=g.tip_refinement)
+        electrolyte_height_um=g.electrolyte_height_um,
+        half_width_um=hx,
+        half_depth_um=hy,
+        cylinder=cylinder,
+        isolated=isolated,
+        substrate_reacts=g.substrate_reacts,
+        h_interface_um=h_i,
+        h_bulk_um=h_b,
+        mesh_order=g.mesh_order,
+        tip_refinement=g.tip_refinement,
+    )

@@ -10,5 +10,14 @@ from dendrisim.sweep.expand import SweepCase, expand
 from dendrisim.sweep.spec import SweepError, SweepSpec, builtin_sweep_names, load_sweep
 from dendrisim.sweep.summary import read_summary
 
-__all__ = ["SweepCase", "SweepError", "SweepReport", "SweepSpec", "builtin_sweep_names",
-           "expand", "load_sweep", "read_summary", "run_sweep"]
+__all__ = [
+    "SweepCase",
+    "SweepError",
+    "SweepReport",
+    "SweepSpec",
+    "builtin_sweep_names",
+    "expand",
+    "load_sweep",
+    "read_summary",
+    "run_sweep",
+]

@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from dendrisim.errors import MissingDependencyError
+from dendrisim.core.errors import MissingDependencyError
 from dendrisim.sweep.execute import (
     CaseOutcome,
     CaseTask,
@@ -63,16 +63,20 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, start_method: str = "spawn",
-                 fresh_process: bool = False):
+    def __init__(
+        self, workers: int | None = None, start_method: str = "spawn", fresh_process: bool = False
+    ):
         self.workers = workers or default_workers()
         self.start_method = start_method
         self.fresh_process = fresh_process
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context(self.start_method)
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                   max_tasks_per_child=1 if self.fresh_process else None)
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            max_tasks_per_child=1 if self.fresh_process else None,
+        )
 
     def _batch(self, tasks: list[CaseTask], workers: int, on_done: OnDone) -> list[CaseTask]:
         """Run tasks on a new pool; returns the tasks lost because a worker died."""
@@ -153,13 +157,16 @@ class MPIBackend:
             from mpi4py import MPI
             from mpi4py.futures import MPIPoolExecutor
         except ImportError as exc:
-            raise MissingDependencyError(f"the mpi back end needs mpi4py ({exc}); pip install "
-                                         "mpi4py, or use backend = \"local\"") from None
+            raise MissingDependencyError(
+                f"the mpi back end needs mpi4py ({exc}); pip install "
+                'mpi4py, or use backend = "local"'
+            ) from None
         if MPI.COMM_WORLD.Get_size() > 1 and not in_mpi_futures_server():
             raise SweepError(
-                "run.backend = \"mpi\" under mpiexec needs the mpi4py.futures server: run "
+                'run.backend = "mpi" under mpiexec needs the mpi4py.futures server: run '
                 "`mpiexec -n N python -m mpi4py.futures -m dendrisim sweep SWEEP.toml "
-                "--backend mpi` (rank 0 drives, N-1 ranks run cases)")
+                "--backend mpi` (rank 0 drives, N-1 ranks run cases)"
+            )
         return MPIPoolExecutor(max_workers=self.workers)
 
     def run(self, tasks: list[CaseTask], on_done: OnDone) -> None:

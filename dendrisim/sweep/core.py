@@ -2,7 +2,7 @@
 
 Layout of a sweep folder ``out``::
 
-    out/<case>/              one results folder per case (DESIGN §8)
+    out/<case>/              one results folder per case (docs/architecture.md#results-layout)
     out/summary.csv          one row per case, rewritten after every case (atomic)
     out/sweep/sweep.json     the sweep as run: spec and the list of cases with their values
     out/sweep/cases/*.toml   the resolved case files (also what SLURM array tasks read)
@@ -22,7 +22,7 @@ from typing import Any
 
 import tomli_w
 
-from dendrisim.output import FINISHED
+from dendrisim.io.results_dir import FINISHED
 from dendrisim.sweep.backends import LocalBackend, MPIBackend, default_workers
 from dendrisim.sweep.execute import CaseOutcome, CaseTask, absolute_runner
 from dendrisim.sweep.expand import SweepCase, expand, varying_keys
@@ -60,22 +60,30 @@ class SweepReport:
             for sc in self.cases:
                 st = self.states[sc.name]
                 todo = "run" if sc.name in self.planned else "skip"
-                lines.append(f"  {todo:4} {sc.name:<40} {st.status:<10} "
-                             + " ".join(f"{k}={v}" for k, v in sc.varied.items()))
+                lines.append(
+                    f"  {todo:4} {sc.name:<40} {st.status:<10} "
+                    + " ".join(f"{k}={v}" for k, v in sc.varied.items())
+                )
             return "\n".join(lines)
         done, failed = self.count(FINISHED), self.count(FAILED)
-        lines.append(f"sweep {self.out}: {len(self.cases)} cases, {done} finished, {failed} "
-                     f"failed, {len(self.cases) - done - failed} not run")
+        lines.append(
+            f"sweep {self.out}: {len(self.cases)} cases, {done} finished, {failed} "
+            f"failed, {len(self.cases) - done - failed} not run"
+        )
         for name, st in self.states.items():
             if st.status == FAILED:
-                lines.append(f"  failed {name}: {st.stop_reason}"
-                             + (f" — {st.detail.splitlines()[0]}" if st.detail else ""))
+                lines.append(
+                    f"  failed {name}: {st.stop_reason}"
+                    + (f" — {st.detail.splitlines()[0]}" if st.detail else "")
+                )
         if self.summary:
             lines.append(f"summary: {self.summary} (trend plots: dendrisim plot {self.out})")
         if self.script:
-            lines.append(f"SLURM job array written: submit with `sbatch {self.script}` (or bash "
-                         f"{self.script.parent / 'submit.sh'}); when it has run, collect with "
-                         "`dendrisim sweep SWEEP.toml --collect`")
+            lines.append(
+                f"SLURM job array written: submit with `sbatch {self.script}` (or bash "
+                f"{self.script.parent / 'submit.sh'}); when it has run, collect with "
+                "`dendrisim sweep SWEEP.toml --collect`"
+            )
         return "\n".join(lines)
 
 
@@ -110,8 +118,10 @@ class _Lock:
             except (ValueError, OSError):
                 alive = False
             if alive:
-                raise SweepError(f"{self.path.parent.parent} is being run by process {pid}; "
-                                 "wait for it, or stop it first")
+                raise SweepError(
+                    f"{self.path.parent.parent} is being run by process {pid}; "
+                    "wait for it, or stop it first"
+                )
         self.path.write_text(f"{socket.gethostname()} {os.getpid()}")
         return self
 
@@ -146,43 +156,79 @@ def check_launch(backend: str) -> None:
 
         if in_mpi_futures_server():
             return
-        how = ("run `mpiexec -n N python -m mpi4py.futures -m dendrisim sweep SWEEP.toml "
-               "--backend mpi` (rank 0 drives the sweep, N-1 ranks run cases)")
+        how = (
+            "run `mpiexec -n N python -m mpi4py.futures -m dendrisim sweep SWEEP.toml "
+            "--backend mpi` (rank 0 drives the sweep, N-1 ranks run cases)"
+        )
     else:
-        how = (f"run backend {backend!r} without mpiexec; use backend \"mpi\" inside an MPI "
-               "allocation, or run.ranks_per_case for cases that use several ranks")
+        how = (
+            f'run backend {backend!r} without mpiexec; use backend "mpi" inside an MPI '
+            "allocation, or run.ranks_per_case for cases that use several ranks"
+        )
     raise SweepError(f"the sweep was started on several MPI ranks: {how}")
 
 
-def plan(spec: SweepSpec, cases: list[SweepCase], out: Path, force: bool, retry_failed: bool
-         ) -> tuple[dict[str, CaseState], list[str]]:
+def plan(
+    spec: SweepSpec, cases: list[SweepCase], out: Path, force: bool, retry_failed: bool
+) -> tuple[dict[str, CaseState], list[str]]:
     """Current state of each case and the names to run; stale finished results need force."""
     states = {sc.name: case_state(out / sc.name, sc.case) for sc in cases}
-    stale = [f"{n}: {s.detail}" for n, s in states.items()
-             if s.status == STALE and s.previous == FINISHED]
+    stale = [
+        f"{n}: {s.detail}"
+        for n, s in states.items()
+        if s.status == STALE and s.previous == FINISHED
+    ]
     if stale and not force:
-        raise SweepError([f"{out} holds finished results of other inputs (the sweep changed): "
-                          + "; ".join(stale[:3]) + (" …" if len(stale) > 3 else ""),
-                          "re-run them with --force, or give the sweep another out folder"])
+        raise SweepError(
+            [
+                f"{out} holds finished results of other inputs (the sweep changed): "
+                + "; ".join(stale[:3])
+                + (" …" if len(stale) > 3 else ""),
+                "re-run them with --force, or give the sweep another out folder",
+            ]
+        )
     run = {"pending", INCOMPLETE, STALE} | ({FAILED} if retry_failed else set())
-    todo = [sc.name for sc in cases if force or states[sc.name].status in run
-            or (states[sc.name].status == FAILED
-                and states[sc.name].detail.startswith(ENVIRONMENT_ERRORS))]
+    todo = [
+        sc.name
+        for sc in cases
+        if force
+        or states[sc.name].status in run
+        or (
+            states[sc.name].status == FAILED
+            and states[sc.name].detail.startswith(ENVIRONMENT_ERRORS)
+        )
+    ]
     return states, todo
 
 
-def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: str | None = None,
-              workers: int | None = None, ranks_per_case: int | None = None,
-              runner: str | None = None, out: str | Path | None = None, dry_run: bool = False,
-              collect: bool = False, retry_failed: bool = False, quiet: bool = False
-              ) -> SweepReport:
+def run_sweep(
+    sweep: str | Path | SweepSpec,
+    *,
+    force: bool = False,
+    backend: str | None = None,
+    workers: int | None = None,
+    ranks_per_case: int | None = None,
+    runner: str | None = None,
+    out: str | Path | None = None,
+    dry_run: bool = False,
+    collect: bool = False,
+    retry_failed: bool = False,
+    quiet: bool = False,
+) -> SweepReport:
     """Run (or resume) a sweep; keyword arguments override the file's ``[run]`` and ``out``."""
     if isinstance(sweep, SweepSpec):
         spec = sweep
     else:
-        spec = load_sweep(sweep, {"run.backend": backend, "run.workers": workers,
-                                  "run.ranks_per_case": ranks_per_case, "run.runner": runner,
-                                  "out": str(out) if out else None})
+        spec = load_sweep(
+            sweep,
+            {
+                "run.backend": backend,
+                "run.workers": workers,
+                "run.ranks_per_case": ranks_per_case,
+                "run.runner": runner,
+                "out": str(out) if out else None,
+            },
+        )
     cases = expand(spec)
     if not dry_run and not collect:
         check_launch(spec.run.backend)
@@ -190,8 +236,7 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
         raise SweepError(f"a case may not be named {META!r} (the sweep's own folder)")
     out_dir = spec.out_dir().resolve()
     states, todo = plan(spec, cases, out_dir, force and not collect, retry_failed)
-    report = SweepReport(out_dir, cases, states, planned=[] if collect else todo,
-                         dry_run=dry_run)
+    report = SweepReport(out_dir, cases, states, planned=[] if collect else todo, dry_run=dry_run)
     if dry_run:
         return report
     case_dir = out_dir / META / "cases"
@@ -208,44 +253,68 @@ def run_sweep(sweep: str | Path | SweepSpec, *, force: bool = False, backend: st
         if collect or not todo:
             return report
         by_name = {sc.name: sc for sc in cases}
-        tasks = [CaseTask(name=n, case_file=str(files[n]), out=str(out_dir / n),
-                          runner=absolute_runner(spec.run.runner), ranks=spec.run.ranks_per_case,
-                          mpiexec=spec.run.mpiexec, timeout_s=spec.run.case_timeout_s,
-                          isolate=spec.run.case_timeout_s is not None,  # to enforce it
-                          cwd=os.getcwd()) for n in todo]
+        tasks = [
+            CaseTask(
+                name=n,
+                case_file=str(files[n]),
+                out=str(out_dir / n),
+                runner=absolute_runner(spec.run.runner),
+                ranks=spec.run.ranks_per_case,
+                mpiexec=spec.run.mpiexec,
+                timeout_s=spec.run.case_timeout_s,
+                isolate=spec.run.case_timeout_s is not None,  # to enforce it
+                cwd=os.getcwd(),
+            )
+            for n in todo
+        ]
         if spec.run.backend == "slurm":
             from dendrisim.sweep.slurm import write_job
 
             report.script = write_job(spec, tasks, out_dir)
             _log(out_dir, f"slurm job array written for {len(tasks)} cases: {report.script}")
             return report
-        engine = (MPIBackend(spec.run.workers) if spec.run.backend == "mpi" else
-                  LocalBackend(spec.run.workers or default_workers(), spec.run.start_method,
-                               spec.run.fresh_process))
-        counts = Counts(total=len(cases), done=sum(
-            1 for n, s in states.items() if s.status == FINISHED and n not in todo),
+        engine = (
+            MPIBackend(spec.run.workers)
+            if spec.run.backend == "mpi"
+            else LocalBackend(
+                spec.run.workers or default_workers(), spec.run.start_method, spec.run.fresh_process
+            )
+        )
+        counts = Counts(
+            total=len(cases),
+            done=sum(1 for n, s in states.items() if s.status == FINISHED and n not in todo),
             failed=sum(1 for n, s in states.items() if s.status == FAILED and n not in todo),
-            to_run=len(tasks))
+            to_run=len(tasks),
+        )
         pool = f"{engine.workers} workers" if engine.workers else "pool from mpiexec"
-        _log(out_dir, f"start: {len(tasks)} of {len(cases)} cases on backend "
-                      f"{spec.run.backend} ({pool})")
+        _log(
+            out_dir,
+            f"start: {len(tasks)} of {len(cases)} cases on backend {spec.run.backend} ({pool})",
+        )
 
         def on_done(outcome: CaseOutcome) -> None:
             sc = by_name[outcome.name]
             st = case_state(out_dir / sc.name, sc.case)
             if outcome.status == FINISHED and st.status != FINISHED:
-                st = CaseState(FAILED, "error", f"runner returned but the folder is not a "
-                                                f"finished result ({st.detail})")
+                st = CaseState(
+                    FAILED,
+                    "error",
+                    f"runner returned but the folder is not a finished result ({st.detail})",
+                )
             elif outcome.status != FINISHED and st.status != FAILED:
                 st = CaseState(FAILED, outcome.stop_reason or "error", outcome.error)
-            states[sc.name] = CaseState(st.status, st.stop_reason or outcome.stop_reason,
-                                        outcome.error or st.detail)
+            states[sc.name] = CaseState(
+                st.status, st.stop_reason or outcome.stop_reason, outcome.error or st.detail
+            )
             report.outcomes[sc.name] = outcome
             table.update(sc, st.status, states[sc.name].stop_reason, outcome.error)
             table.write()
-            _log(out_dir, f"{sc.name}: {st.status} ({states[sc.name].stop_reason}) in "
-                          f"{outcome.wall_time_s:.3f} s on {outcome.host}:{outcome.pid}"
-                          + (f" — {outcome.error.splitlines()[0]}" if outcome.error else ""))
+            _log(
+                out_dir,
+                f"{sc.name}: {st.status} ({states[sc.name].stop_reason}) in "
+                f"{outcome.wall_time_s:.3f} s on {outcome.host}:{outcome.pid}"
+                + (f" — {outcome.error.splitlines()[0]}" if outcome.error else ""),
+            )
             progress.update(outcome)
 
         with Progress(counts, engine.workers or 1, quiet=quiet) as progress:

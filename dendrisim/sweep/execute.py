@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dendrisim.errors import DendrisimError
-from dendrisim.output import FAILED, FINISHED, read_manifest
+from dendrisim.core.errors import DendrisimError
+from dendrisim.io.results_dir import FAILED, FINISHED, read_manifest
 
 OUTCOME_MARK = "DENDRISIM_SWEEP_OUTCOME "
 # environment of an MPI launcher; a child process must not inherit it (it would try to join
@@ -91,16 +91,16 @@ def import_runner(spec: str) -> Callable[..., Any]:
         try:
             module = importlib.import_module(target)
         except ImportError as exc:
-            raise DendrisimError(f"run.runner = {spec!r}: cannot import {target!r} ({exc})"
-                                 ) from None
+            raise DendrisimError(
+                f"run.runner = {spec!r}: cannot import {target!r} ({exc})"
+            ) from None
     fn = getattr(module, func, None)
     if not callable(fn):
         raise DendrisimError(f"run.runner = {spec!r}: {target} has no function {func!r}")
     return fn
 
 
-def mark_failed(folder: Path, reason: str, message: str, case_file: str | None = None
-                ) -> None:
+def mark_failed(folder: Path, reason: str, message: str, case_file: str | None = None) -> None:
     """Record a failure in ``folder/manifest.json`` unless the run already wrote a final one.
 
     ``case_file`` is copied to ``folder/case.toml`` when the run did not get to write it, so
@@ -115,8 +115,11 @@ def mark_failed(folder: Path, reason: str, message: str, case_file: str | None =
         return
     if status != FAILED or not manifest.get("stop_reason"):
         manifest["stop_reason"] = reason
-    manifest.update(status=FAILED, error=message,
-                    finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    manifest.update(
+        status=FAILED,
+        error=message,
+        finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
     tmp = folder / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     tmp.replace(folder / "manifest.json")
@@ -156,8 +159,9 @@ def run_in_process(task: CaseTask, root: bool = True) -> CaseOutcome:
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         if root:
             mark_failed(folder, reason, error, task.case_file)
-    return CaseOutcome(task.name, status, reason, error.strip(),
-                       round(time.perf_counter() - t0, 3), **who)
+    return CaseOutcome(
+        task.name, status, reason, error.strip(), round(time.perf_counter() - t0, 3), **who
+    )
 
 
 def clean_env(extra_pythonpath: str = "") -> dict[str, str]:
@@ -169,11 +173,25 @@ def clean_env(extra_pythonpath: str = "") -> dict[str, str]:
     return env
 
 
-def worker_command(task: CaseTask, python: str | None = None, launcher: list[str] | None = None,
-                   extra: tuple[str, ...] = ()) -> list[str]:
+def worker_command(
+    task: CaseTask,
+    python: str | None = None,
+    launcher: list[str] | None = None,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
     """Command line that runs ``task`` in its own process (under mpiexec for ranks > 1)."""
-    cmd = [python or sys.executable, "-m", "dendrisim.sweep.worker", "--runner", task.runner,
-           "--ranks", str(task.ranks), *extra, task.case_file, task.out]
+    cmd = [
+        python or sys.executable,
+        "-m",
+        "dendrisim.sweep.worker",
+        "--runner",
+        task.runner,
+        "--ranks",
+        str(task.ranks),
+        *extra,
+        task.case_file,
+        task.out,
+    ]
     if launcher is None:
         launcher = [task.mpiexec, "-n", str(task.ranks)] if task.ranks > 1 else []
     return launcher + cmd
@@ -185,24 +203,30 @@ def run_subprocess(task: CaseTask) -> CaseOutcome:
     who = {"host": socket.gethostname(), "pid": os.getpid()}
     cwd = task.cwd or os.getcwd()
     try:
-        proc = subprocess.run(worker_command(task), cwd=cwd, env=clean_env(cwd),
-                              capture_output=True, text=True, timeout=task.timeout_s,
-                              check=False)
+        proc = subprocess.run(
+            worker_command(task),
+            cwd=cwd,
+            env=clean_env(cwd),
+            capture_output=True,
+            text=True,
+            timeout=task.timeout_s,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         msg = f"timed out after {task.timeout_s:g} s (run.case_timeout_s)"
         mark_failed(Path(task.out), "timeout", msg, task.case_file)
-        return CaseOutcome(task.name, FAILED, "timeout", msg,
-                           round(time.perf_counter() - t0, 3), **who)
+        return CaseOutcome(
+            task.name, FAILED, "timeout", msg, round(time.perf_counter() - t0, 3), **who
+        )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(OUTCOME_MARK):
-            data = json.loads(line[len(OUTCOME_MARK):])
+            data = json.loads(line[len(OUTCOME_MARK) :])
             data["wall_time_s"] = round(time.perf_counter() - t0, 3)
             return CaseOutcome(**data)
     tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
     msg = f"worker process exited with code {proc.returncode} without a result: {tail}"
     mark_failed(Path(task.out), "error", msg, task.case_file)
-    return CaseOutcome(task.name, FAILED, "error", msg, round(time.perf_counter() - t0, 3),
-                       **who)
+    return CaseOutcome(task.name, FAILED, "error", msg, round(time.perf_counter() - t0, 3), **who)
 
 
 def running_marker(task: CaseTask) -> Path:

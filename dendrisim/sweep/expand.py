@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dendrisim.config import Case, load_case
-from dendrisim.errors import CaseError
+from dendrisim.core.errors import CaseError
 from dendrisim.sweep.spec import SweepError, SweepSpec
 
 # last key segments too generic to name a case by themselves
-_GENERIC = frozenset({"preset", "enabled", "outer", "shape", "formulation", "moving", "scheme",
-                      "count", "linear"})
+_GENERIC = frozenset(
+    {"preset", "enabled", "outer", "shape", "formulation", "moving", "scheme", "count", "linear"}
+)
 _TEMPLATE_RE = re.compile(r"\{([^{}:]+)(?::([^{}]*))?\}")
 MAX_NAME = 120
 
@@ -41,8 +42,10 @@ def varying_keys(spec: SweepSpec) -> list[str]:
 
 def _labels(keys: list[str]) -> dict[str, str]:
     last = [k.rsplit(".", 1)[-1] for k in keys]
-    return {k: (k if (l in _GENERIC or last.count(l) > 1) else l) for k, l in zip(keys, last,
-                                                                                     strict=True)}
+    return {
+        k: (k if (l in _GENERIC or last.count(l) > 1) else l)
+        for k, l in zip(keys, last, strict=True)
+    }
 
 
 def format_value(v: Any, precise: bool = False) -> str:
@@ -60,8 +63,12 @@ def _auto_name(varied: dict[str, Any], labels: dict[str, str], precise: bool) ->
     return "_".join(f"{labels[k]}-{format_value(v, precise)}" for k, v in varied.items())
 
 
-def _template_name(template: str, varied: dict[str, Any], overrides: dict[str, Any],
-                   resolved: dict[str, Any] | None) -> str:
+def _template_name(
+    template: str,
+    varied: dict[str, Any],
+    overrides: dict[str, Any],
+    resolved: dict[str, Any] | None,
+) -> str:
     def value_of(key: str) -> Any:
         if key in varied:
             return varied[key]
@@ -70,8 +77,9 @@ def _template_name(template: str, varied: dict[str, Any], overrides: dict[str, A
         node: Any = resolved or {}
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
-                raise SweepError(f"naming = {template!r}: {{{key}}} is neither a varied key nor "
-                                 "a case key")
+                raise SweepError(
+                    f"naming = {template!r}: {{{key}}} is neither a varied key nor a case key"
+                )
             node = node[part]
         return node
 
@@ -111,9 +119,11 @@ def expand(spec: SweepSpec) -> list[SweepCase]:
             if combo.get("name"):
                 names.append(str(combo["name"]))
             elif spec.naming:
-                names.append(_template_name(spec.naming, varied, spec.set, None)
-                             if "{" not in spec.naming or _only_varied(spec.naming, varied)
-                             else "")
+                names.append(
+                    _template_name(spec.naming, varied, spec.set, None)
+                    if "{" not in spec.naming or _only_varied(spec.naming, varied)
+                    else ""
+                )
             elif varied:
                 names.append(_auto_name(varied, labels, precise))
             else:
@@ -134,11 +144,15 @@ def expand(spec: SweepSpec) -> list[SweepCase]:
             for p in exc.problems:
                 problems.setdefault(p, []).append(name or f"#{i}")
             continue
-        cases.append(SweepCase(index=i, name=case.name, varied=varied, overrides=overrides,
-                               case=case))
+        cases.append(
+            SweepCase(index=i, name=case.name, varied=varied, overrides=overrides, case=case)
+        )
     if problems:
-        lines = [f"{p} (case{'s' if len(n) > 1 else ''} {', '.join(n[:3])}"
-                 f"{f' and {len(n) - 3} more' if len(n) > 3 else ''})" for p, n in problems.items()]
+        lines = [
+            f"{p} (case{'s' if len(n) > 1 else ''} {', '.join(n[:3])}"
+            f"{f' and {len(n) - 3} more' if len(n) > 3 else ''})"
+            for p, n in problems.items()
+        ]
         raise SweepError(lines, f"{spec.name!r} (base {spec.base!r})")
     seen: dict[str, int] = {}
     dups = []
@@ -147,8 +161,9 @@ def expand(spec: SweepSpec) -> list[SweepCase]:
             dups.append(f"cases #{seen[c.name]} and #{c.index} are both named {c.name!r}")
         seen.setdefault(c.name, c.index)
     if dups:
-        raise SweepError(dups + ["give each [[cases]] entry a distinct name or change naming"],
-                         spec.name)
+        raise SweepError(
+            dups + ["give each [[cases]] entry a distinct name or change naming"], spec.name
+        )
     return cases
 
 

@@ -46,8 +46,10 @@ class Counts:
 
     def line(self, workers: int = 1) -> str:
         """``done 5 · failed 1 · remaining 6 · ETA 1m20s``."""
-        return (f"done {self.done} · failed {self.failed} · remaining {self.remaining} · "
-                f"ETA {format_duration(self.eta_s(workers))}")
+        return (
+            f"done {self.done} · failed {self.failed} · remaining {self.remaining} · "
+            f"ETA {format_duration(self.eta_s(workers))}"
+        )
 
 
 class Progress:
@@ -67,13 +69,21 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
             from rich.progress import Progress as RichProgress
 
-            self._bar = RichProgress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[line]}"),
-                                     console=Console(file=self.file), transient=False)
+            self._bar = RichProgress(
+                TextColumn("sweep"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[line]}"),
+                console=Console(file=self.file),
+                transient=False,
+            )
             self._bar.__enter__()
-            self._task = self._bar.add_task("sweep", total=self.counts.total,
-                                            completed=self.counts.total - self.counts.remaining,
-                                            line=self.counts.line(self.workers))
+            self._task = self._bar.add_task(
+                "sweep",
+                total=self.counts.total,
+                completed=self.counts.total - self.counts.remaining,
+                line=self.counts.line(self.workers),
+            )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -91,13 +101,19 @@ class Progress:
         if self.quiet:
             return
         if self._bar is not None:
-            self._bar.update(self._task, completed=c.total - c.remaining, line=c.line(
-                self.workers))
+            self._bar.update(self._task, completed=c.total - c.remaining, line=c.line(self.workers))
             if outcome.status != "finished":
-                self._bar.console.print(f"[red]failed[/red] {outcome.name}: "
-                                        f"{outcome.stop_reason} {outcome.error.splitlines()[0]
-                                                                 if outcome.error else ''}")
+                self._bar.console.print(
+                    f"[red]failed[/red] {outcome.name}: "
+                    f"{outcome.stop_reason} {
+                        outcome.error.splitlines()[0] if outcome.error else ''
+                    }"
+                )
             return
         what = outcome.status + (f" ({outcome.stop_reason})" if outcome.stop_reason else "")
-        print(f"[{c.total - c.remaining}/{c.total}] {outcome.name}: {what} in "
-              f"{outcome.wall_time_s:.3g} s — {c.line(self.workers)}", file=self.file, flush=True)
+        print(
+            f"[{c.total - c.remaining}/{c.total}] {outcome.name}: {what} in "
+            f"{outcome.wall_time_s:.3g} s — {c.line(self.workers)}",
+            file=self.file,
+            flush=True,
+        )

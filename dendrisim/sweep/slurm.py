@@ -26,9 +26,13 @@ from dendrisim.sweep.summary import atomic_write
 
 def _sbatch_lines(spec: SweepSpec, job: str, logs: Path, ntasks: int) -> list[str]:
     s = spec.slurm
-    lines = [f"#SBATCH --job-name={job}", f"#SBATCH --ntasks={ntasks}",
-             f"#SBATCH --cpus-per-task={s.cpus_per_task}", f"#SBATCH --time={s.time}",
-             f"#SBATCH --output={logs}/%x_%A_%a.out"]
+    lines = [
+        f"#SBATCH --job-name={job}",
+        f"#SBATCH --ntasks={ntasks}",
+        f"#SBATCH --cpus-per-task={s.cpus_per_task}",
+        f"#SBATCH --time={s.time}",
+        f"#SBATCH --output={logs}/%x_%A_%a.out",
+    ]
     for key, value in (("partition", s.partition), ("account", s.account), ("mem", s.mem)):
         if value:
             lines.append(f"#SBATCH --{key}={value}")
@@ -42,26 +46,39 @@ def array_script(spec: SweepSpec, tasks: list[CaseTask], out: Path, slurm_dir: P
     python = s.python or sys.executable
     ranks = spec.run.ranks_per_case
     throttle = f"%{s.max_parallel}" if s.max_parallel else ""
-    head = ["#!/bin/bash", f"# dendrisim sweep {spec.name!r}: {len(tasks)} cases, one per "
-            "array task (generated; re-generate rather than edit)",
-            *_sbatch_lines(spec, spec.name, slurm_dir / "logs", ranks),
-            f"#SBATCH --array=0-{len(tasks) - 1}{throttle}", "", "set -euo pipefail"]
-    launcher = ([s.launcher, "-n", str(ranks)] if s.launcher == "srun"
-                else [spec.run.mpiexec, "-n", str(ranks)])
-    template = CaseTask(name="$NAME", case_file="@CASE@", out="@OUT@", runner=tasks[0].runner,
-                        ranks=ranks)
-    cmd = " ".join(shlex.quote(a) for a in worker_command(template, python, launcher,
-                                                          ("--skip-finished",)))
+    head = [
+        "#!/bin/bash",
+        f"# dendrisim sweep {spec.name!r}: {len(tasks)} cases, one per "
+        "array task (generated; re-generate rather than edit)",
+        *_sbatch_lines(spec, spec.name, slurm_dir / "logs", ranks),
+        f"#SBATCH --array=0-{len(tasks) - 1}{throttle}",
+        "",
+        "set -euo pipefail",
+    ]
+    launcher = (
+        [s.launcher, "-n", str(ranks)]
+        if s.launcher == "srun"
+        else [spec.run.mpiexec, "-n", str(ranks)]
+    )
+    template = CaseTask(
+        name="$NAME", case_file="@CASE@", out="@OUT@", runner=tasks[0].runner, ranks=ranks
+    )
+    cmd = " ".join(
+        shlex.quote(a) for a in worker_command(template, python, launcher, ("--skip-finished",))
+    )
     cmd = cmd.replace("@CASE@", '"$CASE"').replace("@OUT@", '"$OUT"')
-    body = [*s.setup, f"cd {shlex.quote(tasks[0].cwd or str(out))}",
-            f"TASKS={shlex.quote(str(slurm_dir / 'tasks.txt'))}",
-            'NAME="$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$TASKS")"',
-            'if [[ -z "$NAME" ]]; then echo "no case for array task $SLURM_ARRAY_TASK_ID" >&2; '
-            "exit 2; fi",
-            f'CASE={shlex.quote(str(out / "sweep" / "cases"))}/"$NAME.toml"',
-            f'OUT={shlex.quote(str(out))}/"$NAME"',
-            'echo "case $NAME (array task $SLURM_ARRAY_TASK_ID) on $(hostname)"',
-            cmd]
+    body = [
+        *s.setup,
+        f"cd {shlex.quote(tasks[0].cwd or str(out))}",
+        f"TASKS={shlex.quote(str(slurm_dir / 'tasks.txt'))}",
+        'NAME="$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$TASKS")"',
+        'if [[ -z "$NAME" ]]; then echo "no case for array task $SLURM_ARRAY_TASK_ID" >&2; '
+        "exit 2; fi",
+        f'CASE={shlex.quote(str(out / "sweep" / "cases"))}/"$NAME.toml"',
+        f'OUT={shlex.quote(str(out))}/"$NAME"',
+        'echo "case $NAME (array task $SLURM_ARRAY_TASK_ID) on $(hostname)"',
+        cmd,
+    ]
     return "\n".join(head + body) + "\n"
 
 
@@ -69,26 +86,43 @@ def collect_script(spec: SweepSpec, out: Path, slurm_dir: Path, cwd: str) -> str
     """Text of the job that rebuilds the summary once the array has run."""
     python = spec.slurm.python or sys.executable
     s = spec.slurm
-    lines = ["#!/bin/bash", f"# dendrisim sweep {spec.name!r}: collect the summary table",
-             f"#SBATCH --job-name={spec.name}-collect", "#SBATCH --ntasks=1",
-             "#SBATCH --time=00:15:00", f"#SBATCH --output={slurm_dir / 'logs'}/%x_%j.out"]
+    lines = [
+        "#!/bin/bash",
+        f"# dendrisim sweep {spec.name!r}: collect the summary table",
+        f"#SBATCH --job-name={spec.name}-collect",
+        "#SBATCH --ntasks=1",
+        "#SBATCH --time=00:15:00",
+        f"#SBATCH --output={slurm_dir / 'logs'}/%x_%j.out",
+    ]
     for key, value in (("partition", s.partition), ("account", s.account)):
         if value:
             lines.append(f"#SBATCH --{key}={value}")
-    lines += ["", "set -euo pipefail", *s.setup, f"cd {shlex.quote(cwd)}",
-              f"{shlex.quote(python)} -m dendrisim sweep {shlex.quote(str(out))} --collect"]
+    lines += [
+        "",
+        "set -euo pipefail",
+        *s.setup,
+        f"cd {shlex.quote(cwd)}",
+        f"{shlex.quote(python)} -m dendrisim sweep {shlex.quote(str(out))} --collect",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def submit_script(array: Path, collect: Path) -> str:
     """Text of the helper that submits the array and the dependent collect job."""
-    return "\n".join([
-        "#!/bin/bash", "# submit the case array, then the summary job once it has ended",
-        "set -euo pipefail",
-        f"jid=$(sbatch --parsable {shlex.quote(str(array))})",
-        'jid="${jid%%;*}"',
-        f'sbatch --dependency=afterany:"$jid" {shlex.quote(str(collect))}',
-        'echo "submitted array job $jid and its collect job"']) + "\n"
+    return (
+        "\n".join(
+            [
+                "#!/bin/bash",
+                "# submit the case array, then the summary job once it has ended",
+                "set -euo pipefail",
+                f"jid=$(sbatch --parsable {shlex.quote(str(array))})",
+                'jid="${jid%%;*}"',
+                f'sbatch --dependency=afterany:"$jid" {shlex.quote(str(collect))}',
+                'echo "submitted array job $jid and its collect job"',
+            ]
+        )
+        + "\n"
+    )
 
 
 def write_job(spec: SweepSpec, tasks: list[CaseTask], out: Path) -> Path:

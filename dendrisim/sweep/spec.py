@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from dendrisim.errors import DendrisimError
+from dendrisim.core.errors import DendrisimError
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
 RANGE_KEYS = frozenset({"start", "stop", "num", "step", "log"})
@@ -50,8 +50,11 @@ class SweepError(DendrisimError):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         head = f"invalid sweep {source}" if source else "sweep"
         lines = self.problems
-        super().__init__(f"{head}: {lines[0]}" if len(lines) == 1 else head + ":\n" + "\n".join(
-            f"  - {p}" for p in lines))
+        super().__init__(
+            f"{head}: {lines[0]}"
+            if len(lines) == 1
+            else head + ":\n" + "\n".join(f"  - {p}" for p in lines)
+        )
 
 
 class _Strict(BaseModel):
@@ -76,8 +79,10 @@ class RunConfig(_Strict):
     @classmethod
     def _runner_form(cls, v: str) -> str:
         if ":" not in v or not v.rsplit(":", 1)[1].isidentifier():
-            raise ValueError(f"run.runner = {v!r}: expected \"module:function\" or "
-                             "\"path/to/file.py:function\", e.g. \"dendrisim.api:run\"")
+            raise ValueError(
+                f'run.runner = {v!r}: expected "module:function" or '
+                '"path/to/file.py:function", e.g. "dendrisim.api:run"'
+            )
         return v
 
 
@@ -99,8 +104,7 @@ class SlurmConfig(_Strict):
     @classmethod
     def _time_form(cls, v: str) -> str:
         if not re.fullmatch(r"(\d+-)?\d{1,3}:\d{2}(:\d{2})?|\d+", v):
-            raise ValueError(f"slurm.time = {v!r}: expected minutes, MM:SS, HH:MM:SS or "
-                             "D-HH:MM:SS")
+            raise ValueError(f"slurm.time = {v!r}: expected minutes, MM:SS, HH:MM:SS or D-HH:MM:SS")
         return v
 
 
@@ -139,8 +143,9 @@ def _is_range(v: Any) -> bool:
     return isinstance(v, dict) and bool(v) and set(v) <= RANGE_KEYS and "start" in v
 
 
-def flatten(table: dict[str, Any], where: str, leaf=lambda v: not isinstance(v, dict),
-            prefix: str = "") -> dict[str, Any]:
+def flatten(
+    table: dict[str, Any], where: str, leaf=lambda v: not isinstance(v, dict), prefix: str = ""
+) -> dict[str, Any]:
     """Nested tables -> dotted keys (``geometry.aspect_ratio``), stopping at ``leaf`` values."""
     out: dict[str, Any] = {}
     for k, v in table.items():
@@ -159,28 +164,33 @@ def expand_values(key: str, spec: Any, where: str = "axes") -> list[Any]:
             raise ValueError(f"{where}.{key!r} = []: an axis needs at least one value")
         return list(spec)
     if not _is_range(spec):
-        raise ValueError(f"{where}.{key!r} = {spec!r}: expected an array of values or a range "
-                         "table {start, stop, num} / {start, stop, step} (optional log = true)")
+        raise ValueError(
+            f"{where}.{key!r} = {spec!r}: expected an array of values or a range "
+            "table {start, stop, num} / {start, stop, step} (optional log = true)"
+        )
     start, stop = spec["start"], spec.get("stop")
     if stop is None or not all(isinstance(x, int | float) for x in (start, stop)):
         raise ValueError(f"{where}.{key!r}: a range needs numeric start and stop")
     log = bool(spec.get("log", False))
     if ("num" in spec) == ("step" in spec):
-        raise ValueError(f"{where}.{key!r}: give exactly one of num (count, end included) or "
-                         "step (increment)")
+        raise ValueError(
+            f"{where}.{key!r}: give exactly one of num (count, end included) or step (increment)"
+        )
     if log and (start <= 0 or stop <= 0):
-        raise ValueError(f"{where}.{key!r}: log = true needs start > 0 and stop > 0 "
-                         f"(got {start}, {stop})")
+        raise ValueError(
+            f"{where}.{key!r}: log = true needs start > 0 and stop > 0 (got {start}, {stop})"
+        )
     if "num" in spec:
         num = spec["num"]
         if not isinstance(num, int) or num < 1:
             raise ValueError(f"{where}.{key!r}: num = {num!r} must be an integer >= 1")
-        vals = (np.geomspace(start, stop, num) if log else np.linspace(start, stop, num))
+        vals = np.geomspace(start, stop, num) if log else np.linspace(start, stop, num)
     else:
         step = spec["step"]
         if not isinstance(step, int | float) or step == 0 or (stop - start) * step < 0:
-            raise ValueError(f"{where}.{key!r}: step = {step!r} must be non-zero and point "
-                             "from start to stop")
+            raise ValueError(
+                f"{where}.{key!r}: step = {step!r} must be non-zero and point from start to stop"
+            )
         if log:
             raise ValueError(f"{where}.{key!r}: log = true works with num, not step")
         n = int(math.floor((stop - start) / step + 1e-9)) + 1
@@ -224,8 +234,10 @@ def normalise(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             continue
         lengths = {k: len(v) for k, v in g.items()}
         if len(set(lengths.values())) > 1:
-            problems.append(f"{where}: zipped axes need equal lengths, got "
-                            + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
+            problems.append(
+                f"{where}: zipped axes need equal lengths, got "
+                + ", ".join(f"{k}: {n}" for k, n in lengths.items())
+            )
         groups.append(g)
     if "zip" in data:
         data["zip"] = groups
@@ -252,12 +264,17 @@ def _format_errors(exc: ValidationError) -> list[str]:
             valid = [k for k in model.model_fields if k != "source_dir"]
             hint = difflib.get_close_matches(loc[-1], valid, n=1, cutoff=0.5)
             where = ".".join(loc[:-1]) or "top level"
-            more = (f"; did you mean {hint[0]!r}?" if hint
-                    else f" (valid keys in {where}: {', '.join(valid)})")
+            more = (
+                f"; did you mean {hint[0]!r}?"
+                if hint
+                else f" (valid keys in {where}: {', '.join(valid)})"
+            )
             lines.append(f"unknown key {path!r}{more}")
         elif err["type"] == "missing":
-            lines.append(f"{path} is required" + (
-                " (a built-in case name or a case file)" if path == "base" else ""))
+            lines.append(
+                f"{path} is required"
+                + (" (a built-in case name or a case file)" if path == "base" else "")
+            )
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             value = err.get("input")
@@ -265,8 +282,9 @@ def _format_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
-def validate_sweep(raw: dict[str, Any], source: str | None = None, source_dir: str = ""
-                   ) -> SweepSpec:
+def validate_sweep(
+    raw: dict[str, Any], source: str | None = None, source_dir: str = ""
+) -> SweepSpec:
     """Validate a raw sweep dict (as read from TOML) into a :class:`SweepSpec`."""
     data, problems = normalise(raw)
     data["source_dir"] = source_dir
@@ -282,7 +300,7 @@ def validate_sweep(raw: dict[str, Any], source: str | None = None, source_dir: s
 
 def builtin_sweep_names() -> list[str]:
     """Example sweeps shipped in ``dendrisim/sweeps``."""
-    files = resources.files("dendrisim.sweeps")
+    files = resources.files("dendrisim.data.sweeps")
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 
 
@@ -298,11 +316,13 @@ def load_sweep(sweep: str | Path, overrides: dict[str, Any] | None = None) -> Sw
         text, source, source_dir = path.read_text("utf-8"), str(path), str(path.resolve().parent)
         default_name = re.sub(r"[^A-Za-z0-9._+-]", "_", path.stem) or "sweep"
     elif str(sweep) in builtin_sweep_names():
-        text = resources.files("dendrisim.sweeps").joinpath(f"{sweep}.toml").read_text("utf-8")
+        text = resources.files("dendrisim.data.sweeps").joinpath(f"{sweep}.toml").read_text("utf-8")
         source, source_dir, default_name = f"built-in {str(sweep)!r}", "", str(sweep)
     else:
-        raise SweepError(f"{str(sweep)!r} is neither a sweep file nor a built-in sweep "
-                         f"(built-in: {', '.join(builtin_sweep_names())})")
+        raise SweepError(
+            f"{str(sweep)!r} is neither a sweep file nor a built-in sweep "
+            f"(built-in: {', '.join(builtin_sweep_names())})"
+        )
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

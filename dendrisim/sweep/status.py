@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from dendrisim.config import Case, validate_case
-from dendrisim.errors import DendrisimError
-from dendrisim.output import FAILED, FINISHED, read_manifest
+from dendrisim.core.errors import DendrisimError
+from dendrisim.io.results_dir import FAILED, FINISHED, read_manifest
 
 PENDING = "pending"  # no folder yet
 INCOMPLETE = "incomplete"  # folder without a final manifest (killed, crashed, running)
@@ -80,9 +80,14 @@ def case_state(folder: Path, expected: Case) -> CaseState:
             pass
     changed = diff_cases(old, new)
     if changed:
-        return CaseState(STALE, reason, "inputs changed: " + "; ".join(changed[:4])
-                         + (f"; and {len(changed) - 4} more" if len(changed) > 4 else ""),
-                         previous=status)
+        return CaseState(
+            STALE,
+            reason,
+            "inputs changed: "
+            + "; ".join(changed[:4])
+            + (f"; and {len(changed) - 4} more" if len(changed) > 4 else ""),
+            previous=status,
+        )
     if status == FINISHED and not _has_rows(folder / "timeseries.csv"):
         return CaseState(INCOMPLETE, detail="finished manifest but no time series rows")
     detail = str(manifest.get("error", "")) if status == FAILED else ""

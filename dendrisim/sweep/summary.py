@@ -15,17 +15,34 @@ from typing import Any
 
 import numpy as np
 
-from dendrisim.errors import DendrisimError
-from dendrisim.results import read_timeseries
+from dendrisim.core.errors import DendrisimError
+from dendrisim.io.timeseries import read_timeseries
 from dendrisim.sweep.expand import SweepCase
 
 # columns after the varied inputs: derived inputs, then outputs (units in the names)
-INPUT_COLUMNS = ("L_over_D", "length_um", "diameter_um", "li_volume_um3", "sei_preset",
-                 "electrolyte_preset", "initial_K", "ambient_K")
-OUTPUT_COLUMNS = ("t_end_s", "steps", "li_retention_end", "li_consumed_mol_end",
-                  "T_interface_max_K", "dT_interface_max_K", "T_interface_mean_end_K",
-                  "heat_released_J", "reaction_rate_max_mol_s", "newton_iterations_total",
-                  "runaway_time_s")
+INPUT_COLUMNS = (
+    "L_over_D",
+    "length_um",
+    "diameter_um",
+    "li_volume_um3",
+    "sei_preset",
+    "electrolyte_preset",
+    "initial_K",
+    "ambient_K",
+)
+OUTPUT_COLUMNS = (
+    "t_end_s",
+    "steps",
+    "li_retention_end",
+    "li_consumed_mol_end",
+    "T_interface_max_K",
+    "dT_interface_max_K",
+    "T_interface_mean_end_K",
+    "heat_released_J",
+    "reaction_rate_max_mol_s",
+    "newton_iterations_total",
+    "runaway_time_s",
+)
 STATE_COLUMNS = ("case", "status", "stop_reason")
 
 
@@ -65,8 +82,11 @@ def output_values(folder: Path, stop_reason: str | None) -> dict[str, Any]:
         return {}
     t = ts.get("time_s", np.zeros(0))
     q = ts.get("heat_release_W")
-    heat = (float(np.sum(0.5 * (q[1:] + q[:-1]) * np.diff(t)))
-            if q is not None and t.size > 1 else math.nan)
+    heat = (
+        float(np.sum(0.5 * (q[1:] + q[:-1]) * np.diff(t)))
+        if q is not None and t.size > 1
+        else math.nan
+    )
     tmax = ts.get("T_interface_max_K")
     dt_max = float(np.nanmax(tmax) - tmax[0]) if tmax is not None and tmax.size else math.nan
     newton = ts.get("newton_iterations")
@@ -80,8 +100,9 @@ def output_values(folder: Path, stop_reason: str | None) -> dict[str, Any]:
         "T_interface_mean_end_K": _last(ts, "T_interface_mean_K"),
         "heat_released_J": heat,
         "reaction_rate_max_mol_s": _max(ts, "reaction_rate_mol_s"),
-        "newton_iterations_total": (int(np.nansum(newton)) if newton is not None and newton.size
-                                    else math.nan),
+        "newton_iterations_total": (
+            int(np.nansum(newton)) if newton is not None and newton.size else math.nan
+        ),
         "runaway_time_s": _last(ts, "time_s") if stop_reason == "runaway" else math.nan,
     }
 
@@ -100,12 +121,10 @@ class SummaryTable:
         """Column order: case, status, stop reason, varied keys, derived inputs, outputs, error."""
         return [*STATE_COLUMNS, *self.varied_keys, *INPUT_COLUMNS, *OUTPUT_COLUMNS, "error"]
 
-    def update(self, sc: SweepCase, status: str, stop_reason: str | None, error: str = ""
-               ) -> None:
+    def update(self, sc: SweepCase, status: str, stop_reason: str | None, error: str = "") -> None:
         """(Re)compute the row of one case from its folder."""
         row: dict[str, Any] = {"case": sc.name, "status": status, "stop_reason": stop_reason}
-        row.update({k: sc.varied.get(k, _lookup(sc.case.to_dict(), k))
-                    for k in self.varied_keys})
+        row.update({k: sc.varied.get(k, _lookup(sc.case.to_dict(), k)) for k in self.varied_keys})
         row.update(input_values(sc))
         if status in ("finished", "failed"):
             row.update(output_values(self.out / sc.name, stop_reason))

@@ -21,17 +21,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out")
     ap.add_argument("--runner", default=DEFAULT_RUNNER)
     ap.add_argument("--ranks", type=int, default=1)
-    ap.add_argument("--skip-finished", action="store_true",
-                    help="do nothing if OUT already holds a finished result of this case")
+    ap.add_argument(
+        "--skip-finished",
+        action="store_true",
+        help="do nothing if OUT already holds a finished result of this case",
+    )
     args = ap.parse_args(argv)
-    task = CaseTask(name="", case_file=args.case_file, out=args.out, runner=args.runner,
-                    ranks=args.ranks)
+    task = CaseTask(
+        name="", case_file=args.case_file, out=args.out, runner=args.runner, ranks=args.ranks
+    )
     if args.skip_finished and _finished(task):
         print(f"{args.out}: already finished, skipped")
         return 0
     root = True
     if args.ranks > 1:
-        from dendrisim import parallel
+        from dendrisim.core import parallel
 
         root = parallel.is_root()
     outcome = run_in_process(task, root=root)

@@ -1,4 +1,6 @@
-"""Make ``tests/data/result_small``: a small, realistic results folder (DESIGN §8, contract).
+"""Make ``tests/data/result_small``: a small, realistic results folder.
+
+The layout is a contract: docs/architecture.md#results-layout.
 
 Not a solver: a lumped model of one needle in its adiabatic unit cell gives the time series,
 and analytic fields on a real gmsh mesh of the section give ``fields.xdmf``:
@@ -26,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from dendrisim.config import Case, load_case
-from dendrisim.materials import GAS_CONSTANT_J_MOLK, LITHIUM
-from dendrisim.results import TIMESERIES_COLUMNS
+from dendrisim.io.timeseries import TIMESERIES_COLUMNS
+from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK, LITHIUM
 
 UM = 1e-6
 
@@ -52,8 +54,9 @@ def _cell_heat_capacity_J_K(case: Case, v_li_m3: float) -> float:
     return e.density_kg_m3 * e.heat_capacity_J_kgK * v_cell_e + li_rc * (v_foil + v_li_m3)
 
 
-def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
-                         ) -> tuple[dict[str, np.ndarray], str, dict]:
+def synthetic_timeseries(
+    case: Case, stop_on_runaway: bool = True
+) -> tuple[dict[str, np.ndarray], str, dict]:
     """Lumped needle-in-a-cell model -> (columns of timeseries.csv, stop reason, events)."""
     k, e, g = case.kinetics, case.electrolyte, case.geometry
     vm = LITHIUM.molar_volume_m3_mol
@@ -65,8 +68,11 @@ def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
     a0 = 0.5 * g.diameter_um * UM
 
     def rate(T: float, c: float) -> float:  # mol Li / (m2 s)
-        return k.pre_exponential * math.exp(-k.activation_energy_J_mol
-                                            / (GAS_CONSTANT_J_MOLK * T)) * c**k.reaction_order
+        return (
+            k.pre_exponential
+            * math.exp(-k.activation_energy_J_mol / (GAS_CONSTANT_J_MOLK * T))
+            * c**k.reaction_order
+        )
 
     rows: list[list[float]] = []
     t, dt, delta, n_cons, T = 0.0, case.time.dt_initial_s, 0.0, 0.0, T0
@@ -82,10 +88,24 @@ def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
         dT_local = q * r * rho / e.conductivity_W_mK if rows else 0.0
         dc_local = e.stoichiometry * r * rho / e.diffusivity_m2_s if rows else 0.0
         newton = 3 if not rows else 2 + int(dt > 0.05)
-        rows.append([t, dt_taken, vol / v0,
-                     (1.0 - n_cons / n0) * (1.0 + 2e-5 * (vol / v0 - 1.0)), n_cons,
-                     T + 0.6 * dT_local, T + dT_local, rr, q * rr, c - dc_local, newton,
-                     T + dT_local, q * n_cons / heat_cap, c])
+        rows.append(
+            [
+                t,
+                dt_taken,
+                vol / v0,
+                (1.0 - n_cons / n0) * (1.0 + 2e-5 * (vol / v0 - 1.0)),
+                n_cons,
+                T + 0.6 * dT_local,
+                T + dT_local,
+                rr,
+                q * rr,
+                c - dc_local,
+                newton,
+                T + dT_local,
+                q * n_cons / heat_cap,
+                c,
+            ]
+        )
         if len(rows) > 1:  # the solver's rule: two steps above the ARC rate, accelerating
             step_rate = 60.0 * (rows[-1][5] - rows[-2][5]) / rows[-1][1]  # K/min
             if onset is None and step_rate > case.stop.onset_K_per_min:
@@ -111,15 +131,23 @@ def synthetic_timeseries(case: Case, stop_on_runaway: bool = True
         t += dt
         dt_taken = dt
         dt = min(dt * 1.4, case.time.dt_max_s)
-    names = list(TIMESERIES_COLUMNS) + ["T_tip_K", "dT_adiabatic_bound_K",
-                                        "c_electrolyte_mean_mol_m3"]
+    names = list(TIMESERIES_COLUMNS) + [
+        "T_tip_K",
+        "dT_adiabatic_bound_K",
+        "c_electrolyte_mean_mol_m3",
+    ]
     arr = np.asarray(rows, dtype=float)
     events = {"runaway_onset_s": onset, "runaway_s": runaway_t}
     return {n: arr[:, j] for j, n in enumerate(names)}, reason, events
 
 
-def write_result(folder: str | Path, case: Case, fields: bool = True,
-                 stop_on_runaway: bool = True, field_times: int = 3) -> Path:
+def write_result(
+    folder: str | Path,
+    case: Case,
+    fields: bool = True,
+    stop_on_runaway: bool = True,
+    field_times: int = 3,
+) -> Path:
     """Write a complete results folder for ``case`` into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,10 +158,18 @@ def write_result(folder: str | Path, case: Case, fields: bool = True,
         fh.write(",".join(ts) + "\n")
         for i in range(ts["time_s"].size):
             fh.write(",".join(repr(float(ts[n][i])) for n in ts) + "\n")
-    manifest = {"case": case.name, "status": "finished", "stop_reason": reason, "ranks": 1,
-                "started_utc": "2026-11-25T08:00:00Z", "wall_time_s": 12.5,
-                "git_commit": "", "versions": {"dendrisim": "0.1.0"}, **events,
-                "note": "synthetic test data (tests/data/make_result_small.py), not a solver run"}
+    manifest = {
+        "case": case.name,
+        "status": "finished",
+        "stop_reason": reason,
+        "ranks": 1,
+        "started_utc": "2026-11-25T08:00:00Z",
+        "wall_time_s": 12.5,
+        "git_commit": "",
+        "versions": {"dendrisim": "0.1.0"},
+        **events,
+        "note": "synthetic test data (tests/data/make_result_small.py), not a solver run",
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if fields:
         t = ts["time_s"]
@@ -147,7 +183,7 @@ def _section_mesh(case: Case, comm):
     """gmsh section (r, z) of needle + foil + electrolyte; tags lithium 1, electrolyte 2."""
     import gmsh
 
-    from dendrisim.compat import import_dolfinx
+    from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
     from dolfinx.io import gmsh as gmshio
@@ -187,8 +223,11 @@ def _section_mesh(case: Case, comm):
     gmsh.model.mesh.field.setNumber(thr, "DistMin", 0.02)
     gmsh.model.mesh.field.setNumber(thr, "DistMax", 1.2)
     gmsh.model.mesh.field.setAsBackgroundMesh(thr)
-    for opt in ("Mesh.MeshSizeExtendFromBoundary", "Mesh.MeshSizeFromPoints",
-                "Mesh.MeshSizeFromCurvature"):
+    for opt in (
+        "Mesh.MeshSizeExtendFromBoundary",
+        "Mesh.MeshSizeFromPoints",
+        "Mesh.MeshSizeFromCurvature",
+    ):
         gmsh.option.setNumber(opt, 0)
     gmsh.model.mesh.generate(2)
     data = gmshio.model_to_mesh(gmsh.model, comm, 0, gdim=2)
@@ -205,8 +244,9 @@ def _displacement(x: np.ndarray, case: Case, delta_m: float) -> np.ndarray:
     zq = np.clip(z, 0.0, L - a)  # nearest point of the needle's skeleton (the axis segment)
     d = np.hypot(r, z - zq)
     far = 4.0 * a
-    d_new = np.where(d <= a, d * (a - delta_m) / a,
-                     d - delta_m * np.clip((far - d) / (far - a), 0.0, 1.0))
+    d_new = np.where(
+        d <= a, d * (a - delta_m) / a, d - delta_m * np.clip((far - d) / (far - a), 0.0, 1.0)
+    )
     scale = np.where(d > 0, d_new / np.where(d > 0, d, 1.0), 1.0)
     disp = np.zeros((x.shape[0], 2))
     disp[:, 0] = r * (scale - 1.0)
@@ -219,7 +259,7 @@ def write_fields(path: Path, case: Case, times: np.ndarray, ts: dict[str, np.nda
     """fields.xdmf exactly as the contract: mesh, cell_tags, then c, T, displacement."""
     from mpi4py import MPI
 
-    from dendrisim.compat import import_dolfinx
+    from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
     from dolfinx import fem
@@ -229,8 +269,11 @@ def write_fields(path: Path, case: Case, times: np.ndarray, ts: dict[str, np.nda
     mesh, cell_tags = _section_mesh(case, comm)
     P1 = fem.functionspace(mesh, ("Lagrange", 1))
     V = fem.functionspace(mesh, ("Lagrange", 1, (2,)))
-    c, T, u = fem.Function(P1, name="c"), fem.Function(P1, name="T"), fem.Function(
-        V, name="displacement")
+    c, T, u = (
+        fem.Function(P1, name="c"),
+        fem.Function(P1, name="T"),
+        fem.Function(V, name="displacement"),
+    )
     x = P1.tabulate_dof_coordinates()[:, :2]
     # Li-only dofs (every cell around the node is Li) carry c = 0 (contract)
     li_cells = cell_tags.indices[cell_tags.values == 1]
@@ -266,31 +309,44 @@ def write_fields_3d(path: Path, case: Case, times: np.ndarray, n: int = 6) -> No
     analytic c and T and zero displacement, written as the contract says."""
     from mpi4py import MPI
 
-    from dendrisim.compat import import_dolfinx
+    from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
     from dolfinx import fem, mesh
     from dolfinx.io import XDMFFile
 
     g = case.geometry
-    R, H, s, a, L = (v * UM for v in (g.cell_radius_um, g.electrolyte_height_um,
-                                      g.substrate_thickness_um, 0.5 * g.diameter_um,
-                                      g.length_um))
-    msh = mesh.create_box(MPI.COMM_SELF, [[-R, -R, -s], [R, R, H]], [n, n, 4 * n],
-                          mesh.CellType.tetrahedron)
+    R, H, s, a, L = (
+        v * UM
+        for v in (
+            g.cell_radius_um,
+            g.electrolyte_height_um,
+            g.substrate_thickness_um,
+            0.5 * g.diameter_um,
+            g.length_um,
+        )
+    )
+    msh = mesh.create_box(
+        MPI.COMM_SELF, [[-R, -R, -s], [R, R, H]], [n, n, 4 * n], mesh.CellType.tetrahedron
+    )
     tdim = 3
     msh.topology.create_connectivity(tdim, 0)
     ncell = msh.topology.index_map(tdim).size_local
     mid = mesh.compute_midpoints(msh, tdim, np.arange(ncell, dtype=np.int32))
-    li = (mid[:, 2] < 0) | ((np.abs(mid[:, 0]) < 2 * a) & (np.abs(mid[:, 1]) < 2 * a)
-                            & (mid[:, 2] < L))
-    tags = mesh.meshtags(msh, tdim, np.arange(ncell, dtype=np.int32),
-                         np.where(li, 1, 2).astype(np.int32))
+    li = (mid[:, 2] < 0) | (
+        (np.abs(mid[:, 0]) < 2 * a) & (np.abs(mid[:, 1]) < 2 * a) & (mid[:, 2] < L)
+    )
+    tags = mesh.meshtags(
+        msh, tdim, np.arange(ncell, dtype=np.int32), np.where(li, 1, 2).astype(np.int32)
+    )
     tags.name = "cell_tags"
     P1 = fem.functionspace(msh, ("Lagrange", 1))
     V = fem.functionspace(msh, ("Lagrange", 1, (3,)))
-    c, T, u = (fem.Function(P1, name="c"), fem.Function(P1, name="T"),
-               fem.Function(V, name="displacement"))
+    c, T, u = (
+        fem.Function(P1, name="c"),
+        fem.Function(P1, name="T"),
+        fem.Function(V, name="displacement"),
+    )
     x = P1.tabulate_dof_coordinates()
     r = np.hypot(x[:, 0], x[:, 1])
     with XDMFFile(MPI.COMM_SELF, str(path), "w") as f:

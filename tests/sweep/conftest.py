@@ -37,8 +37,9 @@ class Sweep:
         monkeypatch.delenv("FAKE_RUNNER_CRASH", raising=False)
         monkeypatch.delenv("FAKE_RUNNER_SLEEP_S", raising=False)
         self.file = tmp / "sweep.toml"
-        self.file.write_text(text.format(out=self.out, runner=RUNNER,
-                                         fresh="true" if fresh else "false"))
+        self.file.write_text(
+            text.format(out=self.out, runner=RUNNER, fresh="true" if fresh else "false")
+        )
 
     def calls(self) -> list[str]:
         """Case names the runner was called with, in call order."""

@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 from dendrisim.config import Case
-from dendrisim.errors import ResultsExistError, SimulationError
-from dendrisim.output import read_manifest
-from dendrisim.results import TIMESERIES_COLUMNS, Result, read_timeseries
+from dendrisim.core.errors import ResultsExistError, SimulationError
+from dendrisim.io.result import Result
+from dendrisim.io.results_dir import read_manifest
+from dendrisim.io.timeseries import TIMESERIES_COLUMNS, read_timeseries
 
 R = 8.314462618
 RUNAWAY_BASE_K = 470.0
@@ -32,8 +33,9 @@ def rate_per_s(case: Case) -> float:
     """Toy consumption rate [1/s]."""
     g = case.geometry
     ld = g.length_um / g.diameter_um
-    arr = math.exp(-case.kinetics.activation_energy_J_mol / R
-                   * (1.0 / case.thermal.ambient_K - 1.0 / 439.05))
+    arr = math.exp(
+        -case.kinetics.activation_energy_J_mol / R * (1.0 / case.thermal.ambient_K - 1.0 / 439.05)
+    )
     return 0.02 * math.sqrt(ld) * case.sei.protection_factor * arr
 
 
@@ -48,9 +50,15 @@ def _names(var: str) -> set[str]:
 
 
 def _manifest(out: Path, case: Case, status: str, reason: str | None) -> None:
-    data = {"case": case.name, "status": status, "stop_reason": reason, "ranks": 1,
-            "wall_time_s": 0.001, "runner": "fake",
-            "launcher_ranks": int(os.environ.get("PMI_SIZE", "1"))}  # set by mpiexec
+    data = {
+        "case": case.name,
+        "status": status,
+        "stop_reason": reason,
+        "ranks": 1,
+        "wall_time_s": 0.001,
+        "runner": "fake",
+        "launcher_ranks": int(os.environ.get("PMI_SIZE", "1")),
+    }  # set by mpiexec
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(data), encoding="utf-8")
     tmp.replace(out / "manifest.json")
@@ -85,8 +93,19 @@ def run(case: Case, out=None, force: bool = False, quiet: bool = True) -> Result
             t = (t_run or t_end) * i / n
             ret = math.exp(-k * t)
             T = case.thermal.ambient_K + 20.0 * (1.0 - ret)
-            row = [t, (t_run or t_end) / n, ret, ret, 1e-15 * (1 - ret), T - 0.5, T,
-                   1e-15 * k * ret, 240e3 * 1e-15 * k * ret, 1e-3 * ret, 3]
+            row = [
+                t,
+                (t_run or t_end) / n,
+                ret,
+                ret,
+                1e-15 * (1 - ret),
+                T - 0.5,
+                T,
+                1e-15 * k * ret,
+                240e3 * 1e-15 * k * ret,
+                1e-3 * ret,
+                3,
+            ]
             fh.write(",".join(repr(float(v)) for v in row) + "\n")
             fh.flush()
             if i == n // 2:
@@ -98,5 +117,9 @@ def run(case: Case, out=None, force: bool = False, quiet: bool = True) -> Result
                     _manifest(out, case, "failed", "diverged")
                     raise SimulationError(f"Newton diverged at t = {t:.3g} s (injected)")
     _manifest(out, case, "finished", "runaway" if t_run else "end_time")
-    return Result(path=out, case=case, manifest=read_manifest(out),
-                  timeseries=read_timeseries(out / "timeseries.csv"))
+    return Result(
+        path=out,
+        case=case,
+        manifest=read_manifest(out),
+        timeseries=read_timeseries(out / "timeseries.csv"),
+    )

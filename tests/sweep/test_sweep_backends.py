@@ -53,10 +53,32 @@ def test_mpi_backend_under_mpiexec_matches_local(sweep, monkeypatch):
     run_sweep(sweep.file, quiet=True)
     local = (sweep.out / "summary.csv").read_text()
     mpi_out = sweep.tmp / "res-mpi"
-    cmd = ["mpiexec", "-n", "3", sys.executable, "-m", "mpi4py.futures", "-m", "dendrisim",
-           "sweep", str(sweep.file), "--backend", "mpi", "--out", str(mpi_out), "-q"]
-    proc = subprocess.run(cmd, cwd=sweep.tmp, env=clean_env(), capture_output=True, text=True,
-                          timeout=120, check=False)
+    cmd = [
+        "mpiexec",
+        "-n",
+        "3",
+        sys.executable,
+        "-m",
+        "mpi4py.futures",
+        "-m",
+        "dendrisim",
+        "sweep",
+        str(sweep.file),
+        "--backend",
+        "mpi",
+        "--out",
+        str(mpi_out),
+        "-q",
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=sweep.tmp,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (mpi_out / "summary.csv").read_text() == local
     rows = {r["case"]: r for r in read_summary(mpi_out / "summary.csv")}
@@ -73,8 +95,11 @@ def test_cases_with_several_ranks_run_under_mpiexec(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = f"{Path(__file__).with_name('fake_runner.py').resolve()}:run"
     f = tmp_path / "s.toml"
-    f.write_text(SMALL.format(out=tmp_path / "r", runner=runner, fresh="false").replace(
-        '[1.0, 10.0]', '[1.0]'))
+    f.write_text(
+        SMALL.format(out=tmp_path / "r", runner=runner, fresh="false").replace(
+            "[1.0, 10.0]", "[1.0]"
+        )
+    )
     report = run_sweep(f, ranks_per_case=2, workers=1, quiet=True)
     assert report.count("finished") == 2
     for sc in report.cases:
@@ -148,14 +173,25 @@ def test_slurm_job_array_is_valid_and_runs(tmp_path, monkeypatch):
     env = clean_env()
     env["PATH"] = f"{_fake_srun(tmp_path / 'bin')}{os.pathsep}{env['PATH']}"
     for i in range(len(names)):
-        proc = subprocess.run(["bash", str(array)], env={**env, "SLURM_ARRAY_TASK_ID": str(i)},
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            ["bash", str(array)],
+            env={**env, "SLURM_ARRAY_TASK_ID": str(i)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr[-1500:]
-    bad = subprocess.run(["bash", str(array)], env={**env, "SLURM_ARRAY_TASK_ID": "9"},
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        ["bash", str(array)],
+        env={**env, "SLURM_ARRAY_TASK_ID": "9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "no case for array task 9" in bad.stderr
-    proc = subprocess.run(["bash", str(slurm_dir / "collect.sh")], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", str(slurm_dir / "collect.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr[-1500:]
     rows = read_summary(out / "summary.csv")
     assert [r["status"] for r in rows] == ["finished"] * 4
@@ -183,8 +219,13 @@ def test_slurm_submit_chains_the_collect_job(tmp_path, monkeypatch):
     sbatch.write_text(f'#!/bin/bash\necho "$@" >> {calls}\necho "4242;cluster"\n')
     sbatch.chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(["bash", str(report.script.parent / "submit.sh")], env=env,
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        ["bash", str(report.script.parent / "submit.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 0, proc.stderr
     first, second = calls.read_text().splitlines()
     assert first == f"--parsable {report.script}"

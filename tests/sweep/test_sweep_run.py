@@ -13,7 +13,7 @@ import time
 import pytest
 
 from dendrisim.config import load_case
-from dendrisim.errors import CaseError
+from dendrisim.core.errors import CaseError
 from dendrisim.sweep import SweepError, read_summary, run_sweep
 from dendrisim.sweep.status import case_state
 
@@ -50,7 +50,8 @@ def test_local_sweep_results_and_injected_failure(sweep, monkeypatch):
         # trapezoid of q = c k exp(-k t) against the exact integral c (1 - exp(-k t_end))
         exact = 240e3 * 1e-15 * (1 - math.exp(-k * 9.0))
         assert r["heat_released_J"] == pytest.approx(exact, rel=2e-3)
-    # every folder is a DESIGN §8 results folder; the failure is recorded in its manifest
+    # every folder is a results folder (docs/architecture.md#results-layout); the failure is
+    # recorded in its manifest
     man = json.loads((sweep.out / FAIL / "manifest.json").read_text())
     assert man["status"] == "failed" and "diverged" in man["error"]
     assert (sweep.out / "sweep" / "cases" / f"{FAIL}.toml").is_file()
@@ -95,8 +96,9 @@ def test_resume_runs_only_missing_and_partial_cases(sweep, monkeypatch):
 
 def test_changed_inputs_are_not_mistaken_for_finished(sweep):
     run_sweep(sweep.file, quiet=True)
-    sweep.file.write_text(sweep.file.read_text().replace('"time.end_s" = 9.0',
-                                                        '"time.end_s" = 3.0'))
+    sweep.file.write_text(
+        sweep.file.read_text().replace('"time.end_s" = 9.0', '"time.end_s" = 3.0')
+    )
     with pytest.raises(SweepError, match="time.end_s: 9.0 -> 3.0"):
         run_sweep(sweep.file, quiet=True)
     sweep.reset_calls()
@@ -119,7 +121,7 @@ def test_crashing_case_does_not_stop_the_others(sweep, monkeypatch):
 
 def test_case_timeout_is_a_recorded_failure(sweep, monkeypatch):
     monkeypatch.setenv("FAKE_RUNNER_SLEEP_S", "30")
-    text = sweep.file.read_text().replace('[1.0, 2.0, 5.0, 10.0, 20.0, 30.0]', '[1.0]')
+    text = sweep.file.read_text().replace("[1.0, 2.0, 5.0, 10.0, 20.0, 30.0]", "[1.0]")
     sweep.file.write_text(text.replace("[run]", "[run]\ncase_timeout_s = 1.5"))
     report = run_sweep(sweep.file, quiet=True)
     rows = read_summary(sweep.out / "summary.csv")
@@ -137,9 +139,11 @@ def test_dry_run_writes_nothing(sweep):
 
 def test_not_built_solver_failures_run_again(sweep, tmp_path):
     stub = tmp_path / "stub_runner.py"
-    stub.write_text("from dendrisim.errors import NotBuiltYetError\n"
-                    "def run(case, out=None, force=False, quiet=True):\n"
-                    "    raise NotBuiltYetError('solver not built')\n")
+    stub.write_text(
+        "from dendrisim.core.errors import NotBuiltYetError\n"
+        "def run(case, out=None, force=False, quiet=True):\n"
+        "    raise NotBuiltYetError('solver not built')\n"
+    )
     report = run_sweep(sweep.file, quiet=True, runner=f"{stub}:run")
     assert report.count("failed") == 12 and sweep.calls() == []
     run_sweep(sweep.file, quiet=True)  # the real (here: fake) solver is there now
@@ -148,8 +152,10 @@ def test_not_built_solver_failures_run_again(sweep, tmp_path):
 
 def test_runner_raising_any_error_is_recorded(sweep, tmp_path):
     bad = tmp_path / "bad_runner.py"
-    bad.write_text("def run(case, out=None, force=False, quiet=True):\n"
-                   "    raise ZeroDivisionError('boom in ' + case.name)\n")
+    bad.write_text(
+        "def run(case, out=None, force=False, quiet=True):\n"
+        "    raise ZeroDivisionError('boom in ' + case.name)\n"
+    )
     report = run_sweep(sweep.file, quiet=True, runner=f"{bad}:run", workers=1)
     assert report.count("failed") == 12
     row = read_summary(sweep.out / "summary.csv")[0]
@@ -161,9 +167,14 @@ def test_runner_raising_any_error_is_recorded(sweep, tmp_path):
 def test_killed_sweep_resumes_with_missing_cases_only(sweep, monkeypatch):
     """Kill a running `dendrisim sweep` (and its workers), re-run: only unfinished cases run."""
     env = dict(os.environ, FAKE_RUNNER_SLEEP_S="0.25")
-    proc = subprocess.Popen([sys.executable, "-m", "dendrisim", "sweep", str(sweep.file), "-q"],
-                            cwd=sweep.tmp, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dendrisim", "sweep", str(sweep.file), "-q"],
+        cwd=sweep.tmp,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     summary = sweep.out / "summary.csv"
     deadline = time.monotonic() + 60
     try:
@@ -174,8 +185,10 @@ def test_killed_sweep_resumes_with_missing_cases_only(sweep, monkeypatch):
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and the workers it started
         proc.wait()
-    cases = {n: load_case(sweep.out / "sweep" / "cases" / f"{n}.toml")
-             for n in (r["case"] for r in read_summary(summary))}
+    cases = {
+        n: load_case(sweep.out / "sweep" / "cases" / f"{n}.toml")
+        for n in (r["case"] for r in read_summary(summary))
+    }
     done = {n for n, c in cases.items() if case_state(sweep.out / n, c).status == "finished"}
     assert 4 <= len(done) < 12
     first_calls = sweep.calls()
@@ -188,7 +201,7 @@ def test_killed_sweep_resumes_with_missing_cases_only(sweep, monkeypatch):
 
 
 def test_cli_sweep_dry_run_and_errors(sweep, capsys):
-    from dendrisim.cli import main
+    from dendrisim.cli.app import main
 
     with pytest.raises(SystemExit) as ok:
         main(["sweep", str(sweep.file), "--dry-run", "--workers", "3"])

@@ -33,18 +33,20 @@ workers = 2
 
 
 def test_plot_sweep_ld_and_sei(sweep):
-    from dendrisim.plotting.trends import plot_sweep
+    from dendrisim.post.plots.trends import plot_sweep
 
     run_sweep(sweep.file, quiet=True)
     paths = plot_sweep(sweep.out)
-    assert [p.name for p in paths] == ["li_retention_end_vs_L_over_D.png",
-                                       "dT_interface_max_K_vs_L_over_D.png"]
+    assert [p.name for p in paths] == [
+        "li_retention_end_vs_L_over_D.png",
+        "dT_interface_max_K_vs_L_over_D.png",
+    ]
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
 
 
 def test_critical_ambient_brackets_the_threshold(tmp_path, monkeypatch):
-    from dendrisim.plotting.trends import plot_sweep
+    from dendrisim.post.plots.trends import plot_sweep
 
     runner = f"{os.path.abspath(fake_runner.__file__)}:run"
 
@@ -68,8 +70,8 @@ def test_critical_ambient_brackets_the_threshold(tmp_path, monkeypatch):
 
 
 def test_plot_sweep_refuses_non_sweep_folder(tmp_path):
-    from dendrisim.errors import DendrisimError
-    from dendrisim.plotting.trends import plot_sweep
+    from dendrisim.core.errors import DendrisimError
+    from dendrisim.post.plots.trends import plot_sweep
 
     with pytest.raises(DendrisimError, match="not a sweep folder"):
         plot_sweep(tmp_path)

@@ -22,16 +22,17 @@ def test_fit_exponent_is_least_squares_not_endpoints():
     assert p == pytest.approx(0.9, abs=1e-12)
 
 
-@pytest.mark.parametrize("sizes, secs", [([1.0], [1.0]), ([2.0, 2.0], [1.0, 3.0]),
-                                         ([1.0, 2.0], [1.0, 0.0]), ([1.0, 2.0], [1.0])])
+@pytest.mark.parametrize(
+    "sizes, secs",
+    [([1.0], [1.0]), ([2.0, 2.0], [1.0, 3.0]), ([1.0, 2.0], [1.0, 0.0]), ([1.0, 2.0], [1.0])],
+)
 def test_fit_exponent_refuses_degenerate_input(sizes, secs):
     with pytest.raises(ValueError):
         fit_exponent(sizes, secs)
 
 
 def test_step_split_adds_up_and_moves_jit_off_mesh_motion():
-    timings = {"newton": 6.0, "mesh_motion": 2.5, "observables": 0.5, "output": 0.25,
-               "setup": 99.0}
+    timings = {"newton": 6.0, "mesh_motion": 2.5, "observables": 0.5, "output": 0.25, "setup": 99.0}
     events = {"residual": 1.0, "jacobian": 3.0}
     split = step_split(timings, events, run_s=10.0, steps=4, jit_in_run_s=0.5)
     assert split["s_per_step"] == pytest.approx(2.5)

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from dendrisim.cli import main
+from dendrisim.cli.app import main
 from dendrisim.config import builtin_case_names, load_case
 
 
@@ -35,8 +35,9 @@ def test_show_case_is_commented_toml_that_loads(capsys, tmp_path):
 
 
 def test_check_prints_resolved_case_with_overrides(capsys):
-    out = _ok(["check", "fig5-stable", "--set", "time.end_s=2", "-s", "thermal.ambient_K=300"],
-              capsys)
+    out = _ok(
+        ["check", "fig5-stable", "--set", "time.end_s=2", "-s", "thermal.ambient_K=300"], capsys
+    )
     body = "\n".join(line for line in out.splitlines() if not line.startswith("#"))
     data = tomllib.loads(body)
     assert data["time"]["end_s"] == 2.0 and data["thermal"]["ambient_K"] == 300.0
@@ -45,6 +46,7 @@ def test_check_prints_resolved_case_with_overrides(capsys):
 
 
 def test_python_dash_m_entry_point():
-    r = subprocess.run([sys.executable, "-m", "dendrisim", "cases"], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "dendrisim", "cases"], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and "fig5-routine" in r.stdout

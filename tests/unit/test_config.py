@@ -7,9 +7,10 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from dendrisim import materials, shapes
 from dendrisim.config import Case, builtin_case_names, load_case
-from dendrisim.errors import CaseError
+from dendrisim.core.errors import CaseError
+from dendrisim.geometry import shapes
+from dendrisim.physics import materials
 
 
 def test_builtin_cases_load_and_fig5_pair_has_equal_volume():
@@ -28,8 +29,10 @@ def test_builtin_cases_load_and_fig5_pair_has_equal_volume():
 
 def test_presets_fill_and_overrides_win():
     c = load_case("fig5-routine", ["electrolyte.preset='advanced'"])
-    assert c.electrolyte.concentration_mol_m3 == materials.ELECTROLYTE_PRESETS["advanced"][
-        "concentration_mol_m3"]
+    assert (
+        c.electrolyte.concentration_mol_m3
+        == materials.ELECTROLYTE_PRESETS["advanced"]["concentration_mol_m3"]
+    )
     c2 = load_case("fig5-routine", {"electrolyte.concentration_mol_m3": 1234.0})
     assert c2.electrolyte.concentration_mol_m3 == 1234.0
     assert c2.electrolyte.diffusivity_m2_s == 1.2e-9
@@ -40,9 +43,12 @@ def test_presets_fill_and_overrides_win():
 def test_default_pre_exponential_reproduces_reference_rate():
     c = load_case("fig5-routine")
     k = c.kinetics
-    r = k.pre_exponential * math.exp(
-        -k.activation_energy_J_mol / (materials.GAS_CONSTANT_J_MOLK * 439.05)) * 7000.0
-    assert r == pytest.approx(4.1e-5, rel=0.01)  # DESIGN §5.2
+    r = (
+        k.pre_exponential
+        * math.exp(-k.activation_energy_J_mol / (materials.GAS_CONSTANT_J_MOLK * 439.05))
+        * 7000.0
+    )
+    assert r == pytest.approx(4.1e-5, rel=0.01)  # docs/physics.md#sources
     # Ea = 0 gives a constant rate with the same value at the reference point
     c0 = load_case("fig5-routine", ["kinetics.activation_energy_J_mol=0"])
     assert c0.kinetics.pre_exponential * 7000.0 == pytest.approx(r, rel=1e-12)
@@ -50,8 +56,10 @@ def test_default_pre_exponential_reproduces_reference_rate():
 
 def test_aspect_ratio_volume_resolution_all_shapes():
     for shape in ("needle", "cone", "mushroom"):
-        c = load_case("fig5-routine", {"geometry.shape": shape, "geometry.aspect_ratio": 6.0,
-                                       "geometry.volume_um3": 0.02})
+        c = load_case(
+            "fig5-routine",
+            {"geometry.shape": shape, "geometry.aspect_ratio": 6.0, "geometry.volume_um3": 0.02},
+        )
         g = c.geometry
         assert g.length_um / g.diameter_um == pytest.approx(6.0)
         assert g.analytic_volume_um3() == pytest.approx(0.02, rel=1e-9)

@@ -8,11 +8,19 @@ import math
 import pytest
 
 from dendrisim import load_case
-from dendrisim.errors import CaseError
-from dendrisim.geometry import generate, report_path
+from dendrisim.core.errors import CaseError
+from dendrisim.geometry.generator import generate, report_path
 
-ALL_2D_AXI = {"lithium", "electrolyte", "interface", "bulk", "substrate", "axis", "side",
-              "substrate_top"}
+ALL_2D_AXI = {
+    "lithium",
+    "electrolyte",
+    "interface",
+    "bulk",
+    "substrate",
+    "axis",
+    "side",
+    "substrate_top",
+}
 
 
 def _case(name="fig5-routine", **over):
@@ -72,15 +80,18 @@ def test_geometry_sizes_follow_case_keys():
     assert rep.li_volume_um3 == pytest.approx(0.0260654015, rel=5e-3)
 
 
-@pytest.mark.parametrize("over, key", [
-    ({"length_um": 0.1, "diameter_um": 0.15}, "geometry.length_um"),
-    ({"sei_thickness_um": 0.08}, "geometry.sei_thickness_um"),
-    ({"diameter_um": 1.2}, "geometry.cell_radius_um"),
-    ({"length_um": -1.0}, "geometry.length_um"),
-    ({"diameter_um": 0.0}, "geometry.diameter_um"),
-    ({"length_um": 6.0}, "geometry.electrolyte_height_um"),
-    ({"mesh_size_interface_um": 0.05}, "geometry.mesh_size_interface_um"),
-])
+@pytest.mark.parametrize(
+    "over, key",
+    [
+        ({"length_um": 0.1, "diameter_um": 0.15}, "geometry.length_um"),
+        ({"sei_thickness_um": 0.08}, "geometry.sei_thickness_um"),
+        ({"diameter_um": 1.2}, "geometry.cell_radius_um"),
+        ({"length_um": -1.0}, "geometry.length_um"),
+        ({"diameter_um": 0.0}, "geometry.diameter_um"),
+        ({"length_um": 6.0}, "geometry.electrolyte_height_um"),
+        ({"mesh_size_interface_um": 0.05}, "geometry.mesh_size_interface_um"),
+    ],
+)
 def test_invalid_geometry_refused_before_gmsh(over, key):
     with pytest.raises(CaseError) as exc:
         generate(_case(**over))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dendrisim import load_case
-from dendrisim.cli import main
+from dendrisim.cli.app import main
 from dendrisim.config import Case
 
 
@@ -41,8 +41,18 @@ def test_mesh_command_writes_msh_report_and_preview(tmp_path, monkeypatch, capsy
 def test_mesh_command_out_and_preview_options(tmp_path, capsys):
     out = tmp_path / "x" / "m.msh"
     png = tmp_path / "p.png"
-    _main(["mesh", "fig5-routine", "--set", "geometry.formulation='planar'",
-          "--out", str(out), "--preview", str(png)])
+    _main(
+        [
+            "mesh",
+            "fig5-routine",
+            "--set",
+            "geometry.formulation='planar'",
+            "--out",
+            str(out),
+            "--preview",
+            str(png),
+        ]
+    )
     assert out.is_file() and png.is_file()
     assert "planar" in capsys.readouterr().out
 
@@ -60,12 +70,20 @@ def test_electrolyte_cell_sized_from_the_dendrite():
 
 @pytest.mark.skip_in_parallel
 def test_mesh_command_reports_on_a_user_mesh(tmp_path, capsys):
-    from dendrisim.geometry import generate
+    from dendrisim.geometry.generator import generate
 
     own = tmp_path / "own.msh"
     ref = generate(load_case("fig5-stable"), own)
-    _main(["mesh", "fig5-stable", "--set", f"geometry.mesh='{own}'",
-           "--out", str(tmp_path / "copy.msh")])
+    _main(
+        [
+            "mesh",
+            "fig5-stable",
+            "--set",
+            f"geometry.mesh='{own}'",
+            "--out",
+            str(tmp_path / "copy.msh"),
+        ]
+    )
     out = capsys.readouterr().out
     assert "user mesh" in out and f"cells {ref.cells}" in out
     rep = json.loads((tmp_path / "copy.report.json").read_text())

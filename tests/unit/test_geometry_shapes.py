@@ -6,11 +6,13 @@ import math
 
 import pytest
 
-from dendrisim import load_case, shapes
-from dendrisim.errors import CaseError
-from dendrisim.geometry import generate, layout
+from dendrisim import load_case
+from dendrisim.core.errors import CaseError
+from dendrisim.geometry import shapes
+from dendrisim.geometry.generator import generate
+from dendrisim.geometry.spec import layout
 
-SEI_UM = 0.0144  # stable SEI thickness (DESIGN §5.2)
+SEI_UM = 0.0144  # stable SEI thickness (docs/physics.md#sources)
 
 # shape -> overrides (lengths in µm); sizes chosen so that each mesh is small
 SHAPES_2D = {
@@ -73,8 +75,9 @@ CONVERGENCE = {
 @pytest.mark.parametrize("name", sorted(CONVERGENCE))
 def test_2d_shapes_converge_under_refinement(formulation, name):
     over, r_min = CONVERGENCE[name]
-    reps = [generate(_case(formulation, over, mesh_size_interface_um=r_min / k))
-            for k in (3, 6, 12)]
+    reps = [
+        generate(_case(formulation, over, mesh_size_interface_um=r_min / k)) for k in (3, 6, 12)
+    ]
     for a, b in zip(reps, reps[1:], strict=False):
         # chords of curved boundaries: error ~ h^2, so halving h divides it by ~4
         assert b.li_volume_rel_error < a.li_volume_rel_error / 3, (a, b)
@@ -102,8 +105,12 @@ DOMAIN_3D = {"cell_radius_um": 0.3, "electrolyte_height_um": 1.0, "substrate_thi
 SHAPES_3D = {
     "needle": {"aspect_ratio": 1.0, "volume_um3": 0.0260654015},  # fig5-stable's deposit
     "cone": {"shape": "cone", "length_um": 0.4, "tip_radius_um": 0.03},
-    "mushroom": {"shape": "mushroom", "diameter_um": 0.12, "head_diameter_um": 0.3,
-                 "length_um": 0.5},
+    "mushroom": {
+        "shape": "mushroom",
+        "diameter_um": 0.12,
+        "head_diameter_um": 0.3,
+        "length_um": 0.5,
+    },
     "bump": {"shape": "sphere", "length_um": 0.1},
     "particle": {"shape": "sphere", "length_um": 0.4, "substrate_thickness_um": 0.0},
     "flat": {"shape": "flat"},
@@ -143,7 +150,7 @@ def test_forest_regular_and_random():
     assert lay1.dendrites == lay2.dendrites != lay3.dendrites  # reproducible from the seed
     ds = lay1.dendrites
     for i, a in enumerate(ds):
-        for b in ds[i + 1:]:
+        for b in ds[i + 1 :]:
             gap = math.hypot(a.x_um - b.x_um, a.y_um - b.y_um) - a.radius_um - b.radius_um
             assert gap > 0
         assert abs(a.x_um) + a.radius_um < lay1.half_width_um
@@ -151,12 +158,22 @@ def test_forest_regular_and_random():
     assert len({d.length_um for d in ds}) == 5  # sizes spread
 
 
-@pytest.mark.parametrize("over, key", [
-    ({"forest.count": 4, "forest.spacing_um": 0.1}, "geometry.forest.spacing_um"),
-    ({"forest.count": 4, "forest.spacing_um": 0.16}, "geometry.forest.spacing_um"),
-    ({"forest.count": 400, "forest.random": True, "forest.size_spread": 0.5,
-      "forest.spacing_um": 0.2}, "geometry.forest"),
-])
+@pytest.mark.parametrize(
+    "over, key",
+    [
+        ({"forest.count": 4, "forest.spacing_um": 0.1}, "geometry.forest.spacing_um"),
+        ({"forest.count": 4, "forest.spacing_um": 0.16}, "geometry.forest.spacing_um"),
+        (
+            {
+                "forest.count": 400,
+                "forest.random": True,
+                "forest.size_spread": 0.5,
+                "forest.spacing_um": 0.2,
+            },
+            "geometry.forest",
+        ),
+    ],
+)
 def test_overlapping_forest_refused(over, key):
     with pytest.raises(CaseError) as exc:
         generate(_case("3d", {"length_um": 0.4}, **over))
@@ -183,9 +200,14 @@ def _profile_radius(shape, z, L, D, rt=None, dh=None):
     raise ValueError(shape)
 
 
-@pytest.mark.parametrize("shape, L, D, rt, dh", [
-    ("needle", 1.5, 0.15, None, None), ("cone", 1.0, 0.2, 0.02, None),
-    ("mushroom", 1.0, 0.1, None, 0.3)])
+@pytest.mark.parametrize(
+    "shape, L, D, rt, dh",
+    [
+        ("needle", 1.5, 0.15, None, None),
+        ("cone", 1.0, 0.2, 0.02, None),
+        ("mushroom", 1.0, 0.1, None, 0.3),
+    ],
+)
 def test_analytic_formulas_by_quadrature(shape, L, D, rt, dh):
     n = 200000
     zs = [(i + 0.5) * L / n for i in range(n)]

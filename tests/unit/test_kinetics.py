@@ -4,14 +4,15 @@ import math
 
 import numpy as np
 
-from dendrisim import kinetics, materials
-from dendrisim.materials import GAS_CONSTANT_J_MOLK as R
+from dendrisim.physics import kinetics, materials
+from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK as R
 
 
 def test_arrhenius_values_and_constant_rate():
     T, c, A, Ea = 439.05, 7000.0, 2.0e7, 135e3
-    assert math.isclose(kinetics.arrhenius_rate(T, c, A, Ea, 1),
-                        A * math.exp(-Ea / (R * T)) * c, rel_tol=1e-14)
+    assert math.isclose(
+        kinetics.arrhenius_rate(T, c, A, Ea, 1), A * math.exp(-Ea / (R * T)) * c, rel_tol=1e-14
+    )
     # Ea = 0: constant rate A c^n at every temperature
     r = kinetics.arrhenius_rate(np.array([300.0, 500.0]), c, A, 0.0, 2)
     assert np.allclose(r, A * c**2, rtol=1e-14)
@@ -22,7 +23,7 @@ def test_arrhenius_values_and_constant_rate():
 def test_default_pre_exponential_reproduces_kissinger_rate():
     a = materials.default_pre_exponential(135e3, 1.0)
     r = kinetics.arrhenius_rate(materials.KISSINGER_PEAK_K, 7000.0, a, 135e3, 1)
-    assert math.isclose(r, 4.1e-5, rel_tol=0.02)  # DESIGN §5.2: 4.1e-5 mol m-2 s-1
+    assert math.isclose(r, 4.1e-5, rel_tol=0.02)  # docs/physics.md#sources: 4.1e-5 mol m-2 s-1
 
 
 def test_passivation_limits():
@@ -52,7 +53,7 @@ def test_diffusivity_arrhenius():
 
 
 def test_same_law_in_ufl():
-    from dendrisim.compat import import_dolfinx
+    from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
     import ufl

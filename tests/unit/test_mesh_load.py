@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dendrisim.compat import import_dolfinx
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 
@@ -18,10 +18,12 @@ from mpi4py import MPI  # noqa: E402
 import gmsh  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dendrisim import load_case, parallel  # noqa: E402
-from dendrisim.errors import MeshError  # noqa: E402
-from dendrisim.geometry import generate, gmsh_session  # noqa: E402
-from dendrisim.mesh import load_case_mesh, load_msh  # noqa: E402
+from dendrisim import load_case  # noqa: E402
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.core.errors import MeshError  # noqa: E402
+from dendrisim.geometry.build import gmsh_session  # noqa: E402
+from dendrisim.geometry.generator import generate  # noqa: E402
+from dendrisim.meshing.load import load_case_mesh, load_msh  # noqa: E402
 
 UM3 = 1e-18
 
@@ -63,8 +65,11 @@ def _facet_cell_tags(b):
     tdim = b.mesh.topology.dim
     f2c = b.mesh.topology.connectivity(tdim - 1, tdim)
     n_facets = b.mesh.topology.index_map(tdim - 1).size_local
-    ctag = np.full(b.mesh.topology.index_map(tdim).size_local
-                   + b.mesh.topology.index_map(tdim).num_ghosts, -1, dtype=np.int32)
+    ctag = np.full(
+        b.mesh.topology.index_map(tdim).size_local + b.mesh.topology.index_map(tdim).num_ghosts,
+        -1,
+        dtype=np.int32,
+    )
     ctag[b.cell_tags.indices] = b.cell_tags.values
     off = f2c.offsets[: n_facets + 1]
     n = np.diff(off)
@@ -79,12 +84,26 @@ def _facet_cell_tags(b):
 SHARED_CASES = [
     ("fig5-routine", {}),
     ("fig5-routine", {"geometry.sei_thickness_um": 0.0144}),
-    ("fig5-stable", {"geometry.formulation": "planar", "geometry.shape": "mushroom",
-                     "geometry.length_um": 0.9, "geometry.diameter_um": 0.2,
-                     "geometry.sei_thickness_um": 0.02}),
-    ("fig5-stable", {"geometry.formulation": "3d", "geometry.sei_thickness_um": 0.0144,
-                     "geometry.cell_radius_um": 0.4, "geometry.electrolyte_height_um": 1.0,
-                     "geometry.mesh_size_interface_um": 0.03}),
+    (
+        "fig5-stable",
+        {
+            "geometry.formulation": "planar",
+            "geometry.shape": "mushroom",
+            "geometry.length_um": 0.9,
+            "geometry.diameter_um": 0.2,
+            "geometry.sei_thickness_um": 0.02,
+        },
+    ),
+    (
+        "fig5-stable",
+        {
+            "geometry.formulation": "3d",
+            "geometry.sei_thickness_um": 0.0144,
+            "geometry.cell_radius_um": 0.4,
+            "geometry.electrolyte_height_um": 1.0,
+            "geometry.mesh_size_interface_um": 0.03,
+        },
+    ),
 ]
 
 
@@ -113,12 +132,19 @@ def test_interface_is_exactly_the_shared_boundary(name, over):
 
 
 @pytest.mark.skip_in_parallel
-@pytest.mark.parametrize("over", [
-    {"geometry.mesh_order": 2, "geometry.mesh_size_interface_um": 0.02},
-    {"geometry.formulation": "planar"},
-    {"geometry.formulation": "3d", "geometry.cell_radius_um": 0.4,
-     "geometry.electrolyte_height_um": 1.0, "geometry.mesh_size_interface_um": 0.03},
-])
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"geometry.mesh_order": 2, "geometry.mesh_size_interface_um": 0.02},
+        {"geometry.formulation": "planar"},
+        {
+            "geometry.formulation": "3d",
+            "geometry.cell_radius_um": 0.4,
+            "geometry.electrolyte_height_um": 1.0,
+            "geometry.mesh_size_interface_um": 0.03,
+        },
+    ],
+)
 def test_loaded_mesh_keeps_the_reported_geometry(over):
     case = load_case("fig5-stable", over)
     rep = generate(case)
@@ -159,8 +185,9 @@ def test_same_volumes_on_one_and_all_ranks(shared_tmp):
     assert n_cells == generate(case).cells
 
 
-def _square_mesh(path: Path, groups=("lithium", "electrolyte", "interface"), mesh=True,
-                 dim=2, flip=False):
+def _square_mesh(
+    path: Path, groups=("lithium", "electrolyte", "interface"), mesh=True, dim=2, flip=False
+):
     """Two unit squares side by side (Li | electrolyte) with the given groups."""
     with gmsh_session():
         occ = gmsh.model.occ
@@ -170,10 +197,18 @@ def _square_mesh(path: Path, groups=("lithium", "electrolyte", "interface"), mes
             a, b = occ.addRectangle(0, 0, 0, 1, 1), occ.addRectangle(1, 0, 0, 1, 1)
         occ.fragment([(dim, a)], [(dim, b)])
         occ.synchronize()
-        shared = [t for _, t in gmsh.model.getEntitiesInBoundingBox(
-            0.99, -0.01, -0.01, 1.01, 1.01, 1.01, dim - 1)]
-        ids = {"lithium": (dim, [a], 1), "electrolyte": (dim, [b], 2),
-               "interface": (dim - 1, shared, 11), "lithium_as_facet": (dim - 1, shared, 1)}
+        shared = [
+            t
+            for _, t in gmsh.model.getEntitiesInBoundingBox(
+                0.99, -0.01, -0.01, 1.01, 1.01, 1.01, dim - 1
+            )
+        ]
+        ids = {
+            "lithium": (dim, [a], 1),
+            "electrolyte": (dim, [b], 2),
+            "interface": (dim - 1, shared, 11),
+            "lithium_as_facet": (dim - 1, shared, 1),
+        }
         for g in groups:
             d, tags, i = ids[g]
             gmsh.model.addPhysicalGroup(d, tags, i, name=g.replace("_as_facet", ""))
@@ -198,14 +233,20 @@ def test_user_msh_with_unit(tmp_path):
     assert set(b.groups) == {"lithium", "electrolyte", "interface"}
 
 
-@pytest.mark.parametrize("kwargs, formulation, message", [
-    ({"groups": ("lithium", "electrolyte")}, "planar", "no physical group \"interface\""),
-    ({}, "3d", "2D cells but formulation = \"3d\""),
-    ({"mesh": False}, "planar", "empty"),
-    ({"flip": True}, "planar", "inverted"),
-    ({"groups": ("electrolyte", "interface", "lithium_as_facet")}, "planar",
-     "\"lithium\" has dimension 1, expected 2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, formulation, message",
+    [
+        ({"groups": ("lithium", "electrolyte")}, "planar", 'no physical group "interface"'),
+        ({}, "3d", '2D cells but formulation = "3d"'),
+        ({"mesh": False}, "planar", "empty"),
+        ({"flip": True}, "planar", "inverted"),
+        (
+            {"groups": ("electrolyte", "interface", "lithium_as_facet")},
+            "planar",
+            '"lithium" has dimension 1, expected 2',
+        ),
+    ],
+)
 def test_bad_user_mesh_gives_clear_error(tmp_path, kwargs, formulation, message):
     p = _square_mesh(tmp_path / "bad.msh", **kwargs)
     with pytest.raises(MeshError, match=message):
@@ -227,8 +268,17 @@ def test_axisymmetric_mesh_needs_positive_r(tmp_path):
         occ.synchronize()
         gmsh.model.addPhysicalGroup(2, [a], 1, name="lithium")
         gmsh.model.addPhysicalGroup(2, [b], 2, name="electrolyte")
-        gmsh.model.addPhysicalGroup(1, [t for _, t in gmsh.model.getEntitiesInBoundingBox(
-            -0.01, -0.01, -0.01, 0.01, 1.01, 0.01, 1)], 11, name="interface")
+        gmsh.model.addPhysicalGroup(
+            1,
+            [
+                t
+                for _, t in gmsh.model.getEntitiesInBoundingBox(
+                    -0.01, -0.01, -0.01, 0.01, 1.01, 0.01, 1
+                )
+            ],
+            11,
+            name="interface",
+        )
         gmsh.model.mesh.generate(2)
         gmsh.write(str(tmp_path / "neg.msh"))
     with pytest.raises(MeshError, match="r = x >= 0"):
@@ -236,7 +286,7 @@ def test_axisymmetric_mesh_needs_positive_r(tmp_path):
 
 
 def test_load_a_gmsh_model_built_by_the_caller():
-    from dendrisim.mesh import load_gmsh_model
+    from dendrisim.meshing.load import load_gmsh_model
 
     with gmsh_session():
         occ = gmsh.model.occ
@@ -245,8 +295,10 @@ def test_load_a_gmsh_model_built_by_the_caller():
         occ.synchronize()
         gmsh.model.addPhysicalGroup(2, [a], 1, name="lithium")
         gmsh.model.addPhysicalGroup(2, [b], 2, name="electrolyte")
-        shared = [t for _, t in gmsh.model.getEntitiesInBoundingBox(
-            0.99, -0.01, -0.01, 1.01, 1.01, 0.01, 1)]
+        shared = [
+            t
+            for _, t in gmsh.model.getEntitiesInBoundingBox(0.99, -0.01, -0.01, 1.01, 1.01, 0.01, 1)
+        ]
         gmsh.model.addPhysicalGroup(1, shared, 11, name="interface")
         gmsh.option.setNumber("Mesh.MeshSizeMax", 0.2)
         gmsh.model.mesh.generate(2)

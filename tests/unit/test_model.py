@@ -2,15 +2,16 @@
 
 import numpy as np
 
-from dendrisim import parallel
-from dendrisim.compat import import_dolfinx
 from dendrisim.config import load_case
+from dendrisim.core import parallel
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 from dolfinx import fem  # noqa: E402
 
-from dendrisim.model import CoupledModel, ModelParameters  # noqa: E402
-from dendrisim.model.meshes import slab_mesh  # noqa: E402
+from dendrisim.meshing.bundle import slab_mesh  # noqa: E402
+from dendrisim.physics.forms import CoupledModel  # noqa: E402
+from dendrisim.physics.params import ModelParameters  # noqa: E402
 
 
 def _model(ale=False):
@@ -38,8 +39,9 @@ def test_li_only_species_dofs_and_interface_area():
     coords = m.V.tabulate_dof_coordinates()
     li_nodes = m.li_species_dofs // 2
     assert np.all(coords[li_nodes, 0] < 0.5e-6 - 1e-12)
-    n_li = parallel.global_sum(float(np.sum(coords[: m.V.dofmap.index_map.size_local, 0]
-                                            < 0.5e-6 - 1e-12)))
+    n_li = parallel.global_sum(
+        float(np.sum(coords[: m.V.dofmap.index_map.size_local, 0] < 0.5e-6 - 1e-12))
+    )
     n_found = parallel.global_sum(float(np.sum(li_nodes < m.V.dofmap.index_map.size_local)))
     assert n_found == n_li
     assert abs(m.integrate(m.interface_integral(1.0)) - 1e-6) < 1e-18  # L x 1 m depth

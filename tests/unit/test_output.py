@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from dendrisim import output
 from dendrisim.config import load_case
-from dendrisim.errors import ResultsExistError
-from dendrisim.results import TIMESERIES_COLUMNS, Result, read_timeseries
+from dendrisim.core.errors import ResultsExistError
+from dendrisim.io import results_dir as output
+from dendrisim.io.result import Result
+from dendrisim.io.timeseries import TIMESERIES_COLUMNS, read_timeseries
 
 
 def test_manifest_written_and_finished_result_protected(tmp_path):

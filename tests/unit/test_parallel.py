@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dendrisim import parallel
+from dendrisim.core import parallel
 
 
 @pytest.mark.mpi

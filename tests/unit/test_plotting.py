@@ -14,20 +14,21 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dendrisim import api  # noqa: E402
-from dendrisim.cli import main  # noqa: E402
+from dendrisim.cli.app import main  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
-from dendrisim.errors import DendrisimError  # noqa: E402
-from dendrisim.plotting import compare  # noqa: E402
-from dendrisim.plotting.style import CASE_COLORS, case_colors  # noqa: E402
-from dendrisim.results import SUMMARY_COLUMNS, Result  # noqa: E402
+from dendrisim.core.errors import DendrisimError  # noqa: E402
+from dendrisim.io.result import SUMMARY_COLUMNS, Result  # noqa: E402
+from dendrisim.post.plots import compare  # noqa: E402
+from dendrisim.post.plots.style import CASE_COLORS, case_colors  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SMALL = DATA / "result_small"
 
 
 def _maker():
-    spec = importlib.util.spec_from_file_location("make_result_small",
-                                                  DATA / "make_result_small.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_result_small", DATA / "make_result_small.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -59,8 +60,9 @@ def test_summary_csv_equals_the_time_series(tmp_path, stable):
     with open(tmp_path / "summary.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == list(SUMMARY_COLUMNS)
-    for row, folder, name in zip(rows, (SMALL, stable), ("fig5-routine", "fig5-stable"),
-                                 strict=True):
+    for row, folder, name in zip(
+        rows, (SMALL, stable), ("fig5-routine", "fig5-stable"), strict=True
+    ):
         ts = Result.load(folder).timeseries
         assert row["case"] == name
         assert float(row["t_end_s"]) == ts["time_s"][-1]
@@ -130,8 +132,10 @@ def test_case_colours_stable_and_distinct():
     a = case_colors(names)
     assert len(set(a.values())) == 6 and a == case_colors(names)  # distinct, deterministic
     both = case_colors(["fig5-stable", "fig5-routine"])
-    assert both == {"fig5-stable": CASE_COLORS["fig5-stable"],
-                    "fig5-routine": CASE_COLORS["fig5-routine"]}
+    assert both == {
+        "fig5-stable": CASE_COLORS["fig5-stable"],
+        "fig5-routine": CASE_COLORS["fig5-routine"],
+    }
     mixed = case_colors(["x", "fig5-routine"])
     assert mixed["x"] != mixed["fig5-routine"]
 
@@ -150,7 +154,7 @@ def test_plot_under_mpi_writes_once_from_rank_0():
     import shutil
     import tempfile
 
-    from dendrisim import parallel
+    from dendrisim.core import parallel
 
     path = Path(parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-plot-")))
     rep = api.plot([SMALL], out=path, formats="png")

@@ -9,15 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dendrisim.errors import DendrisimError
-from dendrisim.results import (
-    SUMMARY_COLUMNS,
-    TIMESERIES_COLUMNS,
-    Result,
-    _match_tags,
-    read_fields,
-    self_heating_events,
-)
+from dendrisim.core.errors import DendrisimError
+from dendrisim.io.field_reader import _match_tags, read_fields
+from dendrisim.io.result import SUMMARY_COLUMNS, Result, self_heating_events
+from dendrisim.io.timeseries import TIMESERIES_COLUMNS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "result_small"
 UM = 1e-6
@@ -51,15 +46,19 @@ def test_summary_equals_the_time_series(result):
     rate = np.diff(ts["T_interface_mean_K"]) / np.diff(ts["time_s"]) * 60
     prev = np.concatenate([[0.0], rate[:-1]])
     first = int(np.argmax((rate > prev) & (prev > 60.0)))
-    assert rate[first - 1] > 60 and np.all(rate[:first - 1] <= 60)
+    assert rate[first - 1] > 60 and np.all(rate[: first - 1] <= 60)
     assert s["runaway_time_s"] == ts["time_s"][first + 1] == result.manifest["runaway_s"]
     assert s["onset_time_s"] == ts["time_s"][1]  # 0.02 K/min is passed at once
     assert s["heating_rate_peak_K_min"] == pytest.approx(rate.max(), rel=1e-12)
 
 
 def test_manifest_events_win_over_the_series(result):
-    r = Result(path=result.path, case=result.case, manifest=dict(result.manifest, runaway_s=2.0),
-               timeseries=result.timeseries)
+    r = Result(
+        path=result.path,
+        case=result.case,
+        manifest=dict(result.manifest, runaway_s=2.0),
+        timeseries=result.timeseries,
+    )
     s = r.summary()
     assert s["runaway_time_s"] == 2.0
     assert s["runaway_T_K"] == pytest.approx(np.interp(2.0, r["time_s"], r["T_interface_mean_K"]))
@@ -112,8 +111,7 @@ def test_displacement_gives_the_li_retention(result):
     f = result.fields()
     foil = math.pi * (0.5 * UM) ** 2 * 0.5 * UM
     needle0 = f.lithium_volume(0.0) - foil
-    assert needle0 == pytest.approx(result.case.geometry.analytic_volume_um3() * UM**3,
-                                    rel=0.02)
+    assert needle0 == pytest.approx(result.case.geometry.analytic_volume_um3() * UM**3, rel=0.02)
     for t in f.times[1:]:
         ret = np.interp(t, result["time_s"], result["li_retention"])
         assert (f.lithium_volume(t) - foil) / needle0 == pytest.approx(ret, abs=2e-3)

@@ -1,6 +1,6 @@
 """Adaptive Δt: growth, cuts, landing on output times, giving up."""
 
-from dendrisim.simulation.controller import StepController
+from dendrisim.solver.stepsize import StepController
 
 
 def test_lands_exactly_on_targets():

@@ -11,10 +11,10 @@ pv = pytest.importorskip("pyvista")
 pv.OFF_SCREEN = True
 
 from dendrisim import api  # noqa: E402
-from dendrisim.cli import main  # noqa: E402
-from dendrisim.errors import DendrisimError  # noqa: E402
-from dendrisim.results import Result  # noqa: E402
-from dendrisim.viz import fields_view, scene  # noqa: E402
+from dendrisim.cli.app import main  # noqa: E402
+from dendrisim.core.errors import DendrisimError  # noqa: E402
+from dendrisim.io.result import Result  # noqa: E402
+from dendrisim.post.views import fields_view, scene  # noqa: E402
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "result_small"
 
@@ -52,8 +52,20 @@ def test_screenshot_3d_panel(tmp_path):
 def test_cli_section_screenshot_with_times(tmp_path):
     out = tmp_path / "sec.png"
     with pytest.raises(SystemExit) as exc:
-        main(["view", str(SMALL), "--mode", "section", "--fields", "c", "--times", "0,3,100",
-              "--screenshot", str(out)])
+        main(
+            [
+                "view",
+                str(SMALL),
+                "--mode",
+                "section",
+                "--fields",
+                "c",
+                "--times",
+                "0,3,100",
+                "--screenshot",
+                str(out),
+            ]
+        )
     assert exc.value.code in (0, None)
     img = _png_pixels(out)
     assert img.shape[1] == 3 * 640 and img.shape[0] == 760  # 3 stored times, one row
@@ -96,8 +108,9 @@ def test_crop_window_and_mirror(result):
 
 
 def test_display_scale_offsets_tiny_variations():
-    base, factor, title, uniform = scene.display_scale(np.array([443.7549159, 443.754918]),
-                                                       "T", "K")
+    base, factor, title, uniform = scene.display_scale(
+        np.array([443.7549159, 443.754918]), "T", "K"
+    )
     assert not uniform and factor == 1e6 and "µK" in title
     assert 0 <= (443.7549159 - base) * factor < 10
     assert scene.display_scale(np.full(4, 7000.0), "c", "mol/m³")[3]
@@ -164,7 +177,7 @@ def test_3d_result_is_clipped_and_rendered(tmp_path):
     r = Result.load(folder)
     f = r.fields()
     assert f.cell_type == "tetra" and f.gdim == 3 and f.names == ["T", "c", "displacement"]
-    from dendrisim.results import _region_volume
+    from dendrisim.io.field_reader import _region_volume
 
     # the whole box (1 x 1 x 5.5 µm) from the tetrahedra read back; Li = foil + a rod
     assert _region_volume(f.points, f.cells, "tetra", "3d") == pytest.approx(5.5e-18, rel=1e-12)
@@ -183,8 +196,9 @@ def test_bad_times_is_a_clear_error():
 @pytest.mark.skip_in_parallel
 def test_no_li_left_still_renders(result, monkeypatch, tmp_path):
     # Li exhausted: no outline, no revolved surface -> the picture is still made
-    monkeypatch.setattr(scene, "outline", lambda grid, name="lithium", drop_axis=True:
-                        pv.PolyData())
+    monkeypatch.setattr(
+        scene, "outline", lambda grid, name="lithium", drop_axis=True: pv.PolyData()
+    )
     p = fields_view.panel(result, fields=["c"], off_screen=True)
     p.screenshot(str(tmp_path / "empty.png"))
     p.close()

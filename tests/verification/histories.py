@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dendrisim import parallel
+from dendrisim.core import parallel
 
 
 def as_arrays(history: list[dict]) -> dict[str, np.ndarray]:
@@ -25,8 +25,8 @@ def assert_same_on_one_and_all_ranks(case, columns, check=None, rtol: float = 1e
 
     ``check(summary)`` may assert on each run's summary; returns the serial history.
     """
-    from dendrisim.mesh import load_case_mesh
-    from dendrisim.simulation import Simulation
+    from dendrisim.meshing.load import load_case_mesh
+    from dendrisim.solver.simulation import Simulation
 
     def history(comm):
         sim = Simulation(case, load_case_mesh(case, comm), quiet=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from dendrisim.compat import import_dolfinx
+from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 import ufl  # noqa: E402
@@ -19,19 +19,30 @@ from dolfinx import fem  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from dendrisim import kinetics, parallel  # noqa: E402
-from dendrisim.materials import GAS_CONSTANT_J_MOLK as R  # noqa: E402
-from dendrisim.model import CoupledModel, ModelParameters, Region  # noqa: E402
-from dendrisim.model.meshes import slab_mesh  # noqa: E402
-from dendrisim.simulation.newton import NewtonSolver  # noqa: E402
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.meshing.bundle import slab_mesh  # noqa: E402
+from dendrisim.physics import kinetics  # noqa: E402
+from dendrisim.physics.forms import CoupledModel  # noqa: E402
+from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK as R  # noqa: E402
+from dendrisim.physics.params import ModelParameters, Region  # noqa: E402
+from dendrisim.solver.newton import NewtonSolver  # noqa: E402
 
 # O(1) parameters with real nonlinearity: Arrhenius exp(-2/T), D(T), order 2, unequal k
 PARAMS = ModelParameters(
-    c_bulk_mol_m3=1.0, diffusivity_m2_s=1.0, diffusivity_reference_K=1.0,
-    diffusivity_activation_J_mol=0.5 * R, stoichiometry=0.5, pre_exponential=2.0,
-    activation_energy_J_mol=2.0 * R, reaction_order=2.0, enthalpy_J_mol_Li=-1.0,
+    c_bulk_mol_m3=1.0,
+    diffusivity_m2_s=1.0,
+    diffusivity_reference_K=1.0,
+    diffusivity_activation_J_mol=0.5 * R,
+    stoichiometry=0.5,
+    pre_exponential=2.0,
+    activation_energy_J_mol=2.0 * R,
+    reaction_order=2.0,
+    enthalpy_J_mol_Li=-1.0,
     regions={"lithium": Region(1.0, 2.0, 3.0), "electrolyte": Region(1.0, 1.0, 1.0)},
-    initial_K=1.0, temperature_scale_K=1.0, species_outer="zero_flux")
+    initial_K=1.0,
+    temperature_scale_K=1.0,
+    species_outer="zero_flux",
+)
 
 
 def exact_steady(x, t):
@@ -55,8 +66,16 @@ def _div(flux, x, axisym):
     return ufl.div(flux)
 
 
-def build(n: int, formulation: str, exact, params: ModelParameters = PARAMS, dim: int = 2,
-          transient: bool = False, comm=None, nz: int | None = None):
+def build(
+    n: int,
+    formulation: str,
+    exact,
+    params: ModelParameters = PARAMS,
+    dim: int = 2,
+    transient: bool = False,
+    comm=None,
+    nz: int | None = None,
+):
     """Model with manufactured sources and exact Dirichlet data on the outer boundary."""
     comm = comm or parallel.world()
     bundle = slab_mesh(comm, n, formulation=formulation, length_m=1.0, dim=dim, nz=nz)
@@ -65,18 +84,21 @@ def build(n: int, formulation: str, exact, params: ModelParameters = PARAMS, dim
     axisym = formulation == "axisymmetric"
     c_ex, T_ex = exact(x, t)
     p = params
-    D = kinetics.diffusivity(T_ex, p.diffusivity_m2_s, p.diffusivity_reference_K,
-                             p.diffusivity_activation_J_mol)
-    r_ex = kinetics.reaction_rate(T_ex, c_ex, p.pre_exponential, p.activation_energy_J_mol,
-                                  p.reaction_order)
+    D = kinetics.diffusivity(
+        T_ex, p.diffusivity_m2_s, p.diffusivity_reference_K, p.diffusivity_activation_J_mol
+    )
+    r_ex = kinetics.reaction_rate(
+        T_ex, c_ex, p.pre_exponential, p.activation_energy_J_mol, p.reaction_order
+    )
     f_c = -_div(D * ufl.grad(c_ex), x, axisym)
     if transient:
         f_c += _dt(exact, x, t)[0]
     dxe, dxl = m.region_dx("electrolyte"), m.region_dx("lithium")
     ex = ufl.as_vector([1.0] + [0.0] * (dim - 1))  # normal of Li pointing into electrolyte
     m.extra_species.append(-f_c * m.v_c * w * dxe)
-    m.extra_species.append(-m.interface_integral(
-        (D * ufl.dot(ufl.grad(c_ex), -ex) + p.stoichiometry * r_ex) * m.v_c))
+    m.extra_species.append(
+        -m.interface_integral((D * ufl.dot(ufl.grad(c_ex), -ex) + p.stoichiometry * r_ex) * m.v_c)
+    )
     k_l = p.regions["lithium"].conductivity_W_mK
     k_e = p.regions["electrolyte"].conductivity_W_mK
     for name, dxr in (("lithium", dxl), ("electrolyte", dxe)):
@@ -92,8 +114,7 @@ def build(n: int, formulation: str, exact, params: ModelParameters = PARAMS, dim
 
     tdim = m.tdim
     on_axis = (lambda xx: np.isclose(xx[0], 0.0)) if axisym else (lambda xx: xx[0] < -1)
-    bfacets = dolfinx.mesh.locate_entities_boundary(
-        bundle.mesh, tdim - 1, lambda xx: ~on_axis(xx))
+    bfacets = dolfinx.mesh.locate_entities_boundary(bundle.mesh, tdim - 1, lambda xx: ~on_axis(xx))
     m.build_residual()
     bcs = m.boundary_conditions()
     gs, exprs = [], []
@@ -127,19 +148,20 @@ def _dt(exact, x, t):
 def errors(m, exact_fields) -> tuple[float, float]:
     """L2 errors of c (electrolyte) and T (everywhere), weighted as the formulation."""
     c_ex, T_ex = exact_fields
-    dx = ufl.Measure("dx", domain=m.mesh, subdomain_data=m.bundle.cell_tags,
-                     metadata={"quadrature_degree": 6})  # accurate error integrals
+    dx = ufl.Measure(
+        "dx", domain=m.mesh, subdomain_data=m.bundle.cell_tags, metadata={"quadrature_degree": 6}
+    )  # accurate error integrals
     ec = m.integrate((m.concentration() - c_ex) ** 2 * m.weight * dx(m.bundle.id("electrolyte")))
     eT = m.integrate((m.temperature() - T_ex) ** 2 * m.weight * dx)
     return math.sqrt(ec), math.sqrt(eT)
 
 
-def solve_steady(n: int, formulation: str, dim: int = 2, linear: str = "direct"
-                 ) -> tuple[float, float, int]:
+def solve_steady(
+    n: int, formulation: str, dim: int = 2, linear: str = "direct"
+) -> tuple[float, float, int]:
     """Steady MMS (one backward-Euler step with a huge Δt); returns errors and Newton its."""
     # the exact fields do not depend on z: two cell layers across z suffice in 3D
-    m, bcs, update_bc, ex = build(n, formulation, exact_steady, dim=dim,
-                                  nz=2 if dim == 3 else None)
+    m, bcs, update_bc, ex = build(n, formulation, exact_steady, dim=dim, nz=2 if dim == 3 else None)
     m.dt.value = 1e12
     m.t.value = 0.0
     update_bc()
@@ -151,8 +173,13 @@ def solve_steady(n: int, formulation: str, dim: int = 2, linear: str = "direct"
 
 def solve_transient(n: int, dt: float, t_end: float) -> tuple[float, float]:
     """Backward Euler to ``t_end`` on spatially linear exact fields; errors at t_end."""
-    m, bcs, update_bc, ex = build(n, "planar", exact_linear_in_space, transient=True,
-                                  params=PARAMS.with_(diffusivity_activation_J_mol=0.0))
+    m, bcs, update_bc, ex = build(
+        n,
+        "planar",
+        exact_linear_in_space,
+        transient=True,
+        params=PARAMS.with_(diffusivity_activation_J_mol=0.0),
+    )
     # initial state = exact at t = 0
     m.t.value = 0.0
     update_bc()

@@ -1,6 +1,7 @@
 """A user-style .msh: an isolated Li sphere (radius a) in an electrolyte ball (radius b).
 
-Axisymmetric half-disks in (r, z) with the DESIGN §4 group names, lengths in µm; the
+Axisymmetric half-disks in (r, z) with the group names of
+docs/architecture.md#groups, lengths in µm; the
 sphere touches no substrate (an isolated particle).  Written by gmsh on rank 0.
 """
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dendrisim import parallel
+from dendrisim.core import parallel
 
 
-def write_sphere_msh(path: str | Path, a_um: float, b_um: float, h_interface_um: float,
-                     h_bulk_um: float, comm=None) -> Path:
+def write_sphere_msh(
+    path: str | Path, a_um: float, b_um: float, h_interface_um: float, h_bulk_um: float, comm=None
+) -> Path:
     """Write the mesh to ``path`` (rank 0) and return the path on every rank."""
     path = Path(path)
 
@@ -45,9 +47,13 @@ def write_sphere_msh(path: str | Path, a_um: float, b_um: float, h_interface_um:
                     iface.append(tag)
                 else:
                     bulk.append(tag)
-            for name, dim, tags, pid in (("lithium", 2, li, 1), ("electrolyte", 2, el, 2),
-                                         ("interface", 1, iface, 11), ("bulk", 1, bulk, 13),
-                                         ("axis", 1, axis, 15)):
+            for name, dim, tags, pid in (
+                ("lithium", 2, li, 1),
+                ("electrolyte", 2, el, 2),
+                ("interface", 1, iface, 11),
+                ("bulk", 1, bulk, 13),
+                ("axis", 1, axis, 15),
+            ):
                 gmsh.model.addPhysicalGroup(dim, tags, pid, name=name)
             field = gmsh.model.mesh.field
             d = field.add("Distance")

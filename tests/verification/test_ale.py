@@ -5,16 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dendrisim import compat, parallel
+from dendrisim.core import compat, parallel
 
 compat.load_solver_libraries()
 from dolfinx import mesh as dmesh  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-from dendrisim.ale import MeshMotion  # noqa: E402
+from dendrisim.solver.motion import MeshMotion  # noqa: E402
 
-IDS = {"lithium": (2, 1), "electrolyte": (2, 2), "interface": (1, 11), "bulk": (1, 13),
-       "axis": (1, 15), "side": (1, 16), "substrate_top": (1, 17)}
+IDS = {
+    "lithium": (2, 1),
+    "electrolyte": (2, 2),
+    "interface": (1, 11),
+    "bulk": (1, 13),
+    "axis": (1, 15),
+    "side": (1, 16),
+    "substrate_top": (1, 17),
+}
 IDS_SEI = {**IDS, "sei": (2, 3), "li_sei": (1, 12)}
 
 
@@ -24,16 +31,21 @@ def cylinder_cell(R=0.2, L=1.0, Rc=1.0, H=2.0, n=20, sei=0.0):
     ``sei`` > 0 adds an SEI shell [0,R+sei]x[0,L+sei] minus the Li (``interface`` is then
     its outer surface, ``li_sei`` the Li surface); ``sei`` should be a multiple of Rc/n.
     """
-    msh = dmesh.create_rectangle(MPI.COMM_WORLD, [[0.0, 0.0], [Rc, H]], [n, 2 * n],
-                                 cell_type=dmesh.CellType.triangle)
+    msh = dmesh.create_rectangle(
+        MPI.COMM_WORLD, [[0.0, 0.0], [Rc, H]], [n, 2 * n], cell_type=dmesh.CellType.triangle
+    )
     tdim, fdim = 2, 1
     msh.topology.create_connectivity(fdim, tdim)
     ncells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
     mid = dmesh.compute_midpoints(msh, tdim, np.arange(ncells, dtype=np.int32))
     li = (mid[:, 0] < R) & (mid[:, 1] < L)
     shell = ~li & (mid[:, 0] < R + sei) & (mid[:, 1] < L + sei)
-    cell_tags = dmesh.meshtags(msh, tdim, np.arange(ncells, dtype=np.int32),
-                               np.where(li, 1, np.where(shell, 3, 2)).astype(np.int32))
+    cell_tags = dmesh.meshtags(
+        msh,
+        tdim,
+        np.arange(ncells, dtype=np.int32),
+        np.where(li, 1, np.where(shell, 3, 2)).astype(np.int32),
+    )
     eps = 1e-9
     Ro, Lo = R + sei, L + sei  # the solid's outer surface
     markers = {
@@ -41,12 +53,16 @@ def cylinder_cell(R=0.2, L=1.0, Rc=1.0, H=2.0, n=20, sei=0.0):
         15: lambda x: np.isclose(x[0], 0.0),
         16: lambda x: np.isclose(x[0], Rc),
         17: lambda x: np.isclose(x[1], 0.0),
-        11: lambda x: ((np.abs(x[0] - Ro) < eps) & (x[1] <= Lo + eps))
-        | ((np.abs(x[1] - Lo) < eps) & (x[0] <= Ro + eps)),
+        11: lambda x: (
+            ((np.abs(x[0] - Ro) < eps) & (x[1] <= Lo + eps))
+            | ((np.abs(x[1] - Lo) < eps) & (x[0] <= Ro + eps))
+        ),
     }
     if sei > 0:
-        markers[12] = lambda x: ((np.abs(x[0] - R) < eps) & (x[1] <= L + eps)) | (
-            (np.abs(x[1] - L) < eps) & (x[0] <= R + eps))
+        markers[12] = lambda x: (
+            ((np.abs(x[0] - R) < eps) & (x[1] <= L + eps))
+            | ((np.abs(x[1] - L) < eps) & (x[0] <= R + eps))
+        )
     facets, values = [], []
     for tag, fn in markers.items():
         f = dmesh.locate_entities(msh, fdim, fn)

@@ -5,21 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dendrisim import api, compat, parallel
+from dendrisim import api
+from dendrisim.core import compat, parallel
 
 compat.load_solver_libraries()
 import ufl  # noqa: E402
 from dolfinx import fem  # noqa: E402
 
-from dendrisim.ale import MeshMotion  # noqa: E402
-from dendrisim.mesh import load_case_mesh  # noqa: E402
+from dendrisim.meshing.load import load_case_mesh  # noqa: E402
+from dendrisim.solver.motion import MeshMotion  # noqa: E402
 
 from .histories import assert_moving_run_ok  # noqa: E402
 
 # fig5-stable's deposit (L = D = 0.341 µm) in a small 3D cell, coarse: ~7k tetrahedra
-COARSE_3D = {"geometry.formulation": "3d", "geometry.cell_radius_um": 0.4,
-             "geometry.electrolyte_height_um": 1.0, "geometry.substrate_thickness_um": 0.2,
-             "geometry.mesh_size_interface_um": 0.04, "geometry.mesh_size_bulk_um": 0.2}
+COARSE_3D = {
+    "geometry.formulation": "3d",
+    "geometry.cell_radius_um": 0.4,
+    "geometry.electrolyte_height_um": 1.0,
+    "geometry.substrate_thickness_um": 0.2,
+    "geometry.mesh_size_interface_um": 0.04,
+    "geometry.mesh_size_bulk_um": 0.2,
+}
 
 
 @pytest.mark.mpi
@@ -34,8 +40,7 @@ def test_uniform_recession_of_3d_needle_follows_analytic_volume():
     b = load_case_mesh(case, parallel.world())
     R, L = 0.5e-6 * case.geometry.diameter_um, 1e-6 * case.geometry.length_um
     vm = 1.3e-5
-    motion = MeshMotion(b.mesh, b.cell_tags, b.facet_tags, b.groups, "3d",
-                        molar_volume_m3_mol=vm)
+    motion = MeshMotion(b.mesh, b.cell_tags, b.facet_tags, b.groups, "3d", molar_volume_m3_mol=vm)
     z = ufl.SpatialCoordinate(b.mesh)[2]
     dx = ufl.Measure("dx", domain=b.mesh, subdomain_data=b.cell_tags)
     above = fem.form(ufl.conditional(ufl.gt(z, 0.0), 1.0, 0.0) * dx(b.id("lithium")))
@@ -69,10 +74,12 @@ def test_coupled_3d_moving_run_volume_matches_moles(sei_um):
     Measured max |V - mole retention|: 2.3e-4 bare, 2.1e-5 with a 40 nm SEI shell (one
     tetrahedron across); min quality 0.51 and 0.41.
     """
-    from dendrisim.simulation import Simulation
+    from dendrisim.solver.simulation import Simulation
 
-    case = api.load_case("fig5-stable", {**COARSE_3D, "time.end_s": 1.0, "output.fields": [],
-                                         "geometry.sei_thickness_um": sei_um})
+    case = api.load_case(
+        "fig5-stable",
+        {**COARSE_3D, "time.end_s": 1.0, "output.fields": [], "geometry.sei_thickness_um": sei_um},
+    )
     sim = Simulation(case, load_case_mesh(case, parallel.world()), quiet=True)
     assert sim.run().stop_reason == "end_time"  # never below interface.min_quality
     ts = assert_moving_run_ok(sim.history)

@@ -5,7 +5,7 @@
 - steady sphere with a first-order surface reaction (species, axisymmetric mesh);
 - steady heat from a surface source on a sphere (conduction through a spherical shell);
 - lumped heating of a small Li sphere in an electrolyte ball cooled by a Robin boundary.
-The sphere runs use a user-style .msh (isolated particle, DESIGN §4 names).
+The sphere runs use a user-style .msh (isolated particle, docs/architecture.md#groups names).
 """
 
 import math
@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from dendrisim import parallel
 from dendrisim.config import load_case
-from dendrisim.mesh import load_msh
-from dendrisim.model import ModelParameters
-from dendrisim.model.meshes import slab_mesh
-from dendrisim.simulation import Simulation
+from dendrisim.core import parallel
+from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.load import load_msh
+from dendrisim.physics.params import ModelParameters
+from dendrisim.solver.simulation import Simulation
 from tests.verification.sphere_mesh import write_sphere_msh
 
 A_UM, B_UM = 0.5, 5.0
@@ -32,7 +32,7 @@ def _run(case, bundle, params=None, folder=None):
 
 
 def _series(folder):
-    from dendrisim.results import read_timeseries
+    from dendrisim.io.timeseries import read_timeseries
 
     return read_timeseries(f"{folder}/timeseries.csv")
 
@@ -49,15 +49,25 @@ def test_semi_infinite_first_order_surface_consumption(mpi_tmp_path):
     h = 1.0 / math.sqrt(D * t_end)  # h sqrt(D t) = 1 at t_end
     k = h * D / nu  # m/s
     L = 12 * math.sqrt(D * t_end)
-    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
-        "thermal.enabled": False, "kinetics.activation_energy_J_mol": 0.0,
-        "kinetics.pre_exponential": k, "kinetics.reaction_order": 1,
-        "electrolyte.diffusivity_m2_s": D, "electrolyte.concentration_mol_m3": c0,
-        "electrolyte.stoichiometry": nu, "species.outer": "zero_flux",
-        "time.end_s": t_end, "time.dt_initial_s": 1e-5, "time.dt_min_s": 1e-9,
-        "time.dt_max_s": 2e-3, "output.fields": []})
-    bundle = slab_mesh(parallel.world(), 600, length_m=L, li_fraction=0.0, width_m=L / 600,
-                       ny=1)
+    case = load_case("fig5-routine").with_overrides(
+        {
+            "interface.moving": False,
+            "thermal.enabled": False,
+            "kinetics.activation_energy_J_mol": 0.0,
+            "kinetics.pre_exponential": k,
+            "kinetics.reaction_order": 1,
+            "electrolyte.diffusivity_m2_s": D,
+            "electrolyte.concentration_mol_m3": c0,
+            "electrolyte.stoichiometry": nu,
+            "species.outer": "zero_flux",
+            "time.end_s": t_end,
+            "time.dt_initial_s": 1e-5,
+            "time.dt_min_s": 1e-9,
+            "time.dt_max_s": 2e-3,
+            "output.fields": [],
+        }
+    )
+    bundle = slab_mesh(parallel.world(), 600, length_m=L, li_fraction=0.0, width_m=L / 600, ny=1)
     _, summary = _run(case, bundle, folder=mpi_tmp_path)
     assert summary.stop_reason == "end_time"
     ts = _series(mpi_tmp_path)
@@ -68,8 +78,14 @@ def test_semi_infinite_first_order_surface_consumption(mpi_tmp_path):
         x = h * math.sqrt(D * t)
         cs = c0 * _erfc_scaled(x)
         m_species = c0 / h * (_erfc_scaled(x) - 1 + 2 * x / math.sqrt(math.pi))  # mol/m2
-        print("CJ", t, ts["c_interface_min_mol_m3"][i], cs, ts["li_consumed_mol"][i] / width,
-              m_species / nu)
+        print(
+            "CJ",
+            t,
+            ts["c_interface_min_mol_m3"][i],
+            cs,
+            ts["li_consumed_mol"][i] / width,
+            m_species / nu,
+        )
         assert ts["c_interface_min_mol_m3"][i] == pytest.approx(cs, rel=0.01)
         consumed_li = ts["li_consumed_mol"][i] / width  # per interface area (1 m depth)
         assert consumed_li == pytest.approx(m_species / nu, rel=0.01)
@@ -85,11 +101,20 @@ def sphere_bundle():
 def test_steady_sphere_first_order_reaction(sphere_bundle):
     D, cb, nu = 1.2e-9, 7000.0, 0.5
     k = D / (nu * A)  # Damköhler number nu k a / D = 1
-    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
-        "thermal.enabled": False, "kinetics.activation_energy_J_mol": 0.0,
-        "kinetics.pre_exponential": k, "kinetics.reaction_order": 1,
-        "electrolyte.diffusivity_m2_s": D, "species.outer": "dirichlet",
-        "time.end_s": 0.3, "time.dt_initial_s": 1e-4, "output.fields": []})
+    case = load_case("fig5-routine").with_overrides(
+        {
+            "interface.moving": False,
+            "thermal.enabled": False,
+            "kinetics.activation_energy_J_mol": 0.0,
+            "kinetics.pre_exponential": k,
+            "kinetics.reaction_order": 1,
+            "electrolyte.diffusivity_m2_s": D,
+            "species.outer": "dirichlet",
+            "time.end_s": 0.3,
+            "time.dt_initial_s": 1e-4,
+            "output.fields": [],
+        }
+    )
     params = ModelParameters.from_case(case).with_(li_molar_density_mol_m3=1e15)
     _, summary = _run(case, sphere_bundle, params=params)
     assert summary.stop_reason == "end_time"
@@ -105,12 +130,22 @@ def test_steady_heat_surface_source_sphere(sphere_bundle):
     k_e, dT_target = 0.2, 1.0
     q_w = 4 * math.pi * k_e * dT_target / (1 / A - 1 / B)
     rate = q_w / (240e3 * 4 * math.pi * A**2)  # mol m-2 s-1, order 0, Ea = 0: constant
-    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
-        "kinetics.activation_energy_J_mol": 0.0, "kinetics.pre_exponential": rate,
-        "kinetics.reaction_order": 0, "kinetics.enthalpy_J_mol_Li": -240e3,
-        "electrolyte.conductivity_W_mK": k_e, "thermal.outer": "dirichlet",
-        "thermal.li_melting": False, "species.outer": "dirichlet",
-        "time.end_s": 0.01, "time.dt_initial_s": 1e-6, "output.fields": []})
+    case = load_case("fig5-routine").with_overrides(
+        {
+            "interface.moving": False,
+            "kinetics.activation_energy_J_mol": 0.0,
+            "kinetics.pre_exponential": rate,
+            "kinetics.reaction_order": 0,
+            "kinetics.enthalpy_J_mol_Li": -240e3,
+            "electrolyte.conductivity_W_mK": k_e,
+            "thermal.outer": "dirichlet",
+            "thermal.li_melting": False,
+            "species.outer": "dirichlet",
+            "time.end_s": 0.01,
+            "time.dt_initial_s": 1e-6,
+            "output.fields": [],
+        }
+    )
     params = ModelParameters.from_case(case).with_(li_molar_density_mol_m3=1e15)
     _, summary = _run(case, sphere_bundle, params=params)
     assert summary.stop_reason == "end_time"
@@ -128,12 +163,22 @@ def test_lumped_heating_small_li_sphere(sphere_bundle, mpi_tmp_path):
     h = cap / (area_out * tau)
     q_w = 1e-8
     rate = q_w / (240e3 * 4 * math.pi * A**2)
-    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
-        "kinetics.activation_energy_J_mol": 0.0, "kinetics.pre_exponential": rate,
-        "kinetics.reaction_order": 0, "thermal.outer": "robin",
-        "thermal.heat_transfer_W_m2K": h, "thermal.li_melting": False,
-        "species.outer": "dirichlet", "time.end_s": 2.0, "time.dt_initial_s": 1e-4,
-        "time.dt_max_s": 4e-3, "output.fields": []})
+    case = load_case("fig5-routine").with_overrides(
+        {
+            "interface.moving": False,
+            "kinetics.activation_energy_J_mol": 0.0,
+            "kinetics.pre_exponential": rate,
+            "kinetics.reaction_order": 0,
+            "thermal.outer": "robin",
+            "thermal.heat_transfer_W_m2K": h,
+            "thermal.li_melting": False,
+            "species.outer": "dirichlet",
+            "time.end_s": 2.0,
+            "time.dt_initial_s": 1e-4,
+            "time.dt_max_s": 4e-3,
+            "output.fields": [],
+        }
+    )
     params = ModelParameters.from_case(case).with_(li_molar_density_mol_m3=1e15)
     _run(case, sphere_bundle, params=params, folder=mpi_tmp_path)
     ts = _series(mpi_tmp_path)
@@ -143,4 +188,5 @@ def test_lumped_heating_small_li_sphere(sphere_bundle, mpi_tmp_path):
         exact = steady * (1 - math.exp(-ts["time_s"][i] / tau))
         print("lumped", ts["time_s"][i], ts["T_interface_mean_K"][i] - 439.05, exact)
         assert ts["T_interface_mean_K"][i] - case.thermal.ambient_K == pytest.approx(
-            exact, rel=0.01)
+            exact, rel=0.01
+        )

@@ -3,25 +3,41 @@
 import numpy as np
 import pytest
 
-from dendrisim import parallel
 from dendrisim.config import load_case
-from dendrisim.model.meshes import slab_mesh
-from dendrisim.results import read_timeseries
-from dendrisim.simulation import Simulation
+from dendrisim.core import parallel
+from dendrisim.io.timeseries import read_timeseries
+from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.solver.simulation import Simulation
 
 # µm cells heat faster than ARC rates: no runaway stop; fixed geometry (balances exact)
-BASE = {"time.end_s": 1.0, "time.dt_initial_s": 1e-3, "output.fields_every_s": 1.0,
-        "stop.runaway_K_per_min": 1e9, "interface.moving": False}
+BASE = {
+    "time.end_s": 1.0,
+    "time.dt_initial_s": 1e-3,
+    "output.fields_every_s": 1.0,
+    "stop.runaway_K_per_min": 1e9,
+    "interface.moving": False,
+}
 
 
-@pytest.mark.parametrize("overrides", [
-    # adiabatic closed cell, fast enough to melt Li (latent heat by apparent heat capacity)
-    {"thermal.outer": "adiabatic", "kinetics.pre_exponential": 1e9},
-    {"thermal.outer": "robin", "thermal.heat_transfer_W_m2K": 2e4,
-     "kinetics.pre_exponential": 1e9},
-    {"thermal.outer": "dirichlet", "species.outer": "dirichlet",
-     "thermal.substrate_bottom": "isothermal", "kinetics.pre_exponential": 1e9},
-], ids=["adiabatic", "robin", "dirichlet"])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # adiabatic closed cell, fast enough to melt Li (latent heat by apparent heat capacity)
+        {"thermal.outer": "adiabatic", "kinetics.pre_exponential": 1e9},
+        {
+            "thermal.outer": "robin",
+            "thermal.heat_transfer_W_m2K": 2e4,
+            "kinetics.pre_exponential": 1e9,
+        },
+        {
+            "thermal.outer": "dirichlet",
+            "species.outer": "dirichlet",
+            "thermal.substrate_bottom": "isothermal",
+            "kinetics.pre_exponential": 1e9,
+        },
+    ],
+    ids=["adiabatic", "robin", "dirichlet"],
+)
 def test_balances_each_step(mpi_tmp_path, overrides):
     case = load_case("fig5-routine").with_overrides({**BASE, **overrides})
     bundle = slab_mesh(parallel.world(), 12, length_m=1e-6)

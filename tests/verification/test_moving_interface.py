@@ -28,8 +28,9 @@ def test_fig5_volume_retention_matches_moles_over_9s(tmp_path, name):
 
 
 def test_fixed_geometry_when_motion_off(tmp_path):
-    case = api.load_case("fig5-stable", ["interface.moving=false", "time.end_s=1",
-                                         "output.fields=[]"])
+    case = api.load_case(
+        "fig5-stable", ["interface.moving=false", "time.end_s=1", "output.fields=[]"]
+    )
     ts = api.run(case, out=tmp_path / "fixed", quiet=True).timeseries
     np.testing.assert_array_equal(ts["li_retention"], ts["li_retention_from_moles"])
     assert ts["li_retention"][-1] < 1.0
@@ -37,8 +38,9 @@ def test_fixed_geometry_when_motion_off(tmp_path):
 
 def test_reacting_substrate_recedes_too(tmp_path):
     """substrate_reacts: the foil top recedes as well; retention is of the whole Li."""
-    case = api.load_case("fig5-stable", ["geometry.substrate_reacts=true", "time.end_s=2",
-                                         "output.fields=[]"])
+    case = api.load_case(
+        "fig5-stable", ["geometry.substrate_reacts=true", "time.end_s=2", "output.fields=[]"]
+    )
     ts = api.run(case, out=tmp_path / "sub", quiet=True).timeseries
     assert ts["li_retention"][-1] < 1.0 - 1e-3
     diff = np.abs(ts["li_retention"] - ts["li_retention_from_moles"])
@@ -54,8 +56,16 @@ def _end_time(summary):
 def test_moving_run_same_on_one_and_all_ranks():
     case = api.load_case("fig5-stable", ["time.end_s=1", "output.fields=[]"])
     assert_same_on_one_and_all_ranks(
-        case, ("li_retention", "li_retention_from_moles", "T_interface_mean_K",
-               "reaction_rate_mol_s", "species_mol"), _end_time)
+        case,
+        (
+            "li_retention",
+            "li_retention_from_moles",
+            "T_interface_mean_K",
+            "reaction_rate_mol_s",
+            "species_mol",
+        ),
+        _end_time,
+    )
 
 
 SHELL = ["geometry.sei_thickness_um=0.01", "output.fields=[]"]
@@ -77,9 +87,9 @@ def test_resolved_sei_shell_recedes_with_the_li():
     The shell keeps its thickness, so its volume shrinks with its area: by (s - 1) times
     the Li volume lost, s ~ 1.14 the outer/inner area ratio (-2.7 % in 3 s).
     """
-    from dendrisim import parallel
-    from dendrisim.mesh import load_case_mesh
-    from dendrisim.simulation import Simulation
+    from dendrisim.core import parallel
+    from dendrisim.meshing.load import load_case_mesh
+    from dendrisim.solver.simulation import Simulation
 
     case = api.load_case("fig5-routine", SHELL + ["time.end_s=3"])
     sim = Simulation(case, load_case_mesh(case, parallel.world()), quiet=True)
@@ -96,8 +106,10 @@ def test_resolved_sei_shell_recedes_with_the_li():
     for name in ("interface", "li_sei"):
         n = _shell_nodes(motion, name, x0)
         flank = n[(x0[n, 1] > 0.3e-6) & (x0[n, 1] < 1.2e-6)]
-        drops.append(parallel.global_sum(x0[flank, 0] - x[flank, 0], motion.comm)
-                     / parallel.global_sum(float(flank.size), motion.comm))
+        drops.append(
+            parallel.global_sum(x0[flank, 0] - x[flank, 0], motion.comm)
+            / parallel.global_sum(float(flank.size), motion.comm)
+        )
     assert drops[0] > 1e-9  # ~2 nm
     assert drops[0] == pytest.approx(drops[1], rel=1e-3)
     # ... so the SEI volume shrank by about (s - 1) times the Li volume lost
@@ -112,6 +124,15 @@ def test_resolved_sei_shell_recedes_with_the_li():
 def test_resolved_sei_shell_same_on_one_and_all_ranks():
     case = api.load_case("fig5-routine", SHELL + ["time.end_s=1.5"])
     ser = assert_same_on_one_and_all_ranks(
-        case, ("li_retention", "li_retention_from_moles", "T_interface_mean_K",
-               "reaction_rate_mol_s", "species_mol", "energy_stored_J"), _end_time)
+        case,
+        (
+            "li_retention",
+            "li_retention_from_moles",
+            "T_interface_mean_K",
+            "reaction_rate_mol_s",
+            "species_mol",
+            "energy_stored_J",
+        ),
+        _end_time,
+    )
     assert ser[-1]["li_retention"] < 0.99

@@ -10,8 +10,9 @@
 import numpy as np
 import pytest
 
-from dendrisim import api, parallel
-from dendrisim.remesh import FEATURE_ANGLE_DEG, resample
+from dendrisim import api
+from dendrisim.core import parallel
+from dendrisim.meshing.remesh import FEATURE_ANGLE_DEG, resample
 
 # the Fig. 5 needle, isothermal, with kinetics fast enough to eat it in ~2 s
 WHOLE = ["thermal.enabled=false", "kinetics.pre_exponential=5e9", "output.fields=[]"]
@@ -41,8 +42,9 @@ def test_resample_keeps_corners_and_arc_to_second_order():
         r = np.linalg.norm(new, axis=1)
         np.testing.assert_allclose(r, 1.0, atol=1e-4)  # the points lie on the polyline
         poly = np.vstack([[0.0, 0.0], new])
-        area = 0.5 * abs(np.sum(poly[:, 0] * np.roll(poly[:, 1], -1)
-                                - np.roll(poly[:, 0], -1) * poly[:, 1]))
+        area = 0.5 * abs(
+            np.sum(poly[:, 0] * np.roll(poly[:, 1], -1) - np.roll(poly[:, 0], -1) * poly[:, 1])
+        )
         errs.append(abs(area - np.pi / 4) / (np.pi / 4))
     assert errs[1] < 1e-3
     assert np.log2(errs[0] / errs[1]) > 1.7  # O(h^2)
@@ -50,14 +52,14 @@ def test_resample_keeps_corners_and_arc_to_second_order():
 
 @pytest.mark.parametrize("name", ["fig5-routine", "fig5-stable"])
 def test_remesh_keeps_regions_groups_and_linear_fields(name):
-    from dendrisim.compat import import_dolfinx
+    from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
     from dolfinx import fem
 
-    from dendrisim.ale import cell_quality
-    from dendrisim.mesh import load_case_mesh
-    from dendrisim.remesh import Remesher, transfer
+    from dendrisim.meshing.load import load_case_mesh
+    from dendrisim.meshing.remesh import Remesher, transfer
+    from dendrisim.solver.motion import cell_quality
 
     bundle = load_case_mesh(name)
     remesher = Remesher(bundle, ["interface"])
@@ -100,8 +102,9 @@ def test_whole_dendrite_consumed_ends_li_exhausted(tmp_path):
     assert np.max(np.abs(ts["species_balance_rel"])) < 1e-6
     diff = np.abs(ts["li_retention"] - ts["li_retention_from_moles"])
     assert diff.max() < 1e-2
-    np.testing.assert_allclose(ts["li_retention_gap"],
-                               ts["li_retention"] - ts["li_retention_from_moles"], atol=1e-9)
+    np.testing.assert_allclose(
+        ts["li_retention_gap"], ts["li_retention"] - ts["li_retention_from_moles"], atol=1e-9
+    )
     # the remeshed meshes are kept beside the results
     assert (result.path / "mesh_remesh1.msh").is_file()
 
@@ -121,7 +124,7 @@ def test_whole_dendrite_retention_gap_is_first_order_in_the_step(tmp_path):
 
 def test_remesh_quality_must_be_above_min_quality():
     from dendrisim.config import load_case
-    from dendrisim.errors import CaseError
+    from dendrisim.core.errors import CaseError
 
     with pytest.raises(CaseError) as info:
         load_case("fig5-routine", ["interface.remesh_quality=0.01"])
@@ -138,22 +141,24 @@ def test_whole_dendrite_same_on_one_and_all_ranks():
 
     case = api.load_case("fig5-routine", WHOLE + ["time.end_s=1.2"])
     assert_same_on_one_and_all_ranks(
-        case, ("li_retention", "li_retention_from_moles", "species_mol"), remeshed)
+        case, ("li_retention", "li_retention_from_moles", "species_mol"), remeshed
+    )
 
 
 def _edges(segments, tag=11, left=1, right=2):
     """BoundaryEdges from ((id0, (x0, y0)), (id1, (x1, y1))) pairs."""
-    from dendrisim.remesh import BoundaryEdges
+    from dendrisim.meshing.remesh import BoundaryEdges
 
     v = np.array([[a[0], b[0]] for a, b in segments])
     x = np.array([[a[1], b[1]] for a, b in segments], dtype=float)
     n = len(segments)
-    return BoundaryEdges(v=v, x=x, tag=np.full(n, tag), left=np.full(n, left),
-                         right=np.full(n, right))
+    return BoundaryEdges(
+        v=v, x=x, tag=np.full(n, tag), left=np.full(n, left), right=np.full(n, right)
+    )
 
 
 def test_collapse_short_edges_merges_a_cusp():
-    from dendrisim.remesh import build_chains, collapse_short_edges
+    from dendrisim.meshing.remesh import build_chains, collapse_short_edges
 
     pts = [(0, (0.0, 0.0)), (1, (1.0, 0.0)), (2, (1.0 + 1e-7, 1e-7)), (3, (2.0, 0.0))]
     edges = _edges(list(zip(pts[:-1], pts[1:], strict=True)))
@@ -164,13 +169,12 @@ def test_collapse_short_edges_merges_a_cusp():
 
 
 def test_pinch_vertex_found_where_a_region_touches_itself():
-    from dendrisim.remesh import _pinch_vertices
+    from dendrisim.meshing.remesh import _pinch_vertices
 
     # two triangles of region 1 touching at vertex 0 (a figure eight): two loops leave 0
     a = [(0, (0.0, 0.0)), (1, (1.0, 0.0)), (2, (1.0, 1.0))]
     b = [(0, (0.0, 0.0)), (3, (-1.0, 0.0)), (4, (-1.0, -1.0))]
-    segs = [(a[0], a[1]), (a[1], a[2]), (a[2], a[0]), (b[0], b[1]), (b[1], b[2]),
-            (b[2], b[0])]
+    segs = [(a[0], a[1]), (a[1], a[2]), (a[2], a[0]), (b[0], b[1]), (b[1], b[2]), (b[2], b[0])]
     edges = _edges(segs, left=1, right=2)
     assert _pinch_vertices(edges, [1]) == [0]
     assert _pinch_vertices(_edges(segs[:3]), [1]) == []

@@ -12,9 +12,9 @@ import math
 import pytest
 
 from dendrisim.config import load_case
-from dendrisim.materials import GAS_CONSTANT_J_MOLK as R
-from dendrisim.model import ModelParameters
-from dendrisim.simulation import Simulation
+from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK as R
+from dendrisim.physics.params import ModelParameters
+from dendrisim.solver.simulation import Simulation
 from tests.verification.test_closed_forms import A, B, sphere_bundle  # noqa: F401
 
 EA, DH, K_E = 135e3, -240e3, 0.2
@@ -25,6 +25,7 @@ A_PRE = G * (R * T_S_CRIT**2 / EA) / (-DH * 4 * math.pi * A**2) * math.exp(EA / 
 
 def critical_ambient_K() -> float:
     """T_amb at which the steady state disappears (tangency), solved by bisection on T_s."""
+
     def q(t):
         return -DH * A_PRE * math.exp(-EA / (R * t)) * 4 * math.pi * A**2
 
@@ -44,14 +45,26 @@ def test_semenov_critical_ambient(sphere_bundle, offset_K, expect):  # noqa: F81
     t_crit = critical_ambient_K()
     assert t_crit == pytest.approx(T_S_CRIT - R * T_S_CRIT**2 / EA, abs=1e-6)
     t_amb = t_crit + offset_K
-    case = load_case("fig5-routine").with_overrides({"interface.moving": False,
-        "stop.runaway_stops": True,
-        "kinetics.activation_energy_J_mol": EA, "kinetics.pre_exponential": A_PRE,
-        "kinetics.reaction_order": 0, "kinetics.enthalpy_J_mol_Li": DH,
-        "electrolyte.conductivity_W_mK": K_E, "thermal.outer": "dirichlet",
-        "thermal.initial_K": t_amb, "thermal.ambient_K": t_amb, "thermal.li_melting": False,
-        "species.outer": "dirichlet", "time.end_s": 0.1, "time.dt_initial_s": 1e-6,
-        "time.dt_min_s": 1e-10, "output.fields": []})
+    case = load_case("fig5-routine").with_overrides(
+        {
+            "interface.moving": False,
+            "stop.runaway_stops": True,
+            "kinetics.activation_energy_J_mol": EA,
+            "kinetics.pre_exponential": A_PRE,
+            "kinetics.reaction_order": 0,
+            "kinetics.enthalpy_J_mol_Li": DH,
+            "electrolyte.conductivity_W_mK": K_E,
+            "thermal.outer": "dirichlet",
+            "thermal.initial_K": t_amb,
+            "thermal.ambient_K": t_amb,
+            "thermal.li_melting": False,
+            "species.outer": "dirichlet",
+            "time.end_s": 0.1,
+            "time.dt_initial_s": 1e-6,
+            "time.dt_min_s": 1e-10,
+            "output.fields": [],
+        }
+    )
     params = ModelParameters.from_case(case).with_(li_molar_density_mol_m3=1e15)
     summary = Simulation(case, sphere_bundle, quiet=True, params=params).run()
     assert summary.stop_reason == expect

@@ -1,0 +1,141 @@
+"""The Python API; the CLI is a thin layer over these functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dendrisim.config import Case, builtin_case_names, builtin_case_text, load_case
+
+__all__ = [
+    "builtin_case_names",
+    "builtin_case_text",
+    "load_case",
+    "mesh",
+    "plot",
+    "run",
+    "sweep",
+    "view",
+]
+
+
+def mesh(
+    case: Case | str | Path, out: str | Path | None = None, preview: str | Path | None = None
+) -> Any:
+    """Generate the case's geometry and mesh (gmsh); returns a ``MeshReport``.
+
+    ``out`` defaults to ``meshes/<name>.msh``; the JSON report goes beside it and the
+    preview picture (regions in colour) to ``preview`` (default: ``<out>.png``).
+    """
+    from dendrisim.geometry.generator import generate
+
+    c = load_case(case)
+    out_path = Path(out) if out is not None else Path("meshes") / f"{c.name}.msh"
+    png = Path(preview) if preview is not None else out_path.with_suffix(".png")
+    return generate(c, out_msh=out_path, preview_png=png)
+
+
+def run(
+    case: Case | str | Path, out: str | Path | None = None, force: bool = False, quiet: bool = False
+) -> Any:
+    """Run one simulation -> results folder; returns its :class:`~dendrisim.io.result.Result`.
+
+    ``case`` is a Case, a case file or a built-in case name.  A run that ends without a
+    valid stop (end time, runaway, Li exhausted) raises SimulationError after writing its
+    manifest.
+    """
+    from dendrisim.api.run_case import run_case
+    from dendrisim.io.result import Result
+
+    folder = run_case(load_case(case), out=out, force=force, quiet=quiet)
+    return Result.load(folder)
+
+
+def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
+    """Run (or resume) a parameter sweep [issue #7]; returns a SweepReport.
+
+    ``sweep_file``: a sweep TOML, a built-in sweep name, or a sweep's output folder.
+    Keywords (all optional): force, backend ("local" | "mpi" | "slurm"), workers,
+    ranks_per_case, runner ("module:function"), out, dry_run, collect, retry_failed, quiet.
+    """
+    from dendrisim.sweep import run_sweep
+
+    return run_sweep(sweep_file, **kwargs)
+
+
+def plot(
+    folders: list[str | Path],
+    out: str | Path | None = None,
+    ax: Any = None,
+    formats: Any = ("png", "svg"),
+    adiabatic_bound: bool = True,
+) -> Any:
+    """Fig. 5d-style plots of one or more results folders (or Result objects) [issue #6].
+
+    Writes fig5d.<fmt> and summary.csv/.md into ``out`` (default <dir>/figures, or
+    <parent>/compare for several) and returns a report (files, summary rows, figure).
+    ``ax``: a matplotlib Axes (retention and temperature on twin axes) or a pair of Axes
+    (two panels) to draw into; then nothing is written unless ``out`` is given.
+    A sweep's folder (summary.csv) gets its trend plots instead.
+    """
+    from dendrisim.core import parallel
+    from dendrisim.post.plots.compare import is_sweep_folder, plot_results, plot_sweep_folder
+
+    items = [folders] if isinstance(folders, str | Path) else list(folders)
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    held: dict[str, Any] = {}
+
+    def work() -> None:  # files are written once, by rank 0 (others get None)
+        sweeps = [f for f in items if isinstance(f, str | Path) and is_sweep_folder(f)]
+        held["out"] = (
+            [plot_sweep_folder(f, out) for f in sweeps]
+            if sweeps
+            else plot_results(
+                items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound
+            )
+        )
+
+    parallel.on_root(work)
+    return held.get("out")
+
+
+def view(
+    folder: str | Path | list[str | Path],
+    screenshot: str | Path | None = None,
+    times: Any = None,
+    fields: Any = ("c", "T"),
+    mode: str = "3d",
+    shared_clim: bool = False,
+) -> Any:
+    """PyVista view of a result's fields [issue #6].
+
+    ``screenshot`` (.png): off-screen before/after panel (columns: ``times``, default first
+    and last output; rows: ``fields`` of "c", "T"); ``mode`` "3d" (axisymmetric revolved,
+    cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
+    (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
+    """
+    from dendrisim.core import parallel
+    from dendrisim.post.views.fields_view import view as _view
+
+    if isinstance(times, str):
+        try:
+            times = [float(x) for x in times.split(",") if x.strip()]
+        except ValueError:
+            from dendrisim.core.errors import DendrisimError
+
+            raise DendrisimError(
+                f"--times {times!r}: give times in s, comma-separated, e.g. 0,4.5,9"
+            ) from None
+    if isinstance(fields, str):
+        fields = [x.strip() for x in fields.split(",") if x.strip()]
+    return parallel.on_root(
+        lambda: _view(
+            folder,
+            screenshot=screenshot,
+            times=times,
+            fields=fields,
+            mode=mode,
+            shared_clim=shared_clim,
+        )
+    )

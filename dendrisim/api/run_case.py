@@ -1,0 +1,138 @@
+"""One run of a case end to end: mesh -> simulation -> results folder.
+
+The folder's layout: docs/architecture.md#results-layout.
+
+``run_case`` is what :func:`dendrisim.api.run` and ``dendrisim run`` call.  It prepares the
+results folder (refusing to overwrite a finished result), gets the mesh (the case's own
+.msh, copied to ``mesh.msh``, or a generated one written there), runs the time loop, and
+records the stop reason in ``manifest.json`` before raising
+:class:`~dendrisim.core.errors.SimulationError` for runs without a valid stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from dendrisim.core import parallel
+from dendrisim.core.errors import SimulationError
+from dendrisim.io.results_dir import FAILED, FINISHED, ResultsDir
+
+log = logging.getLogger("dendrisim")
+
+STOP_MESSAGES = {
+    "end_time": "reached the end time",
+    "runaway": "thermal runaway: interface self-heating above the runaway rate",
+    "li_exhausted": "the dendrite Li is consumed",
+    "dt_too_small": "time step fell below time.dt_min_s (temperature changes too fast)",
+    "diverged": "Newton did not converge even at time.dt_min_s",
+    "mesh_quality": "the moving Li surface distorted the mesh below interface.min_quality "
+    "(remeshing off, not possible for this mesh, or failed: see log.txt)",
+    "error": "an error stopped the run",
+}
+
+
+class _LogToFile:
+    """Attach a log.txt handler to the ``dendrisim`` logger on rank 0 (context manager)."""
+
+    def __init__(self, path: Path, comm=None):
+        self.handler = None
+        if parallel.is_root(comm):
+            self.handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+            self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        self.previous = log.level
+
+    def __enter__(self):
+        if self.handler is not None:
+            log.addHandler(self.handler)
+            log.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc):
+        if self.handler is not None:
+            log.removeHandler(self.handler)
+            self.handler.close()
+        log.setLevel(self.previous)
+
+
+def case_mesh(case, folder: Path, comm=None):
+    """The case's mesh as a MeshBundle; a copy (or the generated mesh) goes to mesh.msh."""
+    from dendrisim.meshing.load import load_msh
+
+    target = folder / "mesh.msh"
+    g = case.geometry
+    if g.mesh:
+        src = g.mesh_path(Path(case.source_dir) if case.source_dir else None)
+        parallel.on_root(lambda: shutil.copyfile(src, target), comm)
+        return load_msh(target, comm, unit=g.mesh_unit, formulation=g.formulation)
+    from dendrisim.geometry.generator import generate
+
+    generate(case, out_msh=target)
+    return load_msh(target, comm, unit="um", formulation=g.formulation)
+
+
+def run_case(
+    case, out: str | Path | None = None, force: bool = False, quiet: bool = False, comm=None
+):
+    """Run ``case``; returns the results folder path (raises SimulationError on a bad stop)."""
+    from dendrisim.core.compat import import_dolfinx
+
+    # on every rank before any root-only work: importing dolfinx/petsc4py is collective
+    # (ResultsDir.prepare -> versions() would otherwise import it on rank 0 alone)
+    import_dolfinx()
+    comm = comm or parallel.world()
+    rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
+    with _LogToFile(rd.path / "log.txt", comm):
+        t0 = time.perf_counter()
+        try:
+            bundle = case_mesh(case, rd.path, comm)
+            from dendrisim.solver.simulation import Simulation
+
+            log.info(
+                "case %s: %s mesh, %d ranks",
+                case.name,
+                case.geometry.formulation,
+                parallel.size(comm),
+            )
+            sim = Simulation(case, bundle, folder=rd.path, quiet=quiet)
+            rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
+            summary = sim.run()
+        except Exception as exc:
+            rd.finish(FAILED, "error", error=str(exc))
+            log.error("run failed: %s", exc)
+            raise
+        stats = {
+            "time_s": summary.time_s,
+            "steps": summary.steps,
+            "rejected_steps": summary.rejected,
+            "newton_iterations": summary.newton_iterations,
+            "krylov_iterations": summary.krylov_iterations,
+            "runaway_onset_s": summary.runaway_onset_s,
+            "runaway_s": summary.runaway_s,
+            "timings_s": {k: round(v, 4) for k, v in summary.timings.items()},
+            "run_wall_s": round(time.perf_counter() - t0, 3),
+            "li_retention_source": (
+                "Li volume V(t)/V(0) (moving surface)"
+                if summary.moving
+                else "moles (fixed geometry)"
+            ),
+            "remeshes": summary.remeshes,
+            "li_removed_thin_fraction": summary.li_removed_fraction,
+            "final": summary.last,
+        }
+        message = (
+            f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
+            f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "
+            f"[{summary.stop_reason}]"
+        )
+        if summary.valid:
+            rd.finish(FINISHED, summary.stop_reason, **stats)
+            log.info(message)
+            if not quiet:
+                parallel.root_print(message, comm=comm)
+            return rd.path
+        rd.finish(FAILED, summary.stop_reason, **stats)
+        log.error(message)
+        raise SimulationError(message + f"; partial results in {rd.path}")

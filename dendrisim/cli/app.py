@@ -1,0 +1,218 @@
+"""Command line: ``dendrisim <command>`` — parses, calls :mod:`dendrisim.api`, prints."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dendrisim import api
+from dendrisim.core import parallel
+from dendrisim.core.errors import DendrisimError
+
+app = typer.Typer(
+    name="dendrisim",
+    help="Simulate Li-metal dendrites reacting with a liquid electrolyte "
+    "(reaction, transport, heat, Li consumption).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="KEY=VALUE",
+        help="Override a case key, e.g. --set geometry.length_um=12 (repeatable).",
+    ),
+]
+CaseArg = Annotated[
+    str, typer.Argument(metavar="CASE", help="Case file (TOML) or built-in case name.")
+]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    _state["debug"] = debug
+
+
+@app.command("cases")
+def cases_cmd() -> None:
+    """List the built-in cases (name first on each line)."""
+    for name in api.builtin_case_names():
+        case = api.load_case(name)
+        parallel.root_print(f"{name:<18} {case.description}")
+
+
+@app.command("show-case")
+def show_case_cmd(name: Annotated[str, typer.Argument(help="Built-in case name.")]) -> None:
+    """Print a built-in case as commented TOML, to start a case file from."""
+    parallel.root_print(api.builtin_case_text(name), end="")
+
+
+@app.command("check")
+def check_cmd(case: CaseArg, set_: SetOpt = None) -> None:
+    """Validate a case and print it fully resolved (TOML)."""
+    c = api.load_case(case, set_)
+    parallel.root_print(
+        f"# {c.name}: valid. Fully resolved (lengths in µm where the key says so, SI otherwise):"
+    )
+    parallel.root_print(c.to_toml(), end="")
+
+
+@app.command("mesh")
+def mesh_cmd(
+    case: CaseArg,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output .msh file.")] = None,
+    preview: Annotated[Path | None, typer.Option("--preview", help="Preview PNG.")] = None,
+) -> None:
+    """Build the geometry and mesh only (gmsh) -> meshes/<name>.msh."""
+    c = api.load_case(case, set_)
+    result = api.mesh(c, out=out, preview=preview)
+    parallel.root_print(result)
+
+
+@app.command("run")
+def run_cmd(
+    case: CaseArg,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a finished result.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Run one simulation -> results/<name>/."""
+    c = api.load_case(case, set_)
+    result = api.run(c, out=out, force=force, quiet=quiet)
+    parallel.root_print(result)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    sweep_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="SWEEP", help="Sweep file (TOML), built-in sweep name, or a sweep's folder."
+        ),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Re-run finished cases.")] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend", "-b", help="local | mpi | slurm (default: the file's [run] backend)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", help="Worker processes (local; default: cores)."),
+    ] = None,
+    ranks: Annotated[
+        int | None, typer.Option("--ranks-per-case", help="MPI ranks of each case.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder.")] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="List the expanded cases and what would run; write nothing."
+        ),
+    ] = False,
+    collect: Annotated[
+        bool,
+        typer.Option(
+            "--collect", help="Only rebuild summary.csv from the case folders (after SLURM)."
+        ),
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run failed cases again.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Run many cases: a grid over any case keys, resumable."""
+    parallel.root_print(
+        api.sweep(
+            sweep_file,
+            force=force,
+            backend=backend,
+            workers=workers,
+            ranks_per_case=ranks,
+            out=out,
+            dry_run=dry_run,
+            collect=collect,
+            retry_failed=retry_failed,
+            quiet=quiet,
+        )
+    )
+
+
+@app.command("plot")
+def plot_cmd(
+    folders: Annotated[list[Path], typer.Argument(metavar="DIR...", help="Results folders.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Figure file or folder.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Figure formats: png,svg,pdf.")
+    ] = "png,svg",
+    bound: Annotated[
+        bool, typer.Option("--bound/--no-bound", help="Draw the lumped adiabatic bound.")
+    ] = True,
+) -> None:
+    """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
+    parallel.root_print(api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound))
+
+
+@app.command("view")
+def view_cmd(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR...", help="Results folder(s); several: stacked rows, same scale."
+        ),
+    ],
+    screenshot: Annotated[
+        Path | None, typer.Option("--screenshot", help="PNG, off-screen.")
+    ] = None,
+    times: Annotated[
+        str | None,
+        typer.Option(
+            "--times", help="Times [s], comma-separated (nearest stored; default first,last)."
+        ),
+    ] = None,
+    fields: Annotated[str, typer.Option("--fields", help="Rows: c and/or T.")] = "c,T",
+    mode: Annotated[str, typer.Option("--mode", help="3d (revolved cut-away) or section.")] = "3d",
+    shared: Annotated[
+        bool, typer.Option("--shared-range", help="Same colour range in every column.")
+    ] = False,
+) -> None:
+    """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
+    parallel.root_print(
+        api.view(
+            folders,
+            screenshot=screenshot,
+            times=times,
+            fields=fields,
+            mode=mode,
+            shared_clim=shared,
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors print one clear message and exit 2 (or 3: not built yet)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, prog_name="dendrisim")  # click handles usage errors (exit 2)
+    except DendrisimError as exc:
+        if debug:
+            traceback.print_exc()
+        parallel.root_print(f"dendrisim: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

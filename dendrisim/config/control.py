@@ -1,0 +1,66 @@
+"""Run-control sections: time stepping, solver, output."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from dendrisim.config.base import Section
+
+PetscValue = str | int | float | bool
+
+
+class TimeConfig(Section):
+    """Time span and adaptive step control [s]."""
+
+    end_s: float = Field(default=9.0, gt=0)  # docs/fig5.md: 9 s as Fig. 5
+    dt_initial_s: float = Field(default=1e-3, gt=0)
+    dt_min_s: float = Field(default=1e-9, gt=0)
+    dt_max_s: float = Field(default=0.25, gt=0)
+    max_dT_per_step_K: float = Field(default=2.0, gt=0)  # step cut above this |ΔT|
+    scheme: Literal["backward_euler", "bdf2"] = "backward_euler"
+
+    @model_validator(mode="after")
+    def _check(self) -> TimeConfig:
+        if self.dt_initial_s > self.end_s:
+            raise ValueError(
+                f"time.dt_initial_s = {self.dt_initial_s:g} s is larger than "
+                f"time.end_s = {self.end_s:g} s"
+            )
+        if self.dt_min_s > self.dt_initial_s:
+            raise ValueError(
+                f"time.dt_min_s = {self.dt_min_s:g} s is larger than "
+                f"time.dt_initial_s = {self.dt_initial_s:g} s"
+            )
+        if self.dt_max_s < self.dt_initial_s:
+            raise ValueError(
+                f"time.dt_max_s = {self.dt_max_s:g} s is smaller than "
+                f"time.dt_initial_s = {self.dt_initial_s:g} s"
+            )
+        return self
+
+
+class SolverConfig(Section):
+    """Nonlinear and linear solver settings (defaults per formulation)."""
+
+    linear: Literal["auto", "direct", "iterative"] = "auto"  # auto: direct 2D, iterative 3D
+    newton_rtol: float = Field(default=1e-9, gt=0, lt=1)
+    newton_atol: float = Field(default=1e-10, gt=0)  # scaled residual (see dendrisim.model)
+    # step criterion on the scaled unknowns: |δu| < stol |u| (round-off floors the residual)
+    newton_stol: float = Field(default=1e-10, ge=0, lt=1)
+    newton_max_it: int = Field(default=25, ge=1)
+    element_degree: Literal[1, 2] = 1
+    petsc_options: dict[str, PetscValue] = Field(default_factory=dict)  # expert overrides
+
+
+class OutputConfig(Section):
+    """What is written during a run."""
+
+    fields_every_s: float = Field(default=1.0, gt=0)
+    fields: list[Literal["c", "T", "displacement"]] = Field(
+        default_factory=lambda: ["c", "T", "displacement"]
+    )
+    format: Literal["xdmf", "vtx"] = "xdmf"  # xdmf: readable by ParaView, meshio, pyvista
+    checkpoint: bool = True
+    figures: bool = True

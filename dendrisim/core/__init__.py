@@ -1,0 +1,1 @@
+"""Foundations every layer may import: errors, MPI collectives, version shims, group ids, units."""

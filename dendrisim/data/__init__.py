@@ -1,0 +1,1 @@
+"""Data shipped with dendrisim: built-in case files and example sweeps."""

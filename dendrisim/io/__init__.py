@@ -1,0 +1,1 @@
+"""Results on disk: the results folder and manifest, field files, reading a results folder."""

@@ -1,0 +1,1 @@
+"""Meshes for the solver: loading (gmsh/.msh -> dolfinx), tagged bundles, 2D remeshing."""

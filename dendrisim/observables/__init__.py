@@ -1,0 +1,1 @@
+"""Quantities computed after every accepted step (one MPI-safe reduction each)."""

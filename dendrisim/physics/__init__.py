@@ -1,0 +1,1 @@
+"""The physical model: material data, kinetics laws, resolved parameters, UFL forms."""

@@ -1,0 +1,324 @@
+"""UFL forms of the coupled species–heat–interface-reaction problem (docs/physics.md#equations).
+
+Unknowns (one blocked P1/P2 space with two components on the whole mesh):
+
+- ``u[0] = c / c_bulk`` — reactive species, meaningful in the electrolyte only.  Its
+  equation is integrated over electrolyte cells; dofs that touch no electrolyte cell are
+  fixed to 0 by a Dirichlet condition, and a zero-valued ``Constant`` mass term over the
+  other cells keeps their diagonal in the sparsity pattern (docs/physics.md#equations note).
+- ``u[1] = (T - T0) / T_scale`` — temperature, everywhere.
+
+Residual rows are scaled so that a unit residual means "a change of one scaled unknown
+over the whole domain": species rows by ``1/(c_bulk V)``, heat rows by
+``1/(rho c_p,e T_scale V)``, both multiplied by Δt (backward Euler).  Newton tolerances
+are then meaningful and comparable between fields.
+
+The interface Γ (``interface``, plus ``substrate_top`` when the substrate reacts) is an
+interior facet set of the whole-domain mesh: its integrals use ``dS`` with the ``'+'``
+restriction of continuous quantities (same value on both sides), and ``ds`` for any part
+of it on the mesh boundary (e.g. a mesh of the electrolyte alone).
+
+Geometry-dependent forms are built in :meth:`CoupledModel.build` and can be rebuilt after
+the mesh moves; the optional mesh velocity ``w`` (ALE) enters as ``-w·∇c`` and
+``-ρc_p w·∇T``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dendrisim.core.compat import import_dolfinx
+
+import_dolfinx()
+import dolfinx  # noqa: E402
+import ufl  # noqa: E402
+from dolfinx import fem  # noqa: E402
+from petsc4py import PETSc  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.physics import kinetics  # noqa: E402
+from dendrisim.physics.params import ModelParameters  # noqa: E402
+
+FORMULATIONS = ("axisymmetric", "planar", "3d")
+
+
+class CoupledModel:
+    """Forms, unknowns and boundary conditions of one tagged mesh (MeshBundle-like)."""
+
+    def __init__(self, bundle, params: ModelParameters, degree: int = 1, ale: bool = False):
+        if bundle.formulation not in FORMULATIONS:
+            from dendrisim.core.errors import CaseError
+
+            raise CaseError(
+                f"geometry.formulation = {bundle.formulation!r}; allowed: {', '.join(FORMULATIONS)}"
+            )
+        self.bundle = bundle
+        self.mesh = bundle.mesh
+        self.params = params
+        self.degree = degree
+        self.comm = self.mesh.comm
+        mesh = self.mesh
+        self.tdim = mesh.topology.dim
+        mesh.topology.create_connectivity(self.tdim - 1, self.tdim)
+        self.V = fem.functionspace(mesh, ("Lagrange", degree, (2,)))
+        self.u = fem.Function(self.V, name="u")
+        self.u_n = fem.Function(self.V, name="u_n")
+        self.dt = fem.Constant(mesh, PETSc.ScalarType(1e-3))
+        self.t = fem.Constant(mesh, PETSc.ScalarType(0.0))
+        self.zero = fem.Constant(mesh, PETSc.ScalarType(0.0))
+        self.velocity = (
+            fem.Function(
+                fem.functionspace(mesh, ("Lagrange", 1, (mesh.geometry.dim,))), name="mesh_velocity"
+            )
+            if ale
+            else None
+        )
+        self.c_scale = params.c_bulk_mol_m3
+        self.T0 = params.initial_K
+        self.T_scale = params.temperature_scale_K
+        self.extra_species: list = []  # UFL terms added to the (physical) species residual
+        self.extra_heat: list = []  # UFL terms added to the (physical) heat residual
+        self.extra_bcs: list = []
+        self._region_ids = {
+            name: bundle.id(name) for name in ("lithium", "electrolyte", "sei") if bundle.has(name)
+        }
+        self.build()
+
+    # --- geometry-dependent pieces ------------------------------------------------------
+    def build(self) -> None:
+        """(Re)build measures, scales and the residual (call again after the mesh moves)."""
+        mesh, b = self.mesh, self.bundle
+        q = 2 * self.degree  # exact for the P-degree mass matrix; O(h^{p+1}) overall
+        md = {"quadrature_degree": q}
+        self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=b.cell_tags, metadata=md)
+        self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=b.facet_tags, metadata=md)
+        self.dS = ufl.Measure("dS", domain=mesh, subdomain_data=b.facet_tags, metadata=md)
+        self.x = ufl.SpatialCoordinate(mesh)
+        v = ufl.TestFunction(self.V)
+        self.v_c, self.v_T = v[0], v[1]  # test functions of the two fields
+        self.weight = 2.0 * math.pi * self.x[0] if b.formulation == "axisymmetric" else 1.0
+        self._reacting = [b.id("interface")]
+        if self.params.substrate_reacts and b.has("substrate_top"):
+            self._reacting.append(b.id("substrate_top"))
+        self._interior, self._exterior = self._facet_sides(self._reacting)
+        self.volume_m3 = self.integrate(self.weight * self.dx)
+        self.build_residual()
+
+    def _facet_sides(self, ids: list[int]) -> tuple[bool, bool]:
+        """Whether the tagged facets include interior / exterior facets (global).
+
+        Uses the mesh's exterior facets (correct on partition boundaries too).
+        """
+        ft = self.bundle.facet_tags
+        facets = ft.indices[np.isin(ft.values, ids)]
+        exterior = np.isin(facets, dolfinx.mesh.exterior_facet_indices(self.mesh.topology))
+        return (
+            parallel.global_any(bool(np.any(~exterior)), self.comm),
+            parallel.global_any(bool(np.any(exterior)), self.comm),
+        )
+
+    def interface_integral(self, expr, ids: list[int] | None = None):
+        """UFL form ``∫_Γ expr dA`` (weighted) over the reacting facets (or ``ids``)."""
+        ids = self._reacting if ids is None else ids
+        interior, exterior = (
+            (self._interior, self._exterior) if ids is self._reacting else self._facet_sides(ids)
+        )
+        form = 0
+        w = self.weight
+        expr = ufl.as_ufl(expr)
+        if interior:
+            form += (expr * w)("+") * self.dS(tuple(ids))
+        if exterior:
+            form += expr * w * self.ds(tuple(ids))
+        return form
+
+    def region_dx(self, *names: str):
+        """Measure over the cells of the named regions present in the mesh."""
+        ids = tuple(self._region_ids[n] for n in names if n in self._region_ids)
+        return self.dx(ids) if ids else None
+
+    # --- physical fields ----------------------------------------------------------------
+    def concentration(self, u=None):
+        """C [mol/m3] as UFL."""
+        return self.c_scale * (u if u is not None else self.u)[0]
+
+    def temperature(self, u=None):
+        """T [K] as UFL."""
+        return self.T0 + self.T_scale * (u if u is not None else self.u)[1]
+
+    def rate(self, u=None):
+        """Interface reaction rate r [mol Li m^-2 s^-1] as UFL."""
+        p = self.params
+        return kinetics.reaction_rate(
+            self.temperature(u),
+            self.concentration(u),
+            p.pre_exponential,
+            p.activation_energy_J_mol,
+            p.reaction_order,
+            p.protection_factor,
+            p.breakdown_K,
+            p.breakdown_width_K,
+        )
+
+    def enthalpy_density(self, region: str, u=None):
+        """Volumetric enthalpy ρ h(T) relative to T0 [J/m3] of one region, as UFL."""
+        r = self.params.regions[region]
+        return r.density_kg_m3 * kinetics.specific_enthalpy(
+            self.temperature(u),
+            r.heat_capacity_J_kgK,
+            self.T0,
+            r.latent_heat_J_kg,
+            r.melting_K,
+            r.melting_width_K,
+        )
+
+    def diffusivity(self, u=None):
+        """D(T) [m2/s] as UFL."""
+        p = self.params
+        return kinetics.diffusivity(
+            self.temperature(u),
+            p.diffusivity_m2_s,
+            p.diffusivity_reference_K,
+            p.diffusivity_activation_J_mol,
+        )
+
+    # --- residual -------------------------------------------------------------------------
+    def species_residual(self, vc):
+        """Physical species residual times Δt [mol] tested with ``vc`` (no scaling)."""
+        p, w, dt = self.params, self.weight, self.dt
+        c, c_n = self.concentration(), self.concentration(self.u_n)
+        dxe = self.region_dx("electrolyte")
+        F = (c - c_n) * vc * w * dxe + dt * self.diffusivity() * ufl.inner(
+            ufl.grad(c), ufl.grad(vc)
+        ) * w * dxe
+        if self.velocity is not None:
+            F -= dt * ufl.inner(self.velocity, ufl.grad(c)) * vc * w * dxe
+        F += dt * self.interface_integral(p.stoichiometry * self.rate() * vc)
+        for term in self.extra_species:
+            F += dt * term
+        return F
+
+    def ale_heat_advection(self, region: str):
+        """ρ c_p,app(T) w·∇T [W/m3] of one region (the ALE term of the heat equation)."""
+        reg = self.params.regions[region]
+        T = self.temperature()
+        cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
+            T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K, reg.melting_width_K
+        )
+        return cap * ufl.inner(self.velocity, ufl.grad(T))
+
+    def heat_residual(self, vT):
+        """Physical heat residual times Δt [J] tested with ``vT`` (no scaling)."""
+        p, w, dt = self.params, self.weight, self.dt
+        T = self.temperature()
+        F = 0
+        for name, rid in self._region_ids.items():
+            reg = p.regions[name]
+            dxr = self.dx(rid)
+            dh = self.enthalpy_density(name) - self.enthalpy_density(name, self.u_n)
+            F += dh * vT * w * dxr
+            F += dt * reg.conductivity_W_mK * ufl.inner(ufl.grad(T), ufl.grad(vT)) * w * dxr
+            if self.velocity is not None:
+                F -= dt * self.ale_heat_advection(name) * vT * w * dxr
+        q = -p.enthalpy_J_mol_Li  # W per (mol/s): heat released per mol Li
+        F -= dt * self.interface_integral(q * self.rate() * vT)
+        if p.thermal_outer == "robin" and self.bundle.has("bulk"):
+            F += (
+                dt
+                * p.heat_transfer_W_m2K
+                * (T - p.ambient_K)
+                * vT
+                * w
+                * self.ds(self.bundle.id("bulk"))
+            )
+        for term in self.extra_heat:
+            F += dt * term
+        return F
+
+    def heat_scale(self) -> float:
+        """Reference volumetric heat capacity ρc_p [J/(m3 K)] used to scale heat rows."""
+        reg = self.params.regions.get("electrolyte") or next(iter(self.params.regions.values()))
+        return reg.density_kg_m3 * reg.heat_capacity_J_kgK
+
+    def build_residual(self) -> None:
+        """Assemble the scaled UFL residual ``self.F`` and Jacobian ``self.J``."""
+        vc, vT = self.v_c, self.v_T
+        s_c = 1.0 / (self.c_scale * self.volume_m3)
+        s_T = 1.0 / (self.heat_scale() * self.T_scale * self.volume_m3)
+        F = s_c * self.species_residual(vc)
+        # zero-valued term over the other cells: keeps Li-only dofs on the sparsity diagonal
+        others = self.region_dx("lithium", "sei")
+        if others is not None:
+            F += self.zero * self.u[0] * vc * self.weight * others
+        if self.params.thermal_enabled:
+            F += s_T * self.heat_residual(vT)
+        else:
+            F += self.u[1] * vT * self.weight / self.volume_m3 * self.dx
+        self.F = F
+        self.J = ufl.derivative(F, self.u, ufl.TrialFunction(self.V))
+        self.scales = {"species": s_c, "heat": s_T}
+
+    # --- boundary conditions and initial state ------------------------------------------
+    def _facet_dofs(self, comp: int, name: str) -> np.ndarray:
+        facets = self.bundle.facet_tags.find(self.bundle.id(name))
+        return fem.locate_dofs_topological(self.V.sub(comp), self.tdim - 1, facets)
+
+    def species_only_dofs(self) -> np.ndarray:
+        """Dofs of ``u[0]`` touching no electrolyte cell (fixed to 0) [unrolled indices]."""
+        v = ufl.TestFunction(self.V)
+        form = fem.form(v[0] * self.region_dx("electrolyte"))
+        vec = fem.assemble_vector(form)
+        vec.scatter_reverse(dolfinx.la.InsertMode.add)
+        vec.scatter_forward()
+        arr = vec.array
+        comp0 = np.arange(0, arr.size, 2)
+        return comp0[np.abs(arr[comp0]) == 0.0].astype(np.int32)
+
+    def boundary_conditions(self) -> list:
+        """Dirichlet conditions chosen by the parameters, plus extra ones.
+
+        The boundary conditions: docs/physics.md#equations.
+
+        Also sets ``flux_dofs`` (the Dirichlet dofs of each field, for boundary fluxes).
+        """
+        p, b = self.params, self.bundle
+        bcs = []
+        self.li_species_dofs = self.species_only_dofs()
+        bcs.append(fem.dirichletbc(PETSc.ScalarType(0.0), self.li_species_dofs, self.V.sub(0)))
+        species = [np.zeros(0, dtype=np.int32)]
+        heat = [np.zeros(0, dtype=np.int32)]
+        if p.species_outer == "dirichlet" and b.has("bulk"):
+            dofs = np.setdiff1d(self._facet_dofs(0, "bulk"), self.li_species_dofs)
+            species.append(dofs)
+            bcs.append(fem.dirichletbc(PETSc.ScalarType(1.0), dofs, self.V.sub(0)))
+        theta_amb = (p.ambient_K - self.T0) / self.T_scale
+        groups = []
+        if p.thermal_enabled and p.thermal_outer == "dirichlet" and b.has("bulk"):
+            groups.append("bulk")
+        if p.thermal_enabled and p.substrate_bottom == "isothermal" and b.has("substrate"):
+            groups.append("substrate")
+        for name in groups:
+            dofs = self._facet_dofs(1, name)
+            heat.append(dofs)
+            bcs.append(fem.dirichletbc(PETSc.ScalarType(theta_amb), dofs, self.V.sub(1)))
+        self.flux_dofs = {
+            "species": np.unique(np.concatenate(species)).astype(np.int32),
+            "heat": np.unique(np.concatenate(heat)).astype(np.int32),
+        }
+        return bcs + list(self.extra_bcs)
+
+    def set_initial(self) -> None:
+        """Uniform c_bulk in the electrolyte, 0 in Li; T = T0 everywhere."""
+        self.u.x.array[0::2] = 1.0
+        self.u.x.array[1::2] = 0.0
+        self.u.x.array[self.li_species_dofs] = 0.0
+        self.u.x.scatter_forward()
+        self.u_n.x.array[:] = self.u.x.array
+
+    # --- helpers ------------------------------------------------------------------------
+    def integrate(self, form) -> float:
+        """Global value of a scalar UFL form."""
+        local = fem.assemble_scalar(fem.form(form))
+        return parallel.global_sum(float(np.real(local)), self.comm)

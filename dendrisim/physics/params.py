@@ -1,0 +1,96 @@
+"""Plain numbers the model needs, resolved from a :class:`~dendrisim.config.Case` (SI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from dendrisim.physics.materials import LITHIUM
+
+
+@dataclass(frozen=True)
+class Region:
+    """Thermal properties of one region (cells of one group)."""
+
+    density_kg_m3: float
+    heat_capacity_J_kgK: float
+    conductivity_W_mK: float
+    latent_heat_J_kg: float = 0.0  # > 0: Li melting by apparent heat capacity
+    melting_K: float = 453.65
+    melting_width_K: float = 1.0
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """Everything the forms need, in SI units.
+
+    See docs/physics.md#equations and docs/architecture.md#case-keys.
+    """
+
+    c_bulk_mol_m3: float = 7000.0
+    diffusivity_m2_s: float = 1.2e-9
+    diffusivity_reference_K: float = 438.0
+    diffusivity_activation_J_mol: float = 0.0
+    stoichiometry: float = 0.5  # mol species per mol Li
+    pre_exponential: float = 1.0  # mol^(1-n) m^(3n-2) s^-1
+    activation_energy_J_mol: float = 135e3
+    reaction_order: float = 1.0
+    enthalpy_J_mol_Li: float = -240e3
+    protection_factor: float = 1.0
+    breakdown_K: float = 0.0
+    breakdown_width_K: float = 1.0
+    regions: dict[str, Region] = field(default_factory=dict)  # lithium, electrolyte, sei
+    thermal_enabled: bool = True
+    initial_K: float = 439.05
+    thermal_outer: str = "adiabatic"  # adiabatic | dirichlet | robin (on `bulk`)
+    ambient_K: float = 439.05
+    heat_transfer_W_m2K: float = 0.0
+    substrate_bottom: str = "adiabatic"  # adiabatic | isothermal (on `substrate`)
+    species_outer: str = "zero_flux"  # zero_flux | dirichlet (on `bulk`)
+    substrate_reacts: bool = False  # `substrate_top` reacts too
+    li_molar_density_mol_m3: float = LITHIUM.molar_density_mol_m3
+    temperature_scale_K: float = 1.0  # unknown (T - T0)/scale
+
+    def with_(self, **changes) -> ModelParameters:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_case(cls, case) -> ModelParameters:
+        """Resolve a validated case into model parameters."""
+        el, sei, kin, th = case.electrolyte, case.sei, case.kinetics, case.thermal
+        li = Region(
+            LITHIUM.density_kg_m3,
+            LITHIUM.heat_capacity_J_kgK,
+            LITHIUM.conductivity_W_mK,
+            latent_heat_J_kg=LITHIUM.latent_heat_J_kg if th.li_melting else 0.0,
+            melting_K=LITHIUM.melting_K,
+            melting_width_K=th.melting_width_K,
+        )
+        regions = {
+            "lithium": li,
+            "electrolyte": Region(el.density_kg_m3, el.heat_capacity_J_kgK, el.conductivity_W_mK),
+            "sei": Region(sei.density_kg_m3, sei.heat_capacity_J_kgK, sei.conductivity_W_mK),
+        }
+        return cls(
+            c_bulk_mol_m3=el.concentration_mol_m3,
+            diffusivity_m2_s=el.diffusivity_m2_s,
+            diffusivity_reference_K=el.reference_K,
+            diffusivity_activation_J_mol=el.diffusivity_activation_J_mol,
+            stoichiometry=el.stoichiometry,
+            pre_exponential=kin.pre_exponential,
+            activation_energy_J_mol=kin.activation_energy_J_mol,
+            reaction_order=kin.reaction_order,
+            enthalpy_J_mol_Li=kin.enthalpy_J_mol_Li,
+            protection_factor=sei.protection_factor,
+            breakdown_K=sei.breakdown_K,
+            breakdown_width_K=sei.breakdown_width_K,
+            regions=regions,
+            thermal_enabled=th.enabled,
+            initial_K=th.initial_K,
+            thermal_outer=th.outer,
+            ambient_K=th.ambient_K,
+            heat_transfer_W_m2K=th.heat_transfer_W_m2K,
+            substrate_bottom=th.substrate_bottom,
+            species_outer=case.species.outer,
+            substrate_reacts=case.geometry.substrate_reacts,
+        )

@@ -1,0 +1,1 @@
+"""Post-processing: matplotlib plots (post.plots) and PyVista views (post.views)."""

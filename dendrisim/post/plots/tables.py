@@ -1,0 +1,93 @@
+"""Summary tables of results (CSV with every number, Markdown for reading); no matplotlib."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from dendrisim.io.result import SUMMARY_COLUMNS, Result
+
+# Markdown: the columns a reader looks for first -> (header, format)
+MARKDOWN_COLUMNS = (
+    ("case", "case", "{}"),
+    ("stop_reason", "stop", "{}"),
+    ("t_end_s", "t_end [s]", "{:.3g}"),
+    ("li_retention_end_pct", "Li retention at end [%]", "{:.2f}"),
+    ("T_interface_end_K", "interface T at end [K]", "{:.2f}"),
+    ("T_interface_peak_K", "peak interface T [K]", "{:.2f}"),
+    ("dT_interface_peak_K", "peak ΔT [K]", "{:.3g}"),
+    ("dT_adiabatic_bound_end_K", "ΔT_ad bound at end [K]", "{:.3g}"),
+    ("onset_time_s", "self-heating onset [s]", "{:.3g}"),
+    ("runaway_time_s", "runaway [s]", "{:.3g}"),
+)
+
+
+def summary_rows(results: Sequence[Result]) -> list[dict[str, Any]]:
+    """``Result.summary()`` of each result, in order."""
+    return [r.summary() for r in results]
+
+
+def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> Path:
+    """All summary columns, full precision (``repr``), empty cell for NaN."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(SUMMARY_COLUMNS)
+        for row in rows:
+            w.writerow([_csv_cell(row.get(k)) for k in SUMMARY_COLUMNS])
+    return path
+
+
+def _csv_cell(v: Any) -> str:
+    if isinstance(v, float):
+        return "" if math.isnan(v) else repr(v)
+    return "" if v is None else str(v)
+
+
+def thresholds_note(results: Sequence[Result]) -> str:
+    """One sentence naming the onset/runaway thresholds the summaries used."""
+    pairs = sorted(
+        {
+            (r.case.stop.onset_K_per_min, r.case.stop.runaway_K_per_min) if r.case else (0.02, 60.0)
+            for r in results
+        }
+    )
+    text = "; ".join(f"{a:g} and {b:g} K/min" for a, b in pairs)
+    return (
+        "Self-heating onset: first step whose rate of the mean interface "
+        "temperature exceeds the onset rate; runaway: above the runaway rate on two "
+        f"steps and accelerating (ARC practice; rates {text}), as recorded by the solver "
+        "when the manifest has it. Interface T: mean over the interface at the end; "
+        "peak: the largest nodal value over the run."
+    )
+
+
+def markdown(rows: Sequence[dict[str, Any]], note: str = "") -> str:
+    """A Markdown table of the key numbers ("–" where an event did not happen)."""
+    cols = MARKDOWN_COLUMNS
+    lines = [
+        "| " + " | ".join(h for _, h, _ in cols) + " |",
+        "|" + "|".join("---" if k in ("case", "stop_reason") else "---:" for k, _, _ in cols) + "|",
+    ]
+    for row in rows:
+        cells = []
+        for key, _, fmt in cols:
+            v = row.get(key)
+            if isinstance(v, float) and math.isnan(v):
+                cells.append("–")
+            else:
+                cells.append(fmt.format(v) if v not in (None, "") else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    if note:
+        lines += ["", note]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(rows: Sequence[dict[str, Any]], path: Path, note: str = "") -> Path:
+    """Write :func:`markdown` to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(markdown(rows, note), encoding="utf-8")
+    return path

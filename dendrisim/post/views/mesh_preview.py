@@ -1,0 +1,197 @@
+"""Preview picture of a generated (or user) mesh: regions in colour, off-screen PyVista.
+
+Axisymmetric and planar meshes are shown as the 2D section (whole cell and a zoom on
+the dendrite); 3D meshes as a crinkle-clipped half (cells cut by the plane y = 0).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import meshio
+import numpy as np
+import pyvista as pv
+
+REGION_COLOURS = {"lithium": "#8c8c9e", "electrolyte": "#bfe3f5", "sei": "#e8902e"}
+_VTK_TYPE = {
+    "triangle": pv.CellType.TRIANGLE,
+    "triangle6": pv.CellType.QUADRATIC_TRIANGLE,
+    "tetra": pv.CellType.TETRA,
+    "tetra10": pv.CellType.QUADRATIC_TETRA,
+}
+
+
+def _grid(path: str | Path) -> tuple[pv.UnstructuredGrid, dict[int, str], int]:
+    """Top-dimension cells of a .msh as a pyvista grid with a ``region`` cell array."""
+    m = meshio.read(str(path))
+    names = {int(v[0]): k for k, v in m.field_data.items()}
+    dims = {int(v[0]): int(v[1]) for v in m.field_data.values()}
+    tdim = 3 if any(b.type.startswith("tetra") for b in m.cells) else 2
+    cells, types, region = [], [], []
+    for block, phys in zip(m.cells, m.cell_data["gmsh:physical"], strict=True):
+        if block.type not in _VTK_TYPE or (block.type.startswith("tetra") != (tdim == 3)):
+            continue
+        n = block.data.shape[1]
+        cells.append(np.hstack([np.full((len(block.data), 1), n), block.data]).ravel())
+        types.append(np.full(len(block.data), _VTK_TYPE[block.type], dtype=np.uint8))
+        region.append(np.asarray(phys))
+    grid = pv.UnstructuredGrid(np.concatenate(cells), np.concatenate(types), m.points)
+    grid.cell_data["region"] = np.concatenate(region)
+    return grid, {k: v for k, v in names.items() if dims.get(k) == tdim}, tdim
+
+
+def _add_regions(
+    p: pv.Plotter,
+    grid: pv.UnstructuredGrid,
+    names: dict[int, str],
+    edges: bool = True,
+    only: tuple[str, ...] | None = None,
+    opacity: dict[str, float] | None = None,
+) -> list[list[str]]:
+    legend = []
+    for rid, name in sorted(names.items()):
+        if only is not None and name not in only:
+            continue
+        part = grid.extract_cells(np.flatnonzero(grid.cell_data["region"] == rid))
+        if part.n_cells == 0:
+            continue
+        colour = REGION_COLOURS.get(name, "#cccccc")
+        p.add_mesh(
+            part,
+            color=colour,
+            show_edges=edges,
+            edge_color="#505060",
+            line_width=0.4,
+            lighting=pv.CellType.TETRA in grid.distinct_cell_types,
+            opacity=(opacity or {}).get(name, 1.0),
+        )
+        legend.append([name, colour])
+    return legend
+
+
+def _legend(p: pv.Plotter, entries: list[list[str]]) -> None:
+    """Region legend; its size is relative to the whole window, so keep it small."""
+    p.add_legend(
+        entries, bcolor="white", face="rectangle", loc="lower left", size=(0.3, 0.07 * len(entries))
+    )
+
+
+def _solid_bounds(grid: pv.UnstructuredGrid, names: dict[int, str], tdim: int) -> np.ndarray:
+    """Bounds (3, 2) of the Li/SEI cells above the substrate plane (all solid if none)."""
+    solid = [k for k, v in names.items() if v in ("lithium", "sei")]
+    centres = grid.cell_centers().points
+    pick = np.isin(grid.cell_data["region"], solid)
+    if (pick & (centres[:, tdim - 1] > 0)).any():
+        pick &= centres[:, tdim - 1] > 0
+    return np.asarray(grid.extract_cells(np.flatnonzero(pick)).bounds).reshape(3, 2)
+
+
+def _frame_2d(p: pv.Plotter, lo: np.ndarray, hi: np.ndarray, aspect: float) -> None:
+    """Parallel projection of the xy box [lo, hi] in a panel of width/height ``aspect``."""
+    cx, cy = 0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])
+    p.camera.focal_point = (cx, cy, 0.0)
+    p.camera.position = (cx, cy, 10.0 * max(hi[1] - lo[1], hi[0] - lo[0]))
+    p.camera.up = (0.0, 1.0, 0.0)
+    p.camera.parallel_scale = 0.5 * max(hi[1] - lo[1], (hi[0] - lo[0]) / aspect)
+    p.renderer.reset_camera_clipping_range()
+
+
+def _preview_2d(p: pv.Plotter, grid, names, title: str, formulation: str | None) -> None:
+    b = _solid_bounds(grid, names, 2)
+    aspect = 0.9 * p.window_size[0] / 3 / p.window_size[1]
+    whole = np.asarray(grid.bounds).reshape(3, 2)
+    w = b[0, 1] - b[0, 0]
+    flat = b[1, 1] <= 1e-12 * (whole[1, 1] - whole[1, 0])  # no Li above the foil
+    views = [
+        (title, True, whole[:, 0], whole[:, 1]),
+        (
+            "foil" if flat else "dendrite",
+            False,
+            b[:, 0] - 0.15 * (b[:, 1] - b[:, 0]).max(),
+            b[:, 1] + 0.15 * (b[:, 1] - b[:, 0]).max(),
+        ),
+        (
+            "foil top, with mesh" if flat else "tip, with mesh",
+            True,
+            np.array([b[0, 0] - 0.3 * w, b[1, 1] - 1.5 * w, 0]),
+            np.array([b[0, 1] + 0.3 * w, b[1, 1] + 0.4 * w, 0]),
+        ),
+    ]
+    for col, (text, edges, lo, hi) in enumerate(views):
+        p.subplot(0, col)
+        legend = _add_regions(p, grid, names, edges=edges)
+        p.enable_parallel_projection()
+        _frame_2d(p, lo, hi, aspect)
+        axes = " (x = r, y = z)" if formulation == "axisymmetric" and col == 1 else ""
+        p.add_text(text + axes, font_size=9)
+        if col == 0:
+            _legend(p, legend)
+
+
+def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
+    """The highest solid point and the solid's width near it (top tenth of its height)."""
+    solid = [k for k, v in names.items() if v in ("lithium", "sei")]
+    part = grid.extract_cells(np.flatnonzero(np.isin(grid.cell_data["region"], solid)))
+    pts = np.asarray(part.points)
+    tip = pts[np.argmax(pts[:, 2])]
+    if tip[2] <= 0:  # flat: no dendrite, look at the middle of the foil top
+        tip = np.array([pts[:, 0].mean(), pts[:, 1].mean(), tip[2]])
+        return tip, 0.25 * float(max(np.ptp(pts[:, 0]), np.ptp(pts[:, 1])))
+    near = pts[(pts[:, 2] > 0.9 * tip[2]) & (np.hypot(*(pts[:, :2] - tip[:2]).T) < 0.5 * tip[2])]
+    w = max(np.ptp(near[:, 0]), np.ptp(near[:, 1]), 1e-3 * tip[2])
+    return tip, float(w)
+
+
+def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
+    b = _solid_bounds(grid, names, 3)
+    tip, w = _tip_3d(grid, names)
+    clipped = grid.clip(normal=(0, -1, 0), origin=(0, tip[1], 0), crinkle=True)
+    tip_box = np.array(
+        [[tip[0] - w, tip[0] + w], [tip[1] - w, tip[1] + w], [tip[2] - 2.0 * w, tip[2] + 0.5 * w]]
+    )
+    views = [
+        (title + f" (cells cut at y = {round(tip[1], 6) + 0.0:.3g})", clipped, True, None, None),
+        ("Li and SEI (translucent)", grid, False, ("lithium", "sei"), b),
+        ("highest tip, cut, with mesh", clipped, True, None, tip_box),
+    ]
+    for col, (text, g, edges, only, bounds) in enumerate(views):
+        p.subplot(0, col)
+        legend = _add_regions(
+            p, g, names, edges=edges, only=only, opacity={"sei": 0.35} if col == 1 else None
+        )
+        p.view_xz()
+        p.camera.elevation = 15
+        p.camera.azimuth = -20
+        if bounds is not None:
+            pad = 0.1 * (bounds[:, 1] - bounds[:, 0]).max()
+            p.reset_camera(bounds=(bounds + np.array([-pad, pad])).ravel().tolist())
+        p.add_text(text, font_size=9)
+        if col == 0:
+            _legend(p, legend)
+
+
+def render_mesh_preview(
+    msh: str | Path,
+    png: str | Path,
+    formulation: str | None = None,
+    window_size: tuple[int, int] = (1800, 800),
+) -> Path:
+    """Write a PNG picture of ``msh`` with regions coloured and a legend; returns the path.
+
+    Three panels: the whole mesh, the dendrite(s) without edges, and the tip with edges.
+    """
+    os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
+    grid, names, tdim = _grid(msh)
+    out = Path(png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    title = f"{Path(msh).name}: {formulation or f'{tdim}D'}, {grid.n_cells} cells"
+    p = pv.Plotter(off_screen=True, shape=(1, 3), window_size=window_size)
+    p.set_background("white")
+    if tdim == 2:
+        _preview_2d(p, grid, names, title, formulation)
+    else:
+        _preview_3d(p, grid, names, title)
+    p.screenshot(str(out))
+    p.close()
+    return out
