@@ -216,19 +216,14 @@ def run_sweep(
     quiet: bool = False,
 ) -> SweepReport:
     """Run (or resume) a sweep; keyword arguments override the file's ``[run]`` and ``out``."""
-    if isinstance(sweep, SweepSpec):
-        spec = sweep
-    else:
-        spec = load_sweep(
-            sweep,
-            {
-                "run.backend": backend,
-                "run.workers": workers,
-                "run.ranks_per_case": ranks_per_case,
-                "run.runner": runner,
-                "out": str(out) if out else None,
-            },
-        )
+    overrides = {
+        "run.backend": backend,
+        "run.workers": workers,
+        "run.ranks_per_case": ranks_per_case,
+        "run.runner": runner,
+        "out": str(out) if out else None,
+    }
+    spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep, overrides)
     cases = expand(spec)
     if not dry_run and not collect:
         check_launch(spec.run.backend)
@@ -252,79 +247,98 @@ def run_sweep(
         report.summary = table.write()
         if collect or not todo:
             return report
-        by_name = {sc.name: sc for sc in cases}
-        tasks = [
-            CaseTask(
-                name=n,
-                case_file=str(files[n]),
-                out=str(out_dir / n),
-                runner=absolute_runner(spec.run.runner),
-                ranks=spec.run.ranks_per_case,
-                mpiexec=spec.run.mpiexec,
-                timeout_s=spec.run.case_timeout_s,
-                isolate=spec.run.case_timeout_s is not None,  # to enforce it
-                cwd=os.getcwd(),
-            )
-            for n in todo
-        ]
+        tasks = _tasks(spec, todo, files, out_dir)
         if spec.run.backend == "slurm":
             from dendrisim.sweep.slurm import write_job
 
             report.script = write_job(spec, tasks, out_dir)
             _log(out_dir, f"slurm job array written for {len(tasks)} cases: {report.script}")
             return report
-        engine = (
-            MPIBackend(spec.run.workers)
-            if spec.run.backend == "mpi"
-            else LocalBackend(
-                spec.run.workers or default_workers(), spec.run.start_method, spec.run.fresh_process
-            )
-        )
-        counts = Counts(
-            total=len(cases),
-            done=sum(1 for n, s in states.items() if s.status == FINISHED and n not in todo),
-            failed=sum(1 for n, s in states.items() if s.status == FAILED and n not in todo),
-            to_run=len(tasks),
-        )
-        pool = f"{engine.workers} workers" if engine.workers else "pool from mpiexec"
-        _log(
-            out_dir,
-            f"start: {len(tasks)} of {len(cases)} cases on backend {spec.run.backend} ({pool})",
-        )
-
-        def on_done(outcome: CaseOutcome) -> None:
-            sc = by_name[outcome.name]
-            st = case_state(out_dir / sc.name, sc.case)
-            if outcome.status == FINISHED and st.status != FINISHED:
-                st = CaseState(
-                    FAILED,
-                    "error",
-                    f"runner returned but the folder is not a finished result ({st.detail})",
-                )
-            elif outcome.status != FINISHED and st.status != FAILED:
-                st = CaseState(FAILED, outcome.stop_reason or "error", outcome.error)
-            states[sc.name] = CaseState(
-                st.status, st.stop_reason or outcome.stop_reason, outcome.error or st.detail
-            )
-            report.outcomes[sc.name] = outcome
-            table.update(sc, st.status, states[sc.name].stop_reason, outcome.error)
-            table.write()
-            _log(
-                out_dir,
-                f"{sc.name}: {st.status} ({states[sc.name].stop_reason}) in "
-                f"{outcome.wall_time_s:.3f} s on {outcome.host}:{outcome.pid}"
-                + (f" — {outcome.error.splitlines()[0]}" if outcome.error else ""),
-            )
-            progress.update(outcome)
-
-        with Progress(counts, engine.workers or 1, quiet=quiet) as progress:
-            try:
-                engine.run(tasks, on_done)
-            except KeyboardInterrupt:
-                _log(out_dir, "interrupted: unfinished cases stay incomplete and run on resume")
-                raise
-        _log(out_dir, f"end: {counts.line()}")
+        _execute(spec, tasks, _Recorder(out_dir, cases, states, table, report), quiet)
     return report
+
+
+def _tasks(spec: SweepSpec, todo: list[str], files: dict[str, Path], out_dir: Path):
+    """One :class:`CaseTask` per case to run."""
+    return [
+        CaseTask(
+            name=n,
+            case_file=str(files[n]),
+            out=str(out_dir / n),
+            runner=absolute_runner(spec.run.runner),
+            ranks=spec.run.ranks_per_case,
+            mpiexec=spec.run.mpiexec,
+            timeout_s=spec.run.case_timeout_s,
+            isolate=spec.run.case_timeout_s is not None,  # to enforce it
+            cwd=os.getcwd(),
+        )
+        for n in todo
+    ]
+
+
+def _execute(spec: SweepSpec, tasks: list[CaseTask], rec: _Recorder, quiet: bool) -> None:
+    """Run the tasks on the sweep's local or MPI back end, recording each outcome."""
+    run = spec.run
+    if run.backend == "mpi":
+        engine = MPIBackend(run.workers)
+    else:
+        engine = LocalBackend(run.workers or default_workers(), run.start_method, run.fresh_process)
+    pending = {t.name for t in tasks}
+    states = rec.states
+    counts = Counts(
+        total=len(rec.by_name),
+        done=sum(1 for n, s in states.items() if s.status == FINISHED and n not in pending),
+        failed=sum(1 for n, s in states.items() if s.status == FAILED and n not in pending),
+        to_run=len(tasks),
+    )
+    pool = f"{engine.workers} workers" if engine.workers else "pool from mpiexec"
+    _log(
+        rec.out_dir,
+        f"start: {len(tasks)} of {len(rec.by_name)} cases on backend {run.backend} ({pool})",
+    )
+    with Progress(counts, engine.workers or 1, quiet=quiet) as progress:
+        rec.progress = progress
+        try:
+            engine.run(tasks, rec.on_done)
+        except KeyboardInterrupt:
+            _log(rec.out_dir, "interrupted: unfinished cases stay incomplete and run on resume")
+            raise
+    _log(rec.out_dir, f"end: {counts.line()}")
+
+
+class _Recorder:
+    """Records each finished case: its state (from its folder), the table, the log."""
+
+    def __init__(self, out_dir: Path, cases, states: dict, table: SummaryTable, report):
+        self.out_dir, self.states, self.table, self.report = out_dir, states, table, report
+        self.by_name = {sc.name: sc for sc in cases}
+        self.progress = None
+
+    def on_done(self, outcome: CaseOutcome) -> None:
+        """A case ended (in a worker): check its folder, update table, log and progress."""
+        sc = self.by_name[outcome.name]
+        st = case_state(self.out_dir / sc.name, sc.case)
+        if outcome.status == FINISHED and st.status != FINISHED:
+            st = CaseState(
+                FAILED,
+                "error",
+                f"runner returned but the folder is not a finished result ({st.detail})",
+            )
+        elif outcome.status != FINISHED and st.status != FAILED:
+            st = CaseState(FAILED, outcome.stop_reason or "error", outcome.error)
+        stop = st.stop_reason or outcome.stop_reason
+        self.states[sc.name] = CaseState(st.status, stop, outcome.error or st.detail)
+        self.report.outcomes[sc.name] = outcome
+        self.table.update(sc, st.status, stop, outcome.error)
+        self.table.write()
+        first = f" — {outcome.error.splitlines()[0]}" if outcome.error else ""
+        _log(
+            self.out_dir,
+            f"{sc.name}: {st.status} ({stop}) in {outcome.wall_time_s:.3f} s on "
+            f"{outcome.host}:{outcome.pid}{first}",
+        )
+        if self.progress is not None:
+            self.progress.update(outcome)
 
 
 def _write_meta(spec: SweepSpec, cases: list[SweepCase], out: Path) -> None:

@@ -38,7 +38,6 @@ EXCEPTIONS: dict[str, str] = {
     "solver/simulation.py:Simulation": "class, 432 lines: to split",
     "solver/simulation.py:Simulation._move_mesh": "function, 79 lines: to split",
     "solver/simulation.py:Simulation.run": "function, 156 lines: to split",
-    "sweep/core.py:run_sweep": "function, 124 lines: to split",
 }
 
 
