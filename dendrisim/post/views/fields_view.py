@@ -19,13 +19,10 @@ import pyvista as pv
 
 from dendrisim.core.errors import DendrisimError
 from dendrisim.io.result import Result
-from dendrisim.post.views import scene
+from dendrisim.post.views import scene, subplot
+from dendrisim.post.views.camera import shift_scene_left as _shift_scene_left
+from dendrisim.post.views.subplot import FIELDS, axial_index
 
-FIELDS = {  # name -> (symbol, unit, colour map)
-    "c": ("c", "mol/m³", "viridis"),
-    "T": ("T", "K", "inferno"),
-}
-UNIFORM_COLOR = {"c": "#2a788e", "T": "#bc3754"}  # mid colours of the maps, for flat fields
 MODES = ("3d", "section")
 CUT_START_DEG, CUT_SWEEP_DEG = 0.0, 270.0  # revolved over 270°: a quarter cut open
 
@@ -81,12 +78,6 @@ def _caption(result: Result, t: float, initial: bool) -> str:
     return "\n".join(parts)
 
 
-def _shown(ds: pv.DataSet, field: str, base: float, factor: float) -> pv.DataSet:
-    ds = ds.copy()
-    ds.point_data["shown"] = (ds.point_data[field] - base) * factor
-    return ds
-
-
 def _layout(result: Result, mode: str) -> str:
     """How a result is drawn: "revolved", "section" or "clipped".
 
@@ -96,11 +87,6 @@ def _layout(result: Result, mode: str) -> str:
     if result.formulation == "3d":
         return "clipped"
     return "revolved" if mode == "3d" and result.formulation == "axisymmetric" else "section"
-
-
-def axial_index(result: Result) -> int:
-    """Coordinate index of the dendrite axis (y = z in 2D sections, z in 3D)."""
-    return 2 if result.formulation == "3d" else 1
 
 
 def _initial_outline(
@@ -114,178 +100,14 @@ def _initial_outline(
     return li.slice(normal=(0, 1, 0), origin=scene.dendrite_center(grid))
 
 
-def _scene(
-    p: pv.Plotter,
-    result: Result,
-    t: float,
-    field: str,
-    mode: str,
-    window: tuple[float, float],
-    clim: tuple[float, float] | None,
-    initial: pv.PolyData | None,
-    key: str,
-) -> None:
-    """One subplot: Li, the field on the section, the initial outline (``key``: unique)."""
-    layout = _layout(result, mode)
-    axisym = result.formulation == "axisymmetric"
-    grid = scene.crop(scene.section_grid(result.fields(t), t), window, axial_index(result))
-    sym, unit, cmap = FIELDS[field]
-    colored = scene.region(grid, "electrolyte") if field == "c" else grid
-    vals = np.asarray(clim if clim else colored.point_data[field], float)
-    base, factor, title, uniform = scene.display_scale(vals, sym, unit)
-    rng = ((float(np.nanmin(vals)) - base) * factor, (float(np.nanmax(vals)) - base) * factor)
-    if uniform:
-        style: dict = {"color": UNIFORM_COLOR[field]}
-        p.add_text(
-            f"{sym} = {np.nanmean(vals):.6g} {unit}\n(uniform)",
-            position=(0.70, 0.5),
-            viewport=True,
-            font_size=11,
-            color="black",
-        )
-    else:
-        style = {
-            "scalars": "shown",
-            "cmap": cmap,
-            "clim": rng,
-            "scalar_bar_args": dict(
-                title=title + " " * len(key),
-                vertical=True,
-                position_x=0.82,
-                position_y=0.25,
-                width=0.08,
-                height=0.5,
-                n_labels=4,
-                fmt=scene.smart_format(np.asarray(rng)),
-                title_font_size=14,
-                label_font_size=13,
-                color="black",
-            ),
-        }
-    li_style = (
-        {"color": scene.LITHIUM_COLOR}
-        if field == "c" or uniform
-        else {"scalars": "shown", "cmap": cmap, "clim": rng, "show_scalar_bar": False}
-    )
-    lift = 1e-3 * (window[1] - window[0])
-    if layout == "clipped":
-        center = scene.dendrite_center(grid)
-        p.add_mesh(
-            _shown(colored, field, base, factor).clip(
-                normal=(0, 1, 0), origin=center, invert=False
-            ),
-            **style,
-        )
-        li = scene.region(grid, "lithium").extract_surface(algorithm=None)
-        p.add_mesh(
-            _shown(li, field, base, factor) if field == "T" else li, specular=0.4, **li_style
-        )
-        if initial is not None:
-            p.add_mesh(initial, color=scene.OUTLINE_INITIAL, line_width=2.5)
-        p.camera_position = _camera_clipped(window, center)
-        p.reset_camera()
-        p.camera.zoom(1.05)
-    else:
-        li_edges = scene.outline(grid, "lithium")
-        planes = [0.0, 270.0] if layout == "revolved" else [None]
-        for k, angle in enumerate(planes):
-
-            def put(ds: pv.DataSet, angle=angle, lift: float = 0.0) -> pv.DataSet:
-                if angle is None:
-                    out = scene.mirror(ds) if axisym else ds.copy()
-                    out.points[:, 2] += lift  # lines in front of the section (camera at +z)
-                    return out
-                return scene.to_3d(ds, angle)
-
-            p.add_mesh(
-                put(_shown(colored, field, base, factor)),
-                show_scalar_bar=(k == 0 and not uniform),
-                **style,
-            )
-            if field == "c" and layout == "section":
-                p.add_mesh(put(scene.region(grid, "lithium")), color=scene.LITHIUM_COLOR)
-            if initial is not None:
-                p.add_mesh(put(initial, lift=lift), color=scene.OUTLINE_INITIAL, line_width=2.5)
-            p.add_mesh(put(li_edges, lift=2 * lift), color="white", line_width=1.2)
-        if layout == "revolved":
-            surf = scene.revolve(li_edges, 0.0, 360.0)
-            p.add_mesh(
-                _shown(surf, "T", base, factor) if field == "T" else surf,
-                smooth_shading=True,
-                specular=0.5,
-                specular_power=20,
-                **li_style,
-            )
-            p.camera_position = _camera_3d(window, float(np.abs(grid.points[:, 0]).max()))
-            p.reset_camera()
-            p.camera.zoom(1.05)
-        else:
-            p.view_xy()
-            p.camera.zoom(1.2)
-            _ruler(p, grid, axisym)
+def _scene(p, result: Result, t: float, field: str, mode: str, window, clim, initial, key: str):
+    """One subplot: the field view, shifted left for the colour bar, with its caption."""
+    view = subplot.View(result, t, field, _layout(result, mode), window, clim)
+    subplot.draw(p, view, initial, key)
     _shift_scene_left(p, 0.12)
     p.add_text(
         _caption(result, t, initial is not None), position="upper_left", font_size=11, color="black"
     )
-
-
-def _ruler(p: pv.Plotter, grid: pv.DataSet, axisym: bool) -> None:
-    """Length scale under the section [µm]."""
-    x, y = grid.points[:, 0], grid.points[:, 1]
-    r = float(np.abs(x).max())
-    lo = -r if axisym else float(x.min())
-    yb = float(y.min()) - 0.04 * float(y.max() - y.min())
-    p.add_ruler(
-        (lo, yb, 0.0),
-        (r, yb, 0.0),
-        title="µm",
-        number_labels=3,
-        font_size_factor=0.8,
-        label_size_factor=0.8,
-        label_format="%.2g",
-        tick_length=4,
-    )
-
-
-def _shift_scene_left(p: pv.Plotter, frac: float) -> None:
-    """Move the camera sideways so the scene leaves room for the colour bar on the right."""
-    cam = p.camera
-    fp, pos, up = (np.asarray(v, float) for v in (cam.focal_point, cam.position, cam.up))
-    view = fp - pos
-    right = np.cross(view, up)
-    norm = np.linalg.norm(right)
-    if norm == 0:
-        return
-    w, h = p.window_size
-    shape = getattr(p, "shape", (1, 1))
-    aspect = (w / shape[1]) / (h / shape[0])
-    height = (
-        cam.parallel_scale * 2
-        if cam.parallel_projection
-        else 2 * np.linalg.norm(view) * np.tan(np.radians(cam.view_angle) / 2)
-    )
-    shift = frac * height * aspect * right / norm
-    cam.focal_point = tuple(fp + shift)
-    cam.position = tuple(pos + shift)
-
-
-def _camera_clipped(window: tuple[float, float], center: np.ndarray):
-    zc = 0.5 * (window[0] + window[1])
-    d = 3.0 * (window[1] - window[0])
-    return [
-        (center[0] + 0.35 * d, center[1] - d, zc + 0.35 * d),
-        (center[0], center[1], zc),
-        (0.0, 0.0, 1.0),
-    ]
-
-
-def _camera_3d(window: tuple[float, float], radius: float):
-    zc = 0.5 * (window[0] + window[1])
-    h = window[1] - window[0]
-    d = 2.4 * max(h, 2 * radius)
-    az = np.radians(-45.0)  # look into the open quarter (azimuth 270°..360°)
-    pos = (d * np.cos(az) * 0.8, d * np.sin(az) * 0.8, zc + 0.35 * d)
-    return [pos, (0.0, 0.0, zc), (0.0, 0.0, 1.0)]
 
 
 def _theme():
@@ -343,30 +165,21 @@ def panel(
     for r, tlist, initial in zip(results, tlists, initials, strict=True):
         t0 = float(r.field_times()[0])
         for field in fields:
-            clim = None
-            if shared_clim:
-                vals = [scene.section_grid(r.fields(t), t).point_data[field] for t in tlist]
-                clim = (
-                    float(min(np.nanmin(v) for v in vals)),
-                    float(max(np.nanmax(v) for v in vals)),
-                )
+            clim = _row_clim(r, tlist, field) if shared_clim else None
             for j, t in enumerate(tlist):
                 p.subplot(row, j)
-                _scene(
-                    p,
-                    r,
-                    t,
-                    field,
-                    mode,
-                    window,
-                    clim,
-                    initial if t > t0 else None,
-                    key=" " * (row * ncol + j),
-                )
+                before = initial if t > t0 else None
+                _scene(p, r, t, field, mode, window, clim, before, key=" " * (row * ncol + j))
             row += 1
     if nrow * ncol > 1:
         p.link_views()
     return p
+
+
+def _row_clim(result: Result, times: list[float], field: str) -> tuple[float, float]:
+    """One colour range [field unit] over all times of a row."""
+    vals = [scene.section_grid(result.fields(t), t).point_data[field] for t in times]
+    return float(min(np.nanmin(v) for v in vals)), float(max(np.nanmax(v) for v in vals))
 
 
 def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d") -> pv.Plotter:
