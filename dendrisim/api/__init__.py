@@ -27,12 +27,22 @@ def mesh(
     ``out`` defaults to ``meshes/<name>.msh``; the JSON report goes beside it and the
     preview picture (regions in colour) to ``preview`` (default: ``<out>.png``).
     """
-    from dendrisim.geometry.generator import generate
+    from dendrisim.core import parallel
+    from dendrisim.geometry.generator import generate, previewed_mesh
 
     c = load_case(case)
     out_path = Path(out) if out is not None else Path("meshes") / f"{c.name}.msh"
     png = Path(preview) if preview is not None else out_path.with_suffix(".png")
-    return generate(c, out_msh=out_path, preview_png=png)
+    rep = generate(c, out_msh=out_path)
+    shown, formulation = previewed_mesh(c, out_path), c.geometry.formulation
+
+    def draw() -> None:  # pyvista runs on rank 0 only, after gmsh is done
+        from dendrisim.post.views.mesh_preview import render_mesh_preview
+
+        render_mesh_preview(shown, png, formulation=formulation)
+
+    parallel.on_root(draw)
+    return rep
 
 
 def run(

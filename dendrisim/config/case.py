@@ -281,67 +281,60 @@ _ALLOWED = {
 }
 
 
+_WANT = {
+    "float_type": "a number",
+    "int_type": "an integer",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "dict_type": "a table",
+    "list_type": "an array",
+    "model_type": "a table",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+}
+
+
+def _unknown_key_line(loc: tuple[Any, ...], path: str) -> str:
+    """An unknown key: the closest valid key, or the list of valid keys in its section."""
+    parent = _model_at(loc[:-1])
+    valid = sorted(parent.model_fields) if parent else []
+    valid = [v for v in valid if v != "source_dir"]
+    hint = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+    where = ".".join(str(p) for p in loc[:-1]) or "top level"
+    msg = f"unknown key {path!r}"
+    if hint:
+        prefix = ".".join(str(p) for p in loc[:-1])
+        msg += f"; did you mean {(prefix + '.' if prefix else '') + hint[0]!r}?"
+    if parent and not hint:
+        msg += f" (valid keys in {where}: {', '.join(valid)})"
+    return msg
+
+
+def _error_line(err: dict[str, Any], data: dict[str, Any]) -> str:
+    """One readable line for one pydantic error: key path, the value given, what is allowed."""
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    path = ".".join(str(p) for p in loc)
+    typ = err["type"]
+    if typ == "extra_forbidden":
+        return _unknown_key_line(loc, path)
+    value = _lookup(data, loc)
+    if typ == "value_error":
+        text = str(err["msg"]).removeprefix("Value error, ")
+        return text if re.match(r"^[a-z_]+[.:]", text) else f"{path}: {text}"
+    if typ in _ALLOWED:
+        return f"{path} = {value!r}: {_ALLOWED[typ].format(**err.get('ctx', {}))}"
+    if typ == "missing":
+        return f"{path} is required"
+    if typ in _WANT:
+        return f"{path} = {value!r} ({type(value).__name__}): expected {_WANT[typ]}"
+    if typ == "literal_error":
+        return f"{path} = {value!r}: {err['msg'].replace('Input should be', 'allowed:')}"
+    return f"{path} = {value!r}: {err['msg']}"
+
+
 def format_validation_errors(exc: ValidationError, data: dict[str, Any]) -> list[str]:
     """One line per problem: key path, the value given, what is allowed."""
-    lines: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        path = ".".join(str(p) for p in loc)
-        typ = err["type"]
-        if typ == "extra_forbidden":
-            parent = _model_at(loc[:-1])
-            valid = sorted(parent.model_fields) if parent else []
-            valid = [v for v in valid if v != "source_dir"]
-            hint = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
-            where = ".".join(str(p) for p in loc[:-1]) or "top level"
-            msg = f"unknown key {path!r}"
-            if hint:
-                prefix = ".".join(str(p) for p in loc[:-1])
-                msg += f"; did you mean {(prefix + '.' if prefix else '') + hint[0]!r}?"
-            if parent and not hint:
-                msg += f" (valid keys in {where}: {', '.join(valid)})"
-            lines.append(msg)
-            continue
-        value = _lookup(data, loc)
-        if typ == "value_error":
-            text = str(err["msg"]).removeprefix("Value error, ")
-            lines.append(text if re.match(r"^[a-z_]+[.:]", text) else f"{path}: {text}")
-            continue
-        if typ in _ALLOWED:
-            allowed = _ALLOWED[typ].format(**err.get("ctx", {}))
-            lines.append(f"{path} = {value!r}: {allowed}")
-            continue
-        if typ == "missing":
-            lines.append(f"{path} is required")
-            continue
-        if typ in (
-            "float_type",
-            "int_type",
-            "bool_type",
-            "string_type",
-            "dict_type",
-            "list_type",
-            "model_type",
-            "int_from_float",
-            "float_parsing",
-        ):
-            want = {
-                "float_type": "a number",
-                "int_type": "an integer",
-                "bool_type": "true or false",
-                "string_type": "a string",
-                "dict_type": "a table",
-                "list_type": "an array",
-                "model_type": "a table",
-                "int_from_float": "an integer",
-                "float_parsing": "a number",
-            }[typ]
-            lines.append(f"{path} = {value!r} ({type(value).__name__}): expected {want}")
-            continue
-        if typ == "literal_error":
-            lines.append(f"{path} = {value!r}: {err['msg'].replace('Input should be', 'allowed:')}")
-            continue
-        lines.append(f"{path} = {value!r}: {err['msg']}")
+    lines = [_error_line(err, data) for err in exc.errors(include_url=False)]
     # a union (e.g. float | None) reports one line per member: keep the first per path
     seen: set[str] = set()
     unique = []

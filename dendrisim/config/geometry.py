@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from dendrisim.config.base import Section
 from dendrisim.core.units import UM
@@ -28,7 +28,7 @@ class GeometryConfig(Section):
     _derived: frozenset[str] = PrivateAttr(default=frozenset())
 
     formulation: Literal["axisymmetric", "planar", "3d"] = "axisymmetric"
-    shape: Literal["needle", "cone", "mushroom", "mossy", "sphere", "flat"] = "needle"
+    shape: str = "needle"  # a name in the shape registry (dendrisim.geometry.shapes)
     length_um: float | None = Field(default=None, gt=0)  # substrate to tip, cap included
     diameter_um: float | None = Field(default=None, gt=0)
     aspect_ratio: float | None = Field(default=None, gt=0)  # L/D, with volume_um3
@@ -52,6 +52,26 @@ class GeometryConfig(Section):
     )
     mesh_unit: Literal["m", "mm", "um", "nm"] = "um"  # length unit inside `mesh`
 
+    @field_validator("shape")
+    @classmethod
+    def _known_shape(cls, name: str) -> str:
+        known = shapes.names()
+        if name not in known:
+            allowed = ", ".join(repr(n) for n in known[:-1]) + f" or {known[-1]!r}"
+            raise ValueError(f"geometry.shape = {name!r}: allowed: {allowed}")
+        return name
+
+    @property
+    def shape_kind(self) -> shapes.Shape:
+        """The registered :class:`~dendrisim.geometry.shapes.Shape` of ``shape``."""
+        return shapes.get(self.shape)
+
+    def dendrite(self) -> shapes.Dendrite:
+        """The single dendrite this section describes, at the origin [µm]."""
+        return shapes.Dendrite(
+            self.shape, self.length_um, self.diameter_um, self.tip_radius_um, self.head_diameter_um
+        )
+
     @model_validator(mode="after")
     def _resolve_size(self) -> GeometryConfig:
         """Fill length_um and diameter_um from aspect_ratio and volume_um3 (or defaults)."""
@@ -64,14 +84,13 @@ class GeometryConfig(Section):
                     f"geometry.{missing} is missing: aspect_ratio and volume_um3 are given "
                     "together (or give length_um and diameter_um instead)"
                 )
-            isolated = self.shape == "sphere" and self.substrate_thickness_um == 0
             d = shapes.diameter_for_volume_um(
                 self.shape,
                 self.aspect_ratio,
                 self.volume_um3,
                 self.tip_radius_um,
                 self.head_diameter_um,
-                isolated,
+                self.isolated,
             )
             if given_ld:
                 # a resolved case lists both pairs; accept them only when they agree
@@ -95,9 +114,9 @@ class GeometryConfig(Section):
             if self.diameter_um is None:
                 object.__setattr__(self, "diameter_um", 0.15)  # docs/fig5.md routine needle
             if self.length_um is None:
-                default_l = 10.0 * self.diameter_um
-                if self.shape == "sphere":  # a hemispherical bump, or a floating particle
-                    default_l = (0.5 if self.substrate_thickness_um > 0 else 2.0) * self.diameter_um
+                default_l = self.shape_kind.default_length_um(
+                    self.diameter_um, self.substrate_thickness_um > 0
+                )
                 object.__setattr__(self, "length_um", default_l)
         self._resolve_domain()
         self._check_consistency()
@@ -115,11 +134,8 @@ class GeometryConfig(Section):
         # (re-validation of an instance runs this again: keep what was derived before)
         private = dict(getattr(self, "__pydantic_private__", None) or {})
         derived = set(private.get("_derived", ()))
-        flat = self.shape == "flat"
-        widest = self.diameter_um
-        if self.shape in ("mushroom", "mossy"):
-            widest = self.head_diameter_um or shapes.default_head_diameter_um(self.diameter_um)
-        r_out = 0.5 * widest + self.sei_thickness_um
+        flat = not self.shape_kind.has_body
+        r_out = self.dendrite().outer_radius_um + self.sei_thickness_um
         top = self.length_um + self.sei_thickness_um
         if self.cell_radius_um is None:
             object.__setattr__(self, "cell_radius_um", 0.5 if flat else 7.0 * r_out)
@@ -138,82 +154,41 @@ class GeometryConfig(Section):
         return self._derived
 
     def _check_consistency(self) -> None:
-        L, D = self.length_um, self.diameter_um
-        R = 0.5 * D
         if self.mesh:
             return  # a user mesh defines its own geometry; checked when loaded
-        if self.shape == "needle" and L < D:
-            raise ValueError(
-                f"geometry.length_um = {L:g} µm is shorter than geometry.diameter_um = {D:g} µm:"
-                ' a needle needs L >= D (L/D >= 1); use shape = "sphere" for a bump'
-            )
-        if self.shape == "cone":
-            rt = self.tip_radius_um or shapes.default_tip_radius_um(D)
-            if rt >= R:
-                raise ValueError(
-                    f"geometry.tip_radius_um = {rt:g} µm must be smaller than the base radius "
-                    f"diameter_um/2 = {R:g} µm"
-                )
-            if L <= rt:
-                raise ValueError(
-                    f"geometry.length_um = {L:g} µm must exceed the cone tip radius {rt:g} µm"
-                )
-        if self.shape in ("mushroom", "mossy"):
-            dh = self.head_diameter_um or shapes.default_head_diameter_um(D)
-            if dh <= D:
-                raise ValueError(
-                    f"geometry.head_diameter_um = {dh:g} µm must be larger than the stalk "
-                    f"diameter_um = {D:g} µm"
-                )
-            if L <= dh:
-                raise ValueError(
-                    f"geometry.length_um = {L:g} µm must exceed the head diameter {dh:g} µm "
-                    "(the stalk needs a length)"
-                )
-        if self.shape == "sphere" and self.substrate_thickness_um > 0 and L > 0.9 * D:
-            raise ValueError(
-                f"geometry.length_um = {L:g} µm is more than 0.9 x the sphere diameter {D:g} µm:"
-                " a sphere on a substrate sits in the foil with a contact neck (L <= 0.9 D; "
-                "L = D would touch at a single point); set substrate_thickness_um = 0 for an "
-                "isolated particle"
-            )
-        if self.shape == "sphere" and self.substrate_thickness_um == 0 and L <= D:
-            raise ValueError(
-                f"geometry.length_um = {L:g} µm: an isolated sphere (substrate_thickness_um = 0)"
-                f" has its top at z = L and must float above z = 0, so L > diameter_um = {D:g}"
-                " µm"
-            )
+        problem = self.shape_kind.check(self.dendrite(), self.substrate_thickness_um > 0)
+        if problem is not None:
+            raise ValueError(problem)
+        if self.shape_kind.has_body:
+            self._check_body_fits()
+        self._check_forest()
 
-        widest = D
-        if self.shape in ("mushroom", "mossy"):
-            widest = self.head_diameter_um or shapes.default_head_diameter_um(D)
-        outer = widest / 2 + self.sei_thickness_um
-        if self.shape != "flat" and outer >= self.cell_radius_um:
+    def _check_body_fits(self) -> None:
+        """The dendrite (with its SEI) inside the cell, and the SEI thinner than any radius."""
+        d, t = self.dendrite(), self.sei_thickness_um
+        L, D = d.length_um, d.diameter_um
+        outer = d.outer_radius_um + t
+        if outer >= self.cell_radius_um:
             raise ValueError(
                 f"geometry.diameter_um = {D:g} µm (outer radius with SEI {outer:g} µm) does not"
                 f" fit in the domain: geometry.cell_radius_um = {self.cell_radius_um:g} µm must "
                 "be larger than the dendrite's outer radius"
             )
-        if self.shape != "flat" and L + self.sei_thickness_um >= self.electrolyte_height_um:
+        if L + t >= self.electrolyte_height_um:
             raise ValueError(
                 f"geometry.length_um = {L:g} µm reaches the top of the domain: "
                 f"geometry.electrolyte_height_um = {self.electrolyte_height_um:g} µm must exceed"
                 " the dendrite length plus SEI thickness"
             )
-        rmin = R
-        if self.shape == "cone":
-            rmin = self.tip_radius_um or shapes.default_tip_radius_um(D)
-        if self.sei_thickness_um >= rmin and self.shape != "flat":
+        if t >= d.min_radius_um:
             raise ValueError(
-                f"geometry.sei_thickness_um = {self.sei_thickness_um:g} µm is not thinner than "
-                f"the smallest Li radius {rmin:g} µm; the SEI shell must be thinner"
+                f"geometry.sei_thickness_um = {t:g} µm is not thinner than "
+                f"the smallest Li radius {d.min_radius_um:g} µm; the SEI shell must be thinner"
             )
-        if self.shape == "flat" and self.substrate_thickness_um == 0:
-            raise ValueError(
-                'geometry.substrate_thickness_um = 0 with shape = "flat": a flat '
-                "(substrate-only) geometry needs a substrate thickness > 0"
-            )
+
+    def _check_forest(self) -> None:
         spacing = self.forest.spacing_um
+        outer = self.dendrite().outer_radius_um + self.sei_thickness_um
         if self.forest.count > 1 and spacing is not None and spacing <= 2 * outer:
             raise ValueError(
                 f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap "
@@ -239,29 +214,15 @@ class GeometryConfig(Section):
     @property
     def isolated(self) -> bool:
         """True for a Li body that touches no substrate (isolated particle)."""
-        return self.substrate_thickness_um == 0 and self.shape == "sphere"
+        return self.substrate_thickness_um == 0 and self.shape_kind.floats_without_substrate
 
     def analytic_volume_um3(self) -> float:
         """Analytic Li volume of the dendrite above the substrate plane [µm^3]."""
-        return shapes.volume_um3(
-            self.shape,
-            self.length_um,
-            self.diameter_um,
-            self.tip_radius_um,
-            self.head_diameter_um,
-            self.isolated,
-        )
+        return self.dendrite().volume_um3(self.isolated)
 
     def analytic_interface_area_um2(self) -> float:
         """Analytic dendrite interface area (footprint excluded) [µm^2]."""
-        return shapes.interface_area_um2(
-            self.shape,
-            self.length_um,
-            self.diameter_um,
-            self.tip_radius_um,
-            self.head_diameter_um,
-            self.isolated,
-        )
+        return self.dendrite().area_um2(self.isolated)
 
     def mesh_path(self, base: Path | None = None) -> Path | None:
         """The user mesh path, resolved against ``base`` (the case file's folder)."""

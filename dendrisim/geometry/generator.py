@@ -2,9 +2,11 @@
 
 Group names and ids: docs/architecture.md#groups.
 
-``generate(case)`` builds and meshes a case's geometry (on rank 0), writes the .msh,
-a JSON report and optionally a preview picture; ``build_case_model`` does the same
-into the current gmsh model, for the loader (:mod:`dendrisim.meshing.load`).
+``generate(case)`` builds and meshes a case's geometry (on rank 0), writes the .msh and
+a JSON report; ``build_case_model`` does the same into the current gmsh model, for the
+loader (:mod:`dendrisim.meshing.load`).  The preview picture is drawn by the layer above
+(:func:`dendrisim.api.mesh`, with :mod:`dendrisim.post.views.mesh_preview`) from the file
+:func:`previewed_mesh` names.
 
 What is built (lengths in µm, the gmsh model unit; z = 0 is the foil top):
 
@@ -62,7 +64,21 @@ def report_path(msh: str | Path) -> Path:
     return p.with_name(p.stem + ".report.json")
 
 
-def _generate_root(case, out_msh, preview_png):
+def _user_mesh_path(case, g) -> Path:
+    return g.mesh_path(Path(case.source_dir) if getattr(case, "source_dir", "") else None)
+
+
+def previewed_mesh(case, out_msh: str | Path) -> Path:
+    """The .msh file a picture of ``generate(case, out_msh)`` shows.
+
+    A user's mesh (``geometry.mesh``) is shown from its source file, a generated one from
+    ``out_msh``.
+    """
+    g = _geometry_section(case)
+    return _user_mesh_path(case, g) if g.mesh else Path(out_msh)
+
+
+def _generate_root(case, out_msh):
     import gmsh
 
     from dendrisim.geometry.build import build_model, gmsh_session
@@ -70,7 +86,7 @@ def _generate_root(case, out_msh, preview_png):
 
     g = _geometry_section(case)
     if g.mesh:
-        return _user_mesh_root(case, g, out_msh, preview_png)
+        return _user_mesh_root(case, g, out_msh)
     lay = layout(g)  # all geometry errors surface here, before gmsh runs
     t0 = time.perf_counter()
     with gmsh_session(getattr(case, "name", "dendrisim")):
@@ -83,24 +99,17 @@ def _generate_root(case, out_msh, preview_png):
             gmsh.write(str(out))
             rep.path = str(out)
             rep.write_json(report_path(out))
-    if preview_png is not None:
-        if out_msh is None:
-            raise ValueError("a preview picture needs the mesh written to a file (out_msh)")
-        from dendrisim.post.views.mesh_preview import render_mesh_preview
-
-        render_mesh_preview(out_msh, preview_png, formulation=lay.formulation)
     return rep
 
 
-def _user_mesh_root(case, g, out_msh, preview_png):
-    """Report on (and picture) a user's .msh instead of generating one."""
+def _user_mesh_root(case, g, out_msh):
+    """Report on a user's .msh instead of generating one."""
     import gmsh
 
     from dendrisim.geometry.build import gmsh_session
     from dendrisim.geometry.report import user_mesh_report
 
-    base = Path(case.source_dir) if getattr(case, "source_dir", "") else None
-    src = g.mesh_path(base)
+    src = _user_mesh_path(case, g)
     um_per_unit = units.um_per_unit(g.mesh_unit)
     with gmsh_session():
         gmsh.open(str(src))
@@ -115,21 +124,16 @@ def _user_mesh_root(case, g, out_msh, preview_png):
             rep.path = str(out_msh)
     if out_msh is not None:
         rep.write_json(report_path(out_msh))
-    if preview_png is not None:
-        from dendrisim.post.views.mesh_preview import render_mesh_preview
-
-        render_mesh_preview(src, preview_png, formulation=g.formulation)
     return rep
 
 
-def generate(case, out_msh: str | Path | None = None, preview_png: str | Path | None = None):
+def generate(case, out_msh: str | Path | None = None):
     """Build and mesh a case's geometry with gmsh; returns a :class:`MeshReport`.
 
     ``case`` is a :class:`~dendrisim.config.Case` or its ``GeometryConfig``.  The mesh
     is written to ``out_msh`` (µm, gmsh 4.1 format) with ``<stem>.report.json`` beside
-    it, and a preview picture to ``preview_png`` if given.  gmsh runs on rank 0; the
-    report is broadcast to every rank.  Invalid geometry raises GeometryError before
-    gmsh runs.  A case with ``geometry.mesh`` (a user's .msh) is measured and pictured
-    instead (no analytic reference).
+    it.  gmsh runs on rank 0; the report is broadcast to every rank.  Invalid geometry
+    raises GeometryError before gmsh runs.  A case with ``geometry.mesh`` (a user's .msh)
+    is measured instead (no analytic reference).
     """
-    return parallel.on_root(lambda: _generate_root(case, out_msh, preview_png))
+    return parallel.on_root(lambda: _generate_root(case, out_msh))

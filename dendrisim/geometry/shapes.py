@@ -1,204 +1,246 @@
-"""Analytic dendrite shapes: volume and interface area (pure Python, no gmsh).
+"""Dendrite shapes as a registry: one class per shape, registered by name.
 
-All lengths in micrometres (the case-file unit for geometry); z = 0 is the substrate
-top plane, the dendrite grows along +z.  The Li body of a shape is the part above
-z = 0; its interface area excludes the footprint on the substrate.
+A shape owns everything that depends on it: its analytic Li volume and interface area
+(revolved, and the planar section), its gmsh (OpenCASCADE) body in 2D and 3D, its sizing
+particulars (tip radius, a tapered interface size) and its consistency checks.  The rest
+of the package asks the registry (``get(name)``, or ``Dendrite.kind``) and never switches
+on the name.  To add a shape: one :class:`Shape` subclass decorated with ``@register``
+(docs/architecture.md); the built-in ones are in :mod:`dendrisim.geometry.builtin_shapes`.
 
-Shape definitions (axisymmetric profiles, revolved about the z axis):
+All lengths in micrometres (the case-file unit for geometry); z = 0 is the substrate top
+plane, the dendrite grows along +z.  The Li body of a shape is the part above z = 0; its
+interface area excludes the footprint on the substrate.
 
-needle   cylinder of radius R = D/2 from z = 0 to L - R, hemispherical cap to z = L.
-cone     frustum from radius R at z = 0 to the tip radius r_t at z = L - r_t, then a
-         hemispherical cap of radius r_t (tip at z = L).
-mushroom stalk cylinder of radius R up to a spherical head of diameter D_h whose top is
-         at z = L (the union of both; the stalk's side ends at z_entry where it meets
-         the head).  ``mossy`` is an alias.
-sphere   sphere of diameter D with its top at z = L: L = D/2 is a hemispherical bump,
-         L < D a spherical segment on the substrate (sunk into the foil: the
-         geometry needs L <= 0.9 D for a meshable contact neck); without a substrate the whole
-         sphere is an isolated particle (L is then only its position).
-flat     no dendrite (a planar Li reference): volume and area 0.
+Config imports this module to validate ``geometry.shape``, so at module level it imports
+nothing of dendrisim above core; the built-in shapes are loaded when the registry is
+first read, and gmsh only inside the body methods.
 """
 
 from __future__ import annotations
 
-import math
-
-SHAPES = ("needle", "cone", "mushroom", "mossy", "sphere", "flat")
-
-
-def default_tip_radius_um(diameter_um: float) -> float:
-    """Cone tip radius when not given: a tenth of the base diameter [µm]."""
-    return 0.1 * diameter_um
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 
-def default_head_diameter_um(diameter_um: float) -> float:
-    """Mushroom head diameter when not given: twice the stalk diameter [µm]."""
-    return 2.0 * diameter_um
+@dataclass(frozen=True)
+class Dendrite:
+    """One Li body of shape ``shape`` standing on z = 0 at lateral position (x, y) [µm].
+
+    ``tip_radius_um`` and ``head_diameter_um`` are read by the shapes that use them
+    (cone, mushroom); None means the shape's default.
+    """
+
+    shape: str
+    length_um: float
+    diameter_um: float
+    tip_radius_um: float | None = None
+    head_diameter_um: float | None = None
+    x_um: float = 0.0
+    y_um: float = 0.0
+
+    @property
+    def kind(self) -> Shape:
+        """The registered :class:`Shape` of this dendrite."""
+        return get(self.shape)
+
+    @property
+    def radius_um(self) -> float:
+        """Base (stalk) radius [µm]."""
+        return 0.5 * self.diameter_um
+
+    @property
+    def outer_radius_um(self) -> float:
+        """Widest radius of the body [µm]."""
+        return self.kind.outer_radius_um(self)
+
+    @property
+    def min_radius_um(self) -> float:
+        """Smallest radius of curvature of the Li surface [µm]."""
+        return self.kind.min_radius_um(self)
+
+    def grown(self, t_um: float) -> Dendrite:
+        """The SEI's outer surface: the body offset outwards by ``t_um`` [µm]."""
+        return self.kind.grown(self, t_um)
+
+    def volume_um3(self, isolated: bool) -> float:
+        """Analytic volume above z = 0 (revolved body) [µm^3]."""
+        return self.kind.volume_um3(self, isolated)
+
+    def area_um2(self, isolated: bool) -> float:
+        """Analytic surface area above z = 0, footprint excluded [µm^2]."""
+        return self.kind.interface_area_um2(self, isolated)
+
+    def section_area_um2(self, isolated: bool) -> float:
+        """Analytic planar section area above z = 0 (per unit depth) [µm^2]."""
+        return self.kind.section_area_um2(self, isolated)
+
+    def section_perimeter_um(self, isolated: bool) -> float:
+        """Analytic planar section perimeter above z = 0, footprint excluded [µm]."""
+        return self.kind.section_perimeter_um(self, isolated)
 
 
-def _canon(shape: str) -> str:
-    return "mushroom" if shape == "mossy" else shape
+class Shape:
+    """Base class of a dendrite shape; subclasses override what differs.
+
+    Every method takes the :class:`Dendrite` (lengths in µm).  ``isolated`` is True for a
+    body that touches no substrate (only shapes with ``floats_without_substrate``).
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    has_body: ClassVar[bool] = True  # False: no dendrite (the foil top is the interface)
+    floats_without_substrate: ClassVar[bool] = False  # no foil: an isolated particle
+
+    # --- analytic measures (revolved body, and the planar section per unit depth) --------
+    def volume_um3(self, d: Dendrite, isolated: bool = False) -> float:
+        """Li volume above the substrate plane [µm^3] (whole body if ``isolated``)."""
+        raise NotImplementedError(f"shape {self.name!r}: no volume formula")
+
+    def interface_area_um2(self, d: Dendrite, isolated: bool = False) -> float:
+        """Li/electrolyte area above the substrate plane, footprint excluded [µm^2]."""
+        raise NotImplementedError(f"shape {self.name!r}: no area formula")
+
+    def section_area_um2(self, d: Dendrite, isolated: bool = False) -> float:
+        """Area of the full planar section (both halves) above z = 0 [µm^2]."""
+        raise NotImplementedError(f"shape {self.name!r}: no planar (section) formulas")
+
+    def section_perimeter_um(self, d: Dendrite, isolated: bool = False) -> float:
+        """Boundary length of the full planar section above z = 0, footprint excluded [µm]."""
+        raise NotImplementedError(f"shape {self.name!r}: no planar (section) formulas")
+
+    # --- sizes ----------------------------------------------------------------------------
+    def default_length_um(self, diameter_um: float, on_substrate: bool) -> float:
+        """Length when the case gives only a diameter [µm]."""
+        return 10.0 * diameter_um
+
+    def outer_radius_um(self, d: Dendrite) -> float:
+        """Widest radius of the body [µm]."""
+        return d.radius_um
+
+    def min_radius_um(self, d: Dendrite) -> float:
+        """Smallest radius of curvature of the Li surface [µm] (sets the mesh size)."""
+        return d.radius_um
+
+    def tip_radius_um(self, d: Dendrite) -> float:
+        """Radius of the tip, the ball refined by ``geometry.tip_refinement`` [µm]."""
+        return self.outer_radius_um(d)
+
+    def grown(self, d: Dendrite, t_um: float) -> Dendrite:
+        """Every radius grown by ``t_um``, the tip raised by ``t_um`` [µm]."""
+        return replace(
+            d,
+            length_um=d.length_um + t_um,
+            diameter_um=d.diameter_um + 2 * t_um,
+            tip_radius_um=None,
+            head_diameter_um=None,
+        )
+
+    def check(self, d: Dendrite, on_substrate: bool) -> str | None:
+        """Why the dimensions are invalid for this shape (naming the case keys), or None."""
+        return None
+
+    # --- gmsh (OpenCASCADE): the caller fuses the primitives and clips them to z >= 0 -----
+    def body_2d(self, d: Dendrite) -> list[int]:
+        """OCC surface tags of the full planar section in the (x, y = z) plane."""
+        raise NotImplementedError(f"shape {self.name!r} has no 2D body")
+
+    def body_3d(self, d: Dendrite) -> list[int]:
+        """OCC volume tags of the body standing on z = 0 at (x, y)."""
+        raise NotImplementedError(f"shape {self.name!r} has no 3D body")
+
+    def interface_size_expr(self, d: Dendrite, vertical: str, h_interface_um: float) -> str | None:
+        """A gmsh MathEval expression for the interface size [µm], or None (uniform).
+
+        ``vertical`` is the name of the height coordinate ("y" in 2D, "z" in 3D).
+        """
+        return None
+
+
+_REGISTRY: dict[str, Shape] = {}
+_BUILTINS_LOADED = False
+
+
+def _registry() -> dict[str, Shape]:
+    """The registry, with the built-in shapes loaded on first use."""
+    global _BUILTINS_LOADED
+    if not _BUILTINS_LOADED:
+        _BUILTINS_LOADED = True
+        import dendrisim.geometry.builtin_shapes  # noqa: F401 - registers the built-ins
+
+    return _REGISTRY
+
+
+def register[S: type[Shape]](cls: S) -> S:
+    """Class decorator: register a :class:`Shape` subclass under its name and aliases."""
+    registry = _registry()
+    taken = [n for n in (cls.name, *cls.aliases) if n in registry]
+    if not cls.name or taken:
+        raise ValueError(f"cannot register shape {cls.__name__}: name empty or taken {taken}")
+    shape = cls()
+    for n in (cls.name, *cls.aliases):
+        registry[n] = shape
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Remove a shape and its aliases from the registry (tests, plug-ins)."""
+    registry = _registry()
+    shape = registry[name]
+    for n in [k for k, v in registry.items() if v is shape]:
+        del registry[n]
+
+
+def names() -> tuple[str, ...]:
+    """Registered shape names and aliases, in registration order."""
+    return tuple(_registry())
+
+
+def get(name: str) -> Shape:
+    """The registered shape called ``name`` (or an alias); ValueError lists the names."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise ValueError(f"unknown shape {name!r}; allowed: {', '.join(names())}") from None
+
+
+def _dendrite(shape, length_um, diameter_um, tip_radius_um, head_diameter_um) -> Dendrite:
+    return Dendrite(shape, length_um, diameter_um, tip_radius_um, head_diameter_um)
 
 
 def volume_um3(
-    shape: str,
-    length_um: float,
-    diameter_um: float,
-    tip_radius_um: float | None = None,
-    head_diameter_um: float | None = None,
-    isolated: bool = False,
+    shape, length_um, diameter_um, tip_radius_um=None, head_diameter_um=None, isolated=False
 ) -> float:
-    """Li volume above the substrate plane [µm^3] (whole body if ``isolated``)."""
-    shape, L, R = _canon(shape), length_um, 0.5 * diameter_um
-    if shape == "flat":
-        return 0.0
-    if shape == "needle":
-        return math.pi * R**2 * (L - R) + 2.0 / 3.0 * math.pi * R**3
-    if shape == "cone":
-        rt = tip_radius_um if tip_radius_um is not None else default_tip_radius_um(diameter_um)
-        h = L - rt
-        return math.pi * h / 3.0 * (R**2 + R * rt + rt**2) + 2.0 / 3.0 * math.pi * rt**3
-    if shape == "mushroom":
-        dh = (
-            head_diameter_um
-            if head_diameter_um is not None
-            else default_head_diameter_um(diameter_um)
-        )
-        rh = 0.5 * dh
-        root = math.sqrt(rh**2 - R**2)
-        z_entry = (L - rh) - root
-        cap = rh - root  # the head's cap below z_entry lies inside the stalk: count it once
-        return (
-            math.pi * R**2 * z_entry
-            + 4.0 / 3.0 * math.pi * rh**3
-            - (math.pi * cap**2 * (3.0 * rh - cap) / 3.0)
-        )
-    if shape == "sphere":
-        if isolated or L >= 2 * R:
-            return 4.0 / 3.0 * math.pi * R**3
-        return math.pi * L**2 * (3 * R - L) / 3.0
-    raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
+    """Li volume of a shape above the substrate plane [µm^3] (whole body if ``isolated``)."""
+    d = _dendrite(shape, length_um, diameter_um, tip_radius_um, head_diameter_um)
+    return d.kind.volume_um3(d, isolated)
 
 
 def interface_area_um2(
-    shape: str,
-    length_um: float,
-    diameter_um: float,
-    tip_radius_um: float | None = None,
-    head_diameter_um: float | None = None,
-    isolated: bool = False,
+    shape, length_um, diameter_um, tip_radius_um=None, head_diameter_um=None, isolated=False
 ) -> float:
-    """Li/electrolyte area of the dendrite above the substrate plane [µm^2].
-
-    The footprint on the substrate is excluded; the substrate top itself is not part
-    of this number.
-    """
-    shape, L, R = _canon(shape), length_um, 0.5 * diameter_um
-    if shape == "flat":
-        return 0.0
-    if shape == "needle":
-        return 2.0 * math.pi * R * (L - R) + 2.0 * math.pi * R**2
-    if shape == "cone":
-        rt = tip_radius_um if tip_radius_um is not None else default_tip_radius_um(diameter_um)
-        h = L - rt
-        return math.pi * (R + rt) * math.hypot(R - rt, h) + 2.0 * math.pi * rt**2
-    if shape == "mushroom":
-        dh = (
-            head_diameter_um
-            if head_diameter_um is not None
-            else default_head_diameter_um(diameter_um)
-        )
-        rh = 0.5 * dh
-        root = math.sqrt(rh**2 - R**2)
-        z_entry = (L - rh) - root
-        cap_inside_stalk = 2.0 * math.pi * rh * (rh - root)
-        return 2.0 * math.pi * R * z_entry + 4.0 * math.pi * rh**2 - cap_inside_stalk
-    if shape == "sphere":
-        if isolated or L >= 2 * R:
-            return 4.0 * math.pi * R**2
-        return 2.0 * math.pi * R * L
-    raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
-
-
-def _head_um(diameter_um: float, head_diameter_um: float | None) -> float:
-    return 0.5 * (
-        head_diameter_um if head_diameter_um is not None else default_head_diameter_um(diameter_um)
-    )
+    """Li/electrolyte area of a shape above the substrate plane, footprint excluded [µm^2]."""
+    d = _dendrite(shape, length_um, diameter_um, tip_radius_um, head_diameter_um)
+    return d.kind.interface_area_um2(d, isolated)
 
 
 def section_area_um2(
-    shape: str,
-    length_um: float,
-    diameter_um: float,
-    tip_radius_um: float | None = None,
-    head_diameter_um: float | None = None,
-    isolated: bool = False,
+    shape, length_um, diameter_um, tip_radius_um=None, head_diameter_um=None, isolated=False
 ) -> float:
-    """Area of the full planar section (the 2D profile, both halves) above z = 0 [µm^2].
-
-    This is the Li "volume" per unit depth of the ``planar`` formulation: the same
-    profiles as above, not revolved (needle: rectangle + half disk, cone: trapezoid +
-    half disk, mushroom: stalk rectangle + disk, sphere: disk or circular segment).
-    """
-    shape, L, R = _canon(shape), length_um, 0.5 * diameter_um
-    if shape == "flat":
-        return 0.0
-    if shape == "needle":
-        return 2.0 * R * (L - R) + 0.5 * math.pi * R**2
-    if shape == "cone":
-        rt = tip_radius_um if tip_radius_um is not None else default_tip_radius_um(diameter_um)
-        return (R + rt) * (L - rt) + 0.5 * math.pi * rt**2
-    if shape == "mushroom":
-        rh = _head_um(diameter_um, head_diameter_um)
-        root = math.sqrt(rh**2 - R**2)
-        z_entry = (L - rh) - root
-        segment = rh**2 * math.acos(root / rh) - root * R  # head below z_entry, in the stalk
-        return 2.0 * R * z_entry + math.pi * rh**2 - segment
-    if shape == "sphere":
-        if isolated or L >= 2 * R:
-            return math.pi * R**2
-        return R**2 * math.acos((R - L) / R) - (R - L) * math.sqrt(2 * R * L - L**2)
-    raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
+    """Area of a shape's full planar section above z = 0 (``planar`` Li volume) [µm^2]."""
+    d = _dendrite(shape, length_um, diameter_um, tip_radius_um, head_diameter_um)
+    return d.kind.section_area_um2(d, isolated)
 
 
 def section_perimeter_um(
-    shape: str,
-    length_um: float,
-    diameter_um: float,
-    tip_radius_um: float | None = None,
-    head_diameter_um: float | None = None,
-    isolated: bool = False,
+    shape, length_um, diameter_um, tip_radius_um=None, head_diameter_um=None, isolated=False
 ) -> float:
-    """Boundary length of the full planar section above z = 0, footprint excluded [µm].
-
-    The interface "area" per unit depth of the ``planar`` formulation.
-    """
-    shape, L, R = _canon(shape), length_um, 0.5 * diameter_um
-    if shape == "flat":
-        return 0.0
-    if shape == "needle":
-        return 2.0 * (L - R) + math.pi * R
-    if shape == "cone":
-        rt = tip_radius_um if tip_radius_um is not None else default_tip_radius_um(diameter_um)
-        return 2.0 * math.hypot(R - rt, L - rt) + math.pi * rt
-    if shape == "mushroom":
-        rh = _head_um(diameter_um, head_diameter_um)
-        z_entry = (L - rh) - math.sqrt(rh**2 - R**2)
-        return 2.0 * z_entry + rh * (2.0 * math.pi - 2.0 * math.asin(R / rh))
-    if shape == "sphere":
-        if isolated or L >= 2 * R:
-            return 2.0 * math.pi * R
-        return 2.0 * R * math.acos((R - L) / R)
-    raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
+    """Boundary length of a shape's planar section above z = 0, footprint excluded [µm]."""
+    d = _dendrite(shape, length_um, diameter_um, tip_radius_um, head_diameter_um)
+    return d.kind.section_perimeter_um(d, isolated)
 
 
 def diameter_for_volume_um(
-    shape: str,
-    aspect_ratio: float,
-    volume: float,
-    tip_radius_um: float | None = None,
-    head_diameter_um: float | None = None,
-    isolated: bool = False,
+    shape, aspect_ratio, volume, tip_radius_um=None, head_diameter_um=None, isolated=False
 ) -> float:
     """Diameter D [µm] such that the shape with L = aspect_ratio * D has ``volume`` [µm^3].
 

@@ -21,7 +21,7 @@ def _tip_fields(lay: Layout, dist: int, grade: float) -> list[int]:
     fld = gmsh.model.mesh.field
     h, t, out = lay.h_interface_um, lay.sei_thickness_um, []
     for d in lay.dendrites:
-        r = d.tip_r_um if d.shape == "cone" else d.outer_radius_um
+        r = d.kind.tip_radius_um(d)
         ball = 1.5 * (r + t)
         top = d.length_um + t
         if lay.dim == 3:
@@ -83,21 +83,19 @@ def set_background_min(fields: list[int], h_default: float) -> None:
 def _graded(lay: Layout, dist: int, grade: float) -> int:
     """Size h0 + grade * distance, capped at h_bulk.
 
-    h0 = h_interface, or for cones the local radius over the elements-per-radius count
-    (tapering from the tip).
+    h0 = h_interface, or the shape's own interface size expression where it has one
+    (a cone tapers it with the local radius from the tip).
     """
     fld = gmsh.model.mesh.field
     h_i, h_b = lay.h_interface_um, lay.h_bulk_um
-    cones = [d for d in lay.dendrites if d.shape == "cone"]
-    if not cones:
-        return graded_threshold(dist, h_i, h_b, grade)
-    # cones of a forest share one taper (the finest), which is conservative
-    d = min(cones, key=lambda c: c.tip_r_um)
     z = "z" if lay.dim == 3 else "y"
-    r_t, r_0, top = d.tip_r_um, d.radius_um, d.length_um - d.tip_r_um
-    per_r = r_t / h_i  # elements per radius at the tip
-    local_r = f"({r_0} - ({r_0} - {r_t}) * Min(Max({z} / {top}, 0), 1))"
-    h0 = f"Max({h_i}, {local_r} / {per_r})"
+    tapered = [
+        (d, h0) for d in lay.dendrites if (h0 := d.kind.interface_size_expr(d, z, h_i)) is not None
+    ]
+    if not tapered:
+        return graded_threshold(dist, h_i, h_b, grade)
+    # dendrites of a forest share one taper (the finest), which is conservative
+    _, h0 = min(tapered, key=lambda dh: dh[0].min_radius_um)
     if lay.sei:  # keep the SEI shell resolved all along the flank
         per = ELEMENTS_PER_SEI_3D if lay.dim == 3 else ELEMENTS_PER_SEI
         h0 = f"Min({lay.sei_thickness_um / per}, {h0})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from dendrisim.config.geometry import GeometryConfig
 from dendrisim.core.errors import GeometryError
-from dendrisim.geometry import shapes
+from dendrisim.geometry.shapes import Dendrite
 
 # 2D: size at the interface resolves the smallest Li radius with this many elements
 ELEMENTS_PER_RADIUS_2D = 8
@@ -23,106 +23,6 @@ ELEMENTS_PER_RADIUS_3D = (6, 10)
 INTERFACE_TRIANGLES_3D = 12000
 ELEMENTS_PER_SEI = 2  # elements across a resolved SEI shell (2D)
 ELEMENTS_PER_SEI_3D = 1
-
-
-@dataclass(frozen=True)
-class Dendrite:
-    """One Li body standing on z = 0 at lateral position (x, y) [µm]."""
-
-    shape: str
-    length_um: float
-    diameter_um: float
-    tip_radius_um: float | None = None
-    head_diameter_um: float | None = None
-    x_um: float = 0.0
-    y_um: float = 0.0
-
-    @property
-    def radius_um(self) -> float:
-        """Base (stalk) radius [µm]."""
-        return 0.5 * self.diameter_um
-
-    @property
-    def tip_r_um(self) -> float:
-        """Cone tip radius, resolved default [µm]."""
-        return self.tip_radius_um or shapes.default_tip_radius_um(self.diameter_um)
-
-    @property
-    def head_d_um(self) -> float:
-        """Mushroom head diameter, resolved default [µm]."""
-        return self.head_diameter_um or shapes.default_head_diameter_um(self.diameter_um)
-
-    @property
-    def outer_radius_um(self) -> float:
-        """Widest radius of the body [µm]."""
-        if shapes._canon(self.shape) == "mushroom":
-            return 0.5 * self.head_d_um
-        return self.radius_um
-
-    @property
-    def min_radius_um(self) -> float:
-        """Smallest radius of curvature of the Li surface [µm]."""
-        return self.tip_r_um if self.shape == "cone" else self.radius_um
-
-    def grown(self, t_um: float) -> Dendrite:
-        """The SEI's outer surface: every radius grown by ``t_um``, tip raised by ``t_um``.
-
-        Exact uniform offset for needle, sphere and the mushroom head; along a cone's
-        flank the normal thickness is t·cos(half-angle).
-        """
-        return replace(
-            self,
-            length_um=self.length_um + t_um,
-            diameter_um=self.diameter_um + 2 * t_um,
-            tip_radius_um=None if self.shape != "cone" else self.tip_r_um + t_um,
-            head_diameter_um=None
-            if shapes._canon(self.shape) != "mushroom"
-            else self.head_d_um + 2 * t_um,
-        )
-
-    def volume_um3(self, isolated: bool) -> float:
-        """Analytic volume above z = 0 (revolved body) [µm^3]."""
-        return shapes.volume_um3(
-            self.shape,
-            self.length_um,
-            self.diameter_um,
-            self.tip_radius_um,
-            self.head_diameter_um,
-            isolated,
-        )
-
-    def area_um2(self, isolated: bool) -> float:
-        """Analytic surface area above z = 0, footprint excluded [µm^2]."""
-        return shapes.interface_area_um2(
-            self.shape,
-            self.length_um,
-            self.diameter_um,
-            self.tip_radius_um,
-            self.head_diameter_um,
-            isolated,
-        )
-
-    def section_area_um2(self, isolated: bool) -> float:
-        """Analytic planar section area above z = 0 (per unit depth) [µm^2]."""
-        return shapes.section_area_um2(
-            self.shape,
-            self.length_um,
-            self.diameter_um,
-            self.tip_radius_um,
-            self.head_diameter_um,
-            isolated,
-        )
-
-    def section_perimeter_um(self, isolated: bool) -> float:
-        """Analytic planar section perimeter above z = 0, footprint excluded [µm]."""
-        return shapes.section_perimeter_um(
-            self.shape,
-            self.length_um,
-            self.diameter_um,
-            self.tip_radius_um,
-            self.head_diameter_um,
-            isolated,
-        )
 
 
 @dataclass(frozen=True)
@@ -168,10 +68,6 @@ class Layout:
         return 4 * self.half_width_um * self.half_depth_um
 
 
-def _single(g: GeometryConfig) -> Dendrite:
-    return Dendrite(g.shape, g.length_um, g.diameter_um, g.tip_radius_um, g.head_diameter_um)
-
-
 def _default_h_interface(g: GeometryConfig, dendrites: tuple[Dendrite, ...]) -> float:
     if not dendrites:
         return min(g.cell_radius_um, g.substrate_thickness_um) / 10.0
@@ -189,35 +85,16 @@ def _default_h_interface(g: GeometryConfig, dendrites: tuple[Dendrite, ...]) -> 
     return h
 
 
-def _check_dendrite(d: Dendrite, g: GeometryConfig, where: str) -> str | None:
-    """Reason why a (forest) dendrite is invalid, or None."""
-    if d.shape == "needle" and d.length_um < d.diameter_um:
-        return f"{where}: needle L = {d.length_um:.4g} µm < D = {d.diameter_um:.4g} µm"
-    if d.shape == "cone" and (d.tip_r_um >= d.radius_um or d.length_um <= d.tip_r_um):
-        return f"{where}: cone tip radius {d.tip_r_um:.4g} µm does not fit"
-    if shapes._canon(d.shape) == "mushroom" and d.length_um <= d.head_d_um:
-        return f"{where}: mushroom L = {d.length_um:.4g} µm <= head diameter"
-    if d.length_um + g.sei_thickness_um >= g.electrolyte_height_um:
-        return (
-            f"{where}: L = {d.length_um:.4g} µm reaches geometry.electrolyte_height_um = "
-            f"{g.electrolyte_height_um:g} µm"
-        )
-    return None
+def _fits(d: Dendrite, g: GeometryConfig) -> bool:
+    """True when a (forest) dendrite passes its shape's checks and fits under the top."""
+    if d.kind.check(d, g.substrate_thickness_um > 0) is not None:
+        return False
+    return d.length_um + g.sei_thickness_um < g.electrolyte_height_um
 
 
-def forest_dendrites(
-    g: GeometryConfig, h_interface_um: float
-) -> tuple[tuple[Dendrite, ...], float, float]:
-    """Dendrites of a 3D forest and the box half-widths (x, y) [µm].
-
-    Regular: a near-square grid with pitch ``spacing_um``.  Random: positions and sizes
-    (relative spread ``size_spread``) drawn from ``seed``, reproducibly, rejecting
-    overlaps (outer radii incl. SEI plus a gap of two interface elements).
-    """
-    f = g.forest
-    base = _single(g)
-    t = g.sei_thickness_um
-    gap = 2.0 * h_interface_um
+def _spacing(g: GeometryConfig, base: Dendrite, gap: float) -> float:
+    """The forest's pitch [µm]; GeometryError if neighbours would overlap or touch."""
+    f, t = g.forest, g.sei_thickness_um
     r_out = (base.outer_radius_um + t) * (1.0 + f.size_spread)
     spacing = f.spacing_um if f.spacing_um is not None else 3.0 * 2 * (base.outer_radius_um + t)
     if spacing < 2 * r_out + gap:
@@ -226,31 +103,35 @@ def forest_dendrites(
             f"touch (outer diameter {2 * r_out:.4g} µm incl. SEI and size spread, plus a mesh "
             f"gap {gap:.3g} µm); use a spacing of at least {2 * r_out + gap:.4g} µm"
         )
-    ncols = math.ceil(math.sqrt(f.count))
-    nrows = math.ceil(f.count / ncols)
-    hx, hy = 0.5 * ncols * spacing, 0.5 * nrows * spacing
-    if not f.random:
-        out = []
-        for k in range(f.count):
-            i, j = k % ncols, k // ncols
-            out.append(replace(base, x_um=(i + 0.5) * spacing - hx, y_um=(j + 0.5) * spacing - hy))
-        return tuple(out), hx, hy
+    return spacing
+
+
+def _scaled(base: Dendrite, s_length: float, s_diameter: float) -> Dendrite:
+    """The base dendrite with its length and every given diameter-like size scaled."""
+    return replace(
+        base,
+        length_um=base.length_um * s_length,
+        diameter_um=base.diameter_um * s_diameter,
+        tip_radius_um=None if base.tip_radius_um is None else base.tip_radius_um * s_diameter,
+        head_diameter_um=None
+        if base.head_diameter_um is None
+        else base.head_diameter_um * s_diameter,
+    )
+
+
+def _random_forest(
+    g: GeometryConfig, base: Dendrite, hx: float, hy: float, gap: float, spacing: float
+) -> tuple[Dendrite, ...]:
+    """Positions and sizes drawn from the seed, rejecting misfits and overlaps."""
+    f, t = g.forest, g.sei_thickness_um
     rng = random.Random(f.seed)
     out: list[Dendrite] = []
     for k in range(f.count):
         for _attempt in range(2000):
             s_l = 1.0 + f.size_spread * rng.uniform(-1, 1)
             s_d = 1.0 + f.size_spread * rng.uniform(-1, 1)
-            d = replace(
-                base,
-                length_um=base.length_um * s_l,
-                diameter_um=base.diameter_um * s_d,
-                tip_radius_um=None if base.tip_radius_um is None else base.tip_radius_um * s_d,
-                head_diameter_um=None
-                if base.head_diameter_um is None
-                else base.head_diameter_um * s_d,
-            )
-            if _check_dendrite(d, g, "geometry.forest") is not None:
+            d = _scaled(base, s_l, s_d)
+            if not _fits(d, g):
                 continue
             ro = d.outer_radius_um + t
             x = rng.uniform(-hx + ro + gap, hx - ro - gap)
@@ -267,6 +148,30 @@ def forest_dendrites(
                 f"overlap (seed {f.seed}); increase geometry.forest.spacing_um = {spacing:g} µm"
                 " or reduce geometry.forest.size_spread / count"
             )
+    return tuple(out)
+
+
+def forest_dendrites(
+    g: GeometryConfig, h_interface_um: float
+) -> tuple[tuple[Dendrite, ...], float, float]:
+    """Dendrites of a 3D forest and the box half-widths (x, y) [µm].
+
+    Regular: a near-square grid with pitch ``spacing_um``.  Random: positions and sizes
+    (relative spread ``size_spread``) drawn from ``seed``, reproducibly, rejecting
+    overlaps (outer radii incl. SEI plus a gap of two interface elements).
+    """
+    f, base = g.forest, g.dendrite()
+    gap = 2.0 * h_interface_um
+    spacing = _spacing(g, base, gap)
+    ncols = math.ceil(math.sqrt(f.count))
+    nrows = math.ceil(f.count / ncols)
+    hx, hy = 0.5 * ncols * spacing, 0.5 * nrows * spacing
+    if f.random:
+        return _random_forest(g, base, hx, hy, gap, spacing), hx, hy
+    out = []
+    for k in range(f.count):
+        i, j = k % ncols, k // ncols
+        out.append(replace(base, x_um=(i + 0.5) * spacing - hx, y_um=(j + 0.5) * spacing - hy))
     return tuple(out), hx, hy
 
 
@@ -276,8 +181,8 @@ def layout(g: GeometryConfig) -> Layout:
         raise GeometryError(
             f'geometry.mesh = "{g.mesh}": a user mesh is loaded, not generated; nothing to build'
         )
-    flat = g.shape == "flat"
-    single = () if flat else (_single(g),)
+    flat = not g.shape_kind.has_body
+    single = () if flat else (g.dendrite(),)
     isolated = g.isolated
     h_i = g.mesh_size_interface_um or _default_h_interface(g, single)
     dendrites, hx, hy, cylinder = single, g.cell_radius_um, 0.0, g.formulation == "3d"

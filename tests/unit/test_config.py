@@ -114,3 +114,25 @@ def test_case_model_defaults_valid():
 def test_error_is_case_error_not_pydantic():
     with pytest.raises(CaseError):
         load_case("fig5-routine", {"time.end_s": -1.0})
+
+
+def test_shape_names_come_from_the_registry():
+    class Blob(shapes.Shape):
+        name = "blob"
+        aliases = ("lump",)
+
+    with pytest.raises(CaseError) as exc:
+        load_case("fig5-routine", {"geometry.shape": "blob"})
+    assert "geometry.shape = 'blob'" in str(exc.value)
+    assert all(repr(n) in str(exc.value) for n in shapes.names())
+    shapes.register(Blob)
+    try:
+        assert shapes.get("lump") is shapes.get("blob")
+        with pytest.raises(ValueError, match="taken"):
+            shapes.register(Blob)
+        assert load_case("fig5-routine", {"geometry.shape": "lump"}).geometry.shape == "lump"
+    finally:
+        shapes.unregister("lump")
+    assert "blob" not in shapes.names() and "lump" not in shapes.names()
+    with pytest.raises(ValueError, match="allowed: needle"):
+        shapes.get("blob")

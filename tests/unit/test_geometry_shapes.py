@@ -216,3 +216,21 @@ def test_analytic_formulas_by_quadrature(shape, L, D, rt, dh):
     sec = sum(2 * r for r in rs) * L / n
     assert shapes.volume_um3(shape, L, D, rt, dh) == pytest.approx(vol, rel=1e-4)
     assert shapes.section_area_um2(shape, L, D, rt, dh) == pytest.approx(sec, rel=1e-4)
+
+
+def test_random_forest_draws_pass_the_shape_checks():
+    # bumps with L/D 0.67 and a 40 % spread: some draws would sink deeper than 0.9 D
+    over = {
+        "shape": "sphere",
+        "length_um": 0.1,
+        "formulation": "3d",
+        "mesh_size_interface_um": 0.01,
+        "forest.count": 6,
+        "forest.random": True,
+        "forest.size_spread": 0.4,
+        "forest.spacing_um": 0.5,
+    }
+    ds = layout(_case("3d", over).geometry).dendrites
+    assert len(ds) == 6
+    assert all(d.kind.check(d, True) is None for d in ds)
+    assert max(d.length_um / d.diameter_um for d in ds) <= 0.9

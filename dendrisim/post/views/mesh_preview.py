@@ -13,7 +13,9 @@ import meshio
 import numpy as np
 import pyvista as pv
 
-REGION_COLOURS = {"lithium": "#8c8c9e", "electrolyte": "#bfe3f5", "sei": "#e8902e"}
+from dendrisim.core import groups as G
+
+REGION_COLOURS = {G.LITHIUM: "#8c8c9e", G.ELECTROLYTE: "#bfe3f5", G.SEI: "#e8902e"}
 _VTK_TYPE = {
     "triangle": pv.CellType.TRIANGLE,
     "triangle6": pv.CellType.QUADRATIC_TRIANGLE,
@@ -79,7 +81,7 @@ def _legend(p: pv.Plotter, entries: list[list[str]]) -> None:
 
 def _solid_bounds(grid: pv.UnstructuredGrid, names: dict[int, str], tdim: int) -> np.ndarray:
     """Bounds (3, 2) of the Li/SEI cells above the substrate plane (all solid if none)."""
-    solid = [k for k, v in names.items() if v in ("lithium", "sei")]
+    solid = [k for k, v in names.items() if v in (G.LITHIUM, G.SEI)]
     centres = grid.cell_centers().points
     pick = np.isin(grid.cell_data["region"], solid)
     if (pick & (centres[:, tdim - 1] > 0)).any():
@@ -131,7 +133,7 @@ def _preview_2d(p: pv.Plotter, grid, names, title: str, formulation: str | None)
 
 def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
     """The highest solid point and the solid's width near it (top tenth of its height)."""
-    solid = [k for k, v in names.items() if v in ("lithium", "sei")]
+    solid = [k for k, v in names.items() if v in (G.LITHIUM, G.SEI)]
     part = grid.extract_cells(np.flatnonzero(np.isin(grid.cell_data["region"], solid)))
     pts = np.asarray(part.points)
     tip = pts[np.argmax(pts[:, 2])]
@@ -152,13 +154,13 @@ def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
     )
     views = [
         (title + f" (cells cut at y = {round(tip[1], 6) + 0.0:.3g})", clipped, True, None, None),
-        ("Li and SEI (translucent)", grid, False, ("lithium", "sei"), b),
+        ("Li and SEI (translucent)", grid, False, (G.LITHIUM, G.SEI), b),
         ("highest tip, cut, with mesh", clipped, True, None, tip_box),
     ]
     for col, (text, g, edges, only, bounds) in enumerate(views):
         p.subplot(0, col)
         legend = _add_regions(
-            p, g, names, edges=edges, only=only, opacity={"sei": 0.35} if col == 1 else None
+            p, g, names, edges=edges, only=only, opacity={G.SEI: 0.35} if col == 1 else None
         )
         p.view_xz()
         p.camera.elevation = 15
