@@ -123,3 +123,22 @@ def test_a_new_term_adds_its_residual():
     src = m.scales["heat"] * _Source().heat(m, m.v_T)
     assert np.allclose(f1 - f0, fem.assemble_vector(fem.form(src)).array, atol=1e-14)
     assert not np.allclose(f1, f0)
+
+
+def test_composed_rate_is_the_kinetics_function():
+    from dendrisim.physics import kinetics
+    from dendrisim.physics.laws import InterfaceRate
+
+    p = ModelParameters.from_case(load_case("fig5-stable-sei"))
+    T, c = np.array([300.0, 456.85, 700.0]), np.array([7000.0, 10.0, 0.0])
+    ref = kinetics.reaction_rate(
+        T,
+        c,
+        p.pre_exponential,
+        p.activation_energy_J_mol,
+        p.reaction_order,
+        p.protection_factor,
+        p.breakdown_K,
+        p.breakdown_width_K,
+    )
+    assert np.array_equal(InterfaceRate(p)(T, c), ref)
