@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from dendrisim.config.base import Section
-from dendrisim.physics import materials
+from dendrisim.physics import materials, registry
+
+
+def _choice(reg: registry.Registry):
+    """A ``str`` key whose allowed values are the names registered in ``reg``.
+
+    Checked at validation time, so a law registered later is accepted too.
+    """
+    return Annotated[str, AfterValidator(reg.check)]
+
+
+KineticsLawName = _choice(registry.KINETICS_LAWS)
+PassivationLawName = _choice(registry.PASSIVATION_LAWS)
+ThermalOuterName = _choice(registry.BOUNDARY_CONDITIONS["thermal.outer"])
+SubstrateBottomName = _choice(registry.BOUNDARY_CONDITIONS["thermal.substrate_bottom"])
+SpeciesOuterName = _choice(registry.BOUNDARY_CONDITIONS["species.outer"])
 
 
 def _fill_from_preset(data: Any, presets: dict, section: str) -> Any:
@@ -46,6 +61,7 @@ class SeiConfig(Section):
     """SEI passivation f(T) = f_low + (1 - f_low) sigmoid((T - T_b)/width)."""
 
     preset: Literal["none", "routine", "stable"] = "none"
+    passivation: PassivationLawName = "sigmoid"  # registered passivation law
     protection_factor: float = Field(gt=0, le=1)  # f_low: rate multiplier below breakdown
     breakdown_K: float = Field(ge=0)
     breakdown_width_K: float = Field(gt=0)
@@ -69,6 +85,7 @@ class SeiConfig(Section):
 class KineticsConfig(Section):
     """Interface reaction r = f_SEI(T) A exp(-Ea/RT) c^n [mol Li m^-2 s^-1]."""
 
+    law: KineticsLawName = "arrhenius"  # registered kinetics law
     pre_exponential: float = Field(default=0.0, ge=0)  # units follow n; 0 = preset value
     activation_energy_J_mol: float = Field(
         default=materials.KINETICS_DEFAULTS["activation_energy_J_mol"], ge=0
@@ -89,10 +106,10 @@ class ThermalConfig(Section):
 
     enabled: bool = True  # false: isothermal at initial_K
     initial_K: float = Field(default=439.05, gt=0)  # docs/fig5.md: seed DSC peak
-    outer: Literal["adiabatic", "dirichlet", "robin"] = "adiabatic"
+    outer: ThermalOuterName = "adiabatic"
     ambient_K: float = Field(default=439.05, gt=0)
     heat_transfer_W_m2K: float = Field(default=0.0, ge=0)  # robin only
-    substrate_bottom: Literal["adiabatic", "isothermal"] = "adiabatic"
+    substrate_bottom: SubstrateBottomName = "adiabatic"
     li_melting: bool = True  # apparent heat capacity around the melting point
     melting_width_K: float = Field(default=1.0, gt=0)  # smoothing of the latent-heat peak
 
@@ -109,7 +126,7 @@ class ThermalConfig(Section):
 class SpeciesConfig(Section):
     """Reactive-species boundary condition on the `bulk` boundary."""
 
-    outer: Literal["zero_flux", "dirichlet"] = "zero_flux"
+    outer: SpeciesOuterName = "zero_flux"
 
 
 class InterfaceConfig(Section):

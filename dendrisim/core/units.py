@@ -15,6 +15,8 @@ UM3_TO_M3 = UM**3  # cubic metres per cubic micrometre
 # metres per unit of a mesh file's coordinates (geometry.mesh_unit)
 LENGTH_UNIT_TO_M: dict[str, float] = {"m": 1.0, "mm": 1e-3, "um": UM, "nm": 1e-9}
 
+G_TO_KG = 1e-3  # kilograms per gram (molar masses, specific areas per gram)
+
 SECONDS_PER_MINUTE = 60.0
 KELVIN_OFFSET = 273.15  # T[°C] = T[K] - 273.15
 

@@ -21,6 +21,12 @@ of it on the mesh boundary (e.g. a mesh of the electrolyte alone).
 Geometry-dependent forms are built in :meth:`CoupledModel.build` and can be rebuilt after
 the mesh moves; the optional mesh velocity ``w`` (ALE) enters as ``-w·∇c`` and
 ``-ρc_p w·∇T``.
+
+The model owns the volume terms (storage, diffusion/conduction, ALE advection).  Everything
+else is composed from objects in ``self.terms`` (docs/architecture.md#physics-terms): the
+interface reaction (:mod:`dendrisim.physics.terms`) with the rate laws the parameters name
+(:mod:`dendrisim.physics.laws`), and one boundary condition per site
+(:mod:`dendrisim.physics.conditions`), each chosen by its registered name.
 """
 
 from __future__ import annotations
@@ -39,9 +45,13 @@ import numpy as np  # noqa: E402
 
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.physics import kinetics  # noqa: E402
+from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
+from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
+from dendrisim.physics.terms import InterfaceReaction  # noqa: E402
 
 FORMULATIONS = ("axisymmetric", "planar", "3d")
+FIELD_COMPONENT = {"species": 0, "heat": 1}  # field name -> component of u
 
 
 class CoupledModel:
@@ -84,7 +94,23 @@ class CoupledModel:
         self._region_ids = {
             name: bundle.id(name) for name in ("lithium", "electrolyte", "sei") if bundle.has(name)
         }
+        self.interface_rate = InterfaceRate(params)  # r = f(T) k(T, c) of the named laws
+        self.conditions = self.make_conditions()
+        # residual terms besides the volume terms; append more before build_residual()
+        self.terms: list = [InterfaceReaction(), *self.conditions]
         self.build()
+
+    def make_conditions(self) -> list:
+        """One boundary condition per site whose group is in the mesh and field is solved.
+
+        The class is the one registered under the name the parameters give for the site.
+        """
+        solved = {"species": True, "heat": self.params.thermal_enabled}
+        return [
+            BOUNDARY_CONDITIONS[site.key].create(getattr(self.params, site.param), site)
+            for site in BOUNDARY_SITES
+            if solved[site.field] and self.bundle.has(site.group)
+        ]
 
     # --- geometry-dependent pieces ------------------------------------------------------
     def build(self) -> None:
@@ -149,18 +175,8 @@ class CoupledModel:
         return self.T0 + self.T_scale * (u if u is not None else self.u)[1]
 
     def rate(self, u=None):
-        """Interface reaction rate r [mol Li m^-2 s^-1] as UFL."""
-        p = self.params
-        return kinetics.reaction_rate(
-            self.temperature(u),
-            self.concentration(u),
-            p.pre_exponential,
-            p.activation_energy_J_mol,
-            p.reaction_order,
-            p.protection_factor,
-            p.breakdown_K,
-            p.breakdown_width_K,
-        )
+        """Interface reaction rate r [mol Li m^-2 s^-1] as UFL (the laws the case names)."""
+        return self.interface_rate(self.temperature(u), self.concentration(u))
 
     def enthalpy_density(self, region: str, u=None):
         """Volumetric enthalpy ρ h(T) relative to T0 [J/m3] of one region, as UFL."""
@@ -187,7 +203,7 @@ class CoupledModel:
     # --- residual -------------------------------------------------------------------------
     def species_residual(self, vc):
         """Physical species residual times Δt [mol] tested with ``vc`` (no scaling)."""
-        p, w, dt = self.params, self.weight, self.dt
+        w, dt = self.weight, self.dt
         c, c_n = self.concentration(), self.concentration(self.u_n)
         dxe = self.region_dx("electrolyte")
         F = (c - c_n) * vc * w * dxe + dt * self.diffusivity() * ufl.inner(
@@ -195,7 +211,10 @@ class CoupledModel:
         ) * w * dxe
         if self.velocity is not None:
             F -= dt * ufl.inner(self.velocity, ufl.grad(c)) * vc * w * dxe
-        F += dt * self.interface_integral(p.stoichiometry * self.rate() * vc)
+        for term in self.terms:
+            contribution = term.species(self, vc)
+            if contribution is not None:
+                F += contribution
         for term in self.extra_species:
             F += dt * term
         return F
@@ -222,17 +241,10 @@ class CoupledModel:
             F += dt * reg.conductivity_W_mK * ufl.inner(ufl.grad(T), ufl.grad(vT)) * w * dxr
             if self.velocity is not None:
                 F -= dt * self.ale_heat_advection(name) * vT * w * dxr
-        q = -p.enthalpy_J_mol_Li  # W per (mol/s): heat released per mol Li
-        F -= dt * self.interface_integral(q * self.rate() * vT)
-        if p.thermal_outer == "robin" and self.bundle.has("bulk"):
-            F += (
-                dt
-                * p.heat_transfer_W_m2K
-                * (T - p.ambient_K)
-                * vT
-                * w
-                * self.ds(self.bundle.id("bulk"))
-            )
+        for term in self.terms:
+            contribution = term.heat(self, vT)
+            if contribution is not None:
+                F += contribution
         for term in self.extra_heat:
             F += dt * term
         return F
@@ -277,37 +289,39 @@ class CoupledModel:
         return comp0[np.abs(arr[comp0]) == 0.0].astype(np.int32)
 
     def boundary_conditions(self) -> list:
-        """Dirichlet conditions chosen by the parameters, plus extra ones.
+        """Dirichlet conditions: Li-only species dofs, fixed-value conditions, extra_bcs.
 
-        The boundary conditions: docs/physics.md#equations.
+        Li-only species dofs are fixed to 0; then come the fixed values of
+        ``self.conditions`` and ``extra_bcs`` (docs/physics.md#equations).
 
         Also sets ``flux_dofs`` (the Dirichlet dofs of each field, for boundary fluxes).
         """
-        p, b = self.params, self.bundle
-        bcs = []
         self.li_species_dofs = self.species_only_dofs()
-        bcs.append(fem.dirichletbc(PETSc.ScalarType(0.0), self.li_species_dofs, self.V.sub(0)))
-        species = [np.zeros(0, dtype=np.int32)]
-        heat = [np.zeros(0, dtype=np.int32)]
-        if p.species_outer == "dirichlet" and b.has("bulk"):
-            dofs = np.setdiff1d(self._facet_dofs(0, "bulk"), self.li_species_dofs)
-            species.append(dofs)
-            bcs.append(fem.dirichletbc(PETSc.ScalarType(1.0), dofs, self.V.sub(0)))
-        theta_amb = (p.ambient_K - self.T0) / self.T_scale
-        groups = []
-        if p.thermal_enabled and p.thermal_outer == "dirichlet" and b.has("bulk"):
-            groups.append("bulk")
-        if p.thermal_enabled and p.substrate_bottom == "isothermal" and b.has("substrate"):
-            groups.append("substrate")
-        for name in groups:
-            dofs = self._facet_dofs(1, name)
-            heat.append(dofs)
-            bcs.append(fem.dirichletbc(PETSc.ScalarType(theta_amb), dofs, self.V.sub(1)))
+        bcs = [fem.dirichletbc(PETSc.ScalarType(0.0), self.li_species_dofs, self.V.sub(0))]
+        fixed = {field: [np.zeros(0, dtype=np.int32)] for field in FIELD_COMPONENT}
+        for cond in self.conditions:
+            value = cond.fixed_value(self)
+            if value is None:
+                continue
+            comp = FIELD_COMPONENT[cond.site.field]
+            # Li-only species dofs stay at 0 (a no-op for the heat component's dofs)
+            dofs = np.setdiff1d(self._facet_dofs(comp, cond.site.group), self.li_species_dofs)
+            fixed[cond.site.field].append(dofs)
+            bcs.append(fem.dirichletbc(PETSc.ScalarType(value), dofs, self.V.sub(comp)))
         self.flux_dofs = {
-            "species": np.unique(np.concatenate(species)).astype(np.int32),
-            "heat": np.unique(np.concatenate(heat)).astype(np.int32),
+            field: np.unique(np.concatenate(parts)).astype(np.int32)
+            for field, parts in fixed.items()
         }
         return bcs + list(self.extra_bcs)
+
+    def boundary_outflows(self) -> dict:
+        """UFL forms of what leaves through natural conditions, by site key.
+
+        E.g. the heat [W] of a Robin condition under ``"thermal.outer"``.  Dirichlet
+        fluxes come from the residual at ``flux_dofs`` instead.
+        """
+        forms = {cond.site.key: cond.outflow(self) for cond in self.conditions}
+        return {key: form for key, form in forms.items() if form is not None}
 
     def set_initial(self) -> None:
         """Uniform c_bulk in the electrolyte, 0 in Li; T = T0 everywhere."""

@@ -1,7 +1,7 @@
 """Reaction kinetics and temperature-dependent material laws as small pure functions.
 
 Every function accepts numbers, numpy arrays or UFL expressions and returns the same
-kind, so one definition feeds the finite-element forms (:mod:`dendrisim.model`) and the
+kind, so one definition feeds the finite-element forms (:mod:`dendrisim.physics.laws`) and the
 closed-form checks of the tests.  Default values and their sources are in
 :mod:`dendrisim.physics.materials` (docs/physics.md#sources).
 
@@ -30,13 +30,19 @@ def _is_ufl(*values: Any) -> bool:
     return any(type(v).__module__.startswith("ufl") for v in values)
 
 
-def _ops(*values: Any) -> SimpleNamespace:
-    """exp/erf/tanh/sqrt for UFL expressions or for numbers and numpy arrays."""
+def math_ops(*values: Any) -> SimpleNamespace:
+    """``exp``, ``erf``, ``tanh`` for UFL expressions or for numbers and numpy arrays.
+
+    A law written with these works on both (e.g. ``math_ops(T).exp(-Ea / (R * T))``).
+    """
     if _is_ufl(*values):
         import ufl
 
         return SimpleNamespace(exp=ufl.exp, erf=ufl.erf, tanh=ufl.tanh)
     return SimpleNamespace(exp=np.exp, erf=np.vectorize(math.erf, otypes=[float]), tanh=np.tanh)
+
+
+_ops = math_ops  # former private name
 
 
 def arrhenius_rate(T: Any, c: Any, A: Any, Ea: Any, n: float = 1.0) -> Any:
@@ -47,7 +53,7 @@ def arrhenius_rate(T: Any, c: Any, A: Any, Ea: Any, n: float = 1.0) -> Any:
     linearly; for other orders ``c`` is clipped at zero (a negative overshoot of the
     discrete concentration would otherwise give a complex power).
     """
-    ops = _ops(T, c, A, Ea)
+    ops = math_ops(T, c, A, Ea)
     if float(n) == 1.0:
         conc = c
     elif float(n) == 0.0:
@@ -69,7 +75,7 @@ def passivation(T: Any, f_low: float, T_b: float, width: float) -> Any:
     """
     if float(f_low) == 1.0:
         return 1.0
-    ops = _ops(T)
+    ops = math_ops(T)
     sigmoid = 0.5 * (1.0 + ops.tanh(0.5 * (T - T_b) / width))
     return f_low + (1.0 - f_low) * sigmoid
 
@@ -92,7 +98,7 @@ def diffusivity(T: Any, D_ref: float, T_ref: float, Ea: float = 0.0) -> Any:
     """Species diffusivity ``D_ref exp(-Ea/R (1/T - 1/T_ref))`` [m^2/s]; Ea = 0: constant."""
     if float(Ea) == 0.0:
         return D_ref
-    ops = _ops(T)
+    ops = math_ops(T)
     return D_ref * ops.exp(-Ea / GAS_CONSTANT_J_MOLK * (1.0 / T - 1.0 / T_ref))
 
 
@@ -106,7 +112,7 @@ def apparent_heat_capacity(
     """
     if float(latent_J_kg) == 0.0:
         return cp
-    ops = _ops(T)
+    ops = math_ops(T)
     peak = latent_J_kg / (math.sqrt(2.0 * math.pi) * width)
     return cp + peak * ops.exp(-((T - T_melt) ** 2) / (2.0 * width**2))
 
@@ -126,7 +132,7 @@ def specific_enthalpy(
     sensible = cp * (T - T_ref)
     if float(latent_J_kg) == 0.0:
         return sensible
-    ops = _ops(T)
+    ops = math_ops(T)
     s = math.sqrt(2.0) * width
     return sensible + 0.5 * latent_J_kg * (
         ops.erf((T - T_melt) / s) - math.erf((T_ref - T_melt) / s)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dendrisim.core.units import SECONDS_PER_MINUTE
+from dendrisim.core.units import G_TO_KG, SECONDS_PER_MINUTE
 
 GAS_CONSTANT_J_MOLK = 8.314462618  # [F] CODATA 2018 exact value of R
 
@@ -17,7 +17,7 @@ GAS_CONSTANT_J_MOLK = 8.314462618  # [F] CODATA 2018 exact value of R
 class LithiumMetal:
     """Li metal properties (SI)."""
 
-    molar_mass_kg_mol: float = 6.941e-3  # [F] CRC Handbook
+    molar_mass_kg_mol: float = 6.941 * G_TO_KG  # [F] CRC Handbook, 6.941 g/mol
     density_kg_m3: float = 534.0  # [F] CRC Handbook, solid at 20 °C
     density_liquid_kg_m3: float = 512.0  # [F] CRC Handbook, liquid at melting point
     heat_capacity_J_kgK: float = 3570.0  # [F] CRC Handbook, 3.57 kJ/(kg K) at 25 °C
@@ -132,7 +132,7 @@ KINETICS_DEFAULTS: dict[str, float] = {
 #     (1/6.941 mol/g)/(49.5 m2/g) = 2.91e-3 mol/m2, so r(T_p) = 4.1e-5 mol m-2 s-1.
 KISSINGER_PEAK_K = 439.05  # [F] seed DSC peak, 165.9 °C
 KISSINGER_HEATING_RATE_K_S = 10.0 / SECONDS_PER_MINUTE  # [F] seed DSC, 10 K/min
-DENDRITE_SPECIFIC_AREA_M2_KG = 49.5e3  # [F] Jiang et al. J. Energy Chem. 2022, 49.5 m2/g
+DENDRITE_SPECIFIC_AREA_M2_KG = 49.5 / G_TO_KG  # [F] Jiang et al. J. Energy Chem. 2022, 49.5 m2/g
 REFERENCE_CONCENTRATION_MOL_M3 = 7000.0  # [C] EC in the routine electrolyte (above)
 
 

@@ -35,12 +35,15 @@ class ModelParameters:
     activation_energy_J_mol: float = 135e3
     reaction_order: float = 1.0
     enthalpy_J_mol_Li: float = -240e3
+    kinetics_law: str = "arrhenius"  # registered name (dendrisim.physics.registry)
+    passivation_law: str = "sigmoid"  # registered name (dendrisim.physics.registry)
     protection_factor: float = 1.0
     breakdown_K: float = 0.0
     breakdown_width_K: float = 1.0
     regions: dict[str, Region] = field(default_factory=dict)  # lithium, electrolyte, sei
     thermal_enabled: bool = True
     initial_K: float = 439.05
+    # boundary conditions by registered name (dendrisim.physics.registry.BOUNDARY_SITES)
     thermal_outer: str = "adiabatic"  # adiabatic | dirichlet | robin (on `bulk`)
     ambient_K: float = 439.05
     heat_transfer_W_m2K: float = 0.0
@@ -81,6 +84,8 @@ class ModelParameters:
             activation_energy_J_mol=kin.activation_energy_J_mol,
             reaction_order=kin.reaction_order,
             enthalpy_J_mol_Li=kin.enthalpy_J_mol_Li,
+            kinetics_law=kin.law,
+            passivation_law=sei.passivation,
             protection_factor=sei.protection_factor,
             breakdown_K=sei.breakdown_K,
             breakdown_width_K=sei.breakdown_width_K,

@@ -11,18 +11,23 @@ import_dolfinx()
 from dolfinx.fem.petsc import NonlinearProblem  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
+from dendrisim.physics.registry import Registry  # noqa: E402
+
 _COUNTER = itertools.count()
 
 
-def linear_solver_options(kind: str, tdim: int) -> dict:
-    """PETSc KSP/PC options: MUMPS LU (``direct``) or GMRES + GAMG (``iterative``).
+LINEAR_SOLVERS = Registry("solver.linear")  # name -> options(tdim) [PETSc KSP/PC options]
 
-    ``auto`` picks direct in 2D and iterative in 3D.
-    """
-    if kind == "auto":
-        kind = "direct" if tdim < 3 else "iterative"
-    if kind == "direct":
-        return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+
+@LINEAR_SOLVERS.register("direct")
+def direct_options(tdim: int) -> dict:
+    """MUMPS LU."""
+    return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+
+
+@LINEAR_SOLVERS.register("iterative")
+def iterative_options(tdim: int) -> dict:
+    """GMRES preconditioned by smoothed-aggregation AMG (GAMG)."""
     return {
         "ksp_type": "gmres",
         "ksp_rtol": 1e-10,
@@ -34,6 +39,21 @@ def linear_solver_options(kind: str, tdim: int) -> dict:
         "mg_levels_ksp_type": "chebyshev",
         "mg_levels_pc_type": "jacobi",
     }
+
+
+@LINEAR_SOLVERS.register("auto")
+def auto_options(tdim: int) -> dict:
+    """Direct in 1D/2D, iterative in 3D."""
+    return (direct_options if tdim < 3 else iterative_options)(tdim)
+
+
+def linear_solver_options(kind: str, tdim: int) -> dict:
+    """PETSc KSP/PC options of the linear solver registered as ``kind``.
+
+    ``direct``: MUMPS LU, ``iterative``: GMRES + GAMG, ``auto``: direct in 2D and
+    iterative in 3D.
+    """
+    return LINEAR_SOLVERS.get(kind)(tdim)
 
 
 @dataclass

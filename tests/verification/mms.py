@@ -23,6 +23,7 @@ from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.bundle import slab_mesh  # noqa: E402
 from dendrisim.physics import kinetics  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
+from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK as R  # noqa: E402
 from dendrisim.physics.params import ModelParameters, Region  # noqa: E402
 from dendrisim.solver.newton import NewtonSolver  # noqa: E402
@@ -87,9 +88,7 @@ def build(
     D = kinetics.diffusivity(
         T_ex, p.diffusivity_m2_s, p.diffusivity_reference_K, p.diffusivity_activation_J_mol
     )
-    r_ex = kinetics.reaction_rate(
-        T_ex, c_ex, p.pre_exponential, p.activation_energy_J_mol, p.reaction_order
-    )
+    r_ex = InterfaceRate(p)(T_ex, c_ex)  # the laws the parameters name (Arrhenius here)
     f_c = -_div(D * ufl.grad(c_ex), x, axisym)
     if transient:
         f_c += _dt(exact, x, t)[0]
