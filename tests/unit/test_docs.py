@@ -157,3 +157,27 @@ def test_case_key_table_is_current():
         "docs/architecture.md#case-keys is out of date (a default, bound or comment "
         "changed); run: python scripts/case_keys_table.py --write"
     )
+
+
+def _section(doc: str, heading: str) -> str:
+    """Text of a ``## heading`` section of docs/<doc> up to the next ``## ``."""
+    text = (ROOT / "docs" / doc).read_text("utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def test_group_table_matches_core_groups():
+    from dendrisim.core.groups import GROUP_IDS
+
+    section = _section("architecture.md", "Groups")
+    rows = dict(re.findall(r"^\| `(\w+)` \| (\d+) \|", section, flags=re.M))
+    assert {k: int(v) for k, v in rows.items()} == GROUP_IDS
+
+
+def test_results_layout_lists_every_timeseries_column():
+    from dendrisim.io.timeseries import TIMESERIES_COLUMNS
+
+    section = _section("architecture.md", "Results layout")
+    required = re.findall(r"^\| `(\w+)` \| [^|]* \| [^|]* \|$", section, flags=re.M)
+    assert tuple(required[: len(TIMESERIES_COLUMNS)]) == TIMESERIES_COLUMNS
