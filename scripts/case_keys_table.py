@@ -84,7 +84,7 @@ NOTES = {
     "sei.breakdown_width_K": "w: width of the breakdown step",
     "sei.density_kg_m3": "resolved shell",
     "sei.heat_capacity_J_kgK": "resolved shell",
-    "sei.diffusivity_m2_s": "resolved shell (species are solved in the electrolyte only)",
+    "sei.diffusivity_m2_s": "not used yet: species are solved in the electrolyte only",
     "kinetics.activation_energy_J_mol": "E_a",
     "kinetics.reaction_order": "n in c^n",
     "kinetics.enthalpy_J_mol_Li": "ΔH per mol Li (negative: exothermic)",
