@@ -39,7 +39,7 @@ class GeometryConfig(Section):
     substrate_thickness_um: float = Field(default=0.5, ge=0)
     substrate_reacts: bool = False
     # electrolyte cell: unit-cell radius (lateral symmetry wall) and height above z = 0;
-    # None: sized from the dendrite (see _resolve_domain)
+    # None: 7 outer radii (forests: from the spacing)
     cell_radius_um: float | None = Field(default=None, gt=0)
     electrolyte_height_um: float | None = Field(default=None, gt=0)
     mesh_size_interface_um: float | None = Field(default=None, gt=0)  # default: R_min / 8
