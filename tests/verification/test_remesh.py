@@ -110,3 +110,14 @@ def test_whole_dendrite_same_on_one_and_all_ranks():
     assert_same_on_one_and_all_ranks(
         case, ("li_retention", "li_retention_from_moles", "species_mol"), remeshed
     )
+
+
+def test_remesh_namespace_keeps_its_public_names():
+    """The remesh package re-exports its API (and ``transfer``, from physics) on first use."""
+    import dendrisim.meshing.remesh as remesh
+    from dendrisim.meshing.remesh.remesher import Remesher
+    from dendrisim.physics.transfer import transfer
+
+    assert remesh.transfer is transfer and remesh.Remesher is Remesher
+    with pytest.raises(AttributeError):
+        remesh.no_such_name  # noqa: B018
