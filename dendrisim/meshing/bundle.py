@@ -3,8 +3,8 @@
 The solver needs only ``mesh``, ``cell_tags``, ``facet_tags``, ``groups`` (name ->
 (dim, id)) and ``formulation``; :class:`TaggedMesh` has exactly these (as the contract's
 ``dendrisim.meshing.load.MeshBundle``), so real gmsh meshes and built-in ones plug in alike.
-Group ids follow the contract (cells: lithium 1, electrolyte 2, sei 3; facets: interface
-11, li_sei 12, bulk 13, substrate 14, axis 15, side 16, substrate_top 17).
+Group names and ids are those of the contract (:mod:`dendrisim.core.groups`,
+docs/architecture.md#groups).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ import dolfinx  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from dendrisim.core.groups import CELL_IDS, FACET_IDS  # noqa: E402
+from dendrisim.core.groups import (  # noqa: E402
+    CELL_IDS,
+    ELECTROLYTE,
+    FACET_IDS,
+    INTERFACE,
+    LITHIUM,
+)
 
 
 @dataclass
@@ -73,11 +79,11 @@ def two_region_mesh(
         mesh,
         tdim,
         [
-            (CELL_IDS["lithium"], li_cells),
-            (CELL_IDS["electrolyte"], lambda x: np.full(x.shape[1], True)),
+            (CELL_IDS[LITHIUM], li_cells),
+            (CELL_IDS[ELECTROLYTE], lambda x: np.full(x.shape[1], True)),
         ],
     )
-    markers = [(FACET_IDS["interface"], interface)]
+    markers = [(FACET_IDS[INTERFACE], interface)]
     facet_tags_int = _tags(mesh, tdim - 1, markers)
     bmarkers = [(FACET_IDS[name], loc) for name, loc in boundaries.items()]
     facet_tags_b = _tags(mesh, tdim - 1, bmarkers, boundary_only=True)
@@ -87,7 +93,11 @@ def two_region_mesh(
     facet_tags = dolfinx.mesh.meshtags(
         mesh, tdim - 1, ents.astype(np.int32), vals[first].astype(np.int32)
     )
-    groups = {"lithium": (tdim, 1), "electrolyte": (tdim, 2), "interface": (tdim - 1, 11)}
+    groups = {
+        LITHIUM: (tdim, CELL_IDS[LITHIUM]),
+        ELECTROLYTE: (tdim, CELL_IDS[ELECTROLYTE]),
+        INTERFACE: (tdim - 1, FACET_IDS[INTERFACE]),
+    }
     for name in boundaries:
         groups[name] = (tdim - 1, FACET_IDS[name])
     return TaggedMesh(mesh, cell_tags, facet_tags, groups, formulation)
@@ -146,8 +156,8 @@ def slab_mesh(
         vals = bm.facet_tags.values.copy()
         idx = bm.facet_tags.indices
         mask = np.isin(idx, f)
-        vals[mask] = FACET_IDS["interface"]
+        vals[mask] = FACET_IDS[INTERFACE]
         bm.facet_tags = dolfinx.mesh.meshtags(mesh, tdim - 1, idx, vals)
-        bm.groups.pop("lithium")
+        bm.groups.pop(LITHIUM)
         return bm
     return two_region_mesh(mesh, formulation, li, iface, bnd)

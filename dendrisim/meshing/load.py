@@ -163,7 +163,8 @@ def _to_bundle(comm, formulation: str, scale_m: float, check) -> MeshBundle:
 
 
 @contextlib.contextmanager
-def _root_session(comm):
+def gmsh_on_root(comm):
+    """A gmsh session on rank 0 (the other ranks do nothing) for the ``with`` block."""
     if parallel.is_root(comm):
         from dendrisim.geometry.build import gmsh_session
 
@@ -191,7 +192,7 @@ def load_msh(
         gmsh.open(str(p))
         return check_model(formulation)
 
-    with _root_session(comm):
+    with gmsh_on_root(comm):
         return _to_bundle(comm, formulation, UNIT_TO_M[unit], check)
 
 
@@ -231,5 +232,5 @@ def load_case_mesh(case, comm=None) -> MeshBundle:
         build_case_model(case)
         return check_model(g.formulation)
 
-    with _root_session(comm):
+    with gmsh_on_root(comm):
         return _to_bundle(comm, g.formulation, UNIT_TO_M["um"], build)

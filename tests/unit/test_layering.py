@@ -42,6 +42,9 @@ REGISTRIES = {
 KNOWN_CROSSINGS: set[tuple[str, str]] = {
     ("solver/simulation.py", "dendrisim.io.timeseries"),
     ("solver/simulation.py", "dendrisim.io.field_writer"),
+    # the alias `dendrisim.meshing.remesh.transfer` (lazy): drop once solver/simulation.py
+    # imports transfer from dendrisim.physics.transfer
+    ("meshing/remesh/__init__.py", "dendrisim.physics.transfer"),
 }
 
 HEAVY = {"dolfinx", "dolfinx_solver", "petsc4py", "ufl", "basix"}

@@ -115,7 +115,7 @@ def test_resolved_sei_shell_recedes_with_the_li():
     # ... so the SEI volume shrank by about (s - 1) times the Li volume lost
     sei_rel = motion.region_volume_m3("sei") / sei0 - 1.0
     li_lost = li0 - motion.li_volume_m3()
-    scale = motion._state["shell_scale"]
+    scale = motion.shell_scale
     assert -0.035 < sei_rel < 0.0
     assert (sei0 - motion.region_volume_m3("sei")) / li_lost == pytest.approx(scale - 1, rel=0.1)
 

@@ -1,6 +1,5 @@
 """Remeshing from the current Li surface (gmsh) and consuming a whole dendrite.
 
-- resampling keeps straight boundaries exact and curved ones to O(h^2);
 - a remesh of an unmoved mesh keeps every region's area and transfers a linear field
   exactly;
 - a thin needle consumed entirely ends with ``li_exhausted`` after remeshing, with the
@@ -12,42 +11,9 @@ import pytest
 
 from dendrisim import api
 from dendrisim.core import parallel
-from dendrisim.meshing.remesh import FEATURE_ANGLE_DEG, resample
 
 # the Fig. 5 needle, isothermal, with kinetics fast enough to eat it in ~2 s
 WHOLE = ["thermal.enabled=false", "kinetics.pre_exponential=5e9", "output.fields=[]"]
-
-
-def test_resample_straight_line_exact_and_fitting_polyline_unchanged():
-    line = np.column_stack([np.linspace(0.0, 1.0, 5), np.zeros(5)])
-    fine = resample(line, np.full(5, 0.05))
-    assert len(fine) == 21
-    np.testing.assert_allclose(fine[:, 1], 0.0, atol=1e-15)
-    np.testing.assert_allclose(np.diff(fine[:, 0]), 0.05, rtol=1e-9)
-    # spacing already right: the very same points come back
-    same = resample(line, np.full(5, 0.25))
-    np.testing.assert_allclose(same, line, atol=1e-15)
-
-
-def test_resample_keeps_corners_and_arc_to_second_order():
-    corner = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
-    out = resample(corner, np.full(3, 0.3))
-    assert np.min(np.linalg.norm(out - [1.0, 0.0], axis=1)) < 1e-14
-    assert FEATURE_ANGLE_DEG < 90
-    errs = []
-    for h in (0.1, 0.05):
-        th = np.linspace(0.0, np.pi / 2, 400)  # a quarter circle, fine polyline
-        arc = np.column_stack([np.cos(th), np.sin(th)])
-        new = resample(arc, np.full(len(arc), h))
-        r = np.linalg.norm(new, axis=1)
-        np.testing.assert_allclose(r, 1.0, atol=1e-4)  # the points lie on the polyline
-        poly = np.vstack([[0.0, 0.0], new])
-        area = 0.5 * abs(
-            np.sum(poly[:, 0] * np.roll(poly[:, 1], -1) - np.roll(poly[:, 0], -1) * poly[:, 1])
-        )
-        errs.append(abs(area - np.pi / 4) / (np.pi / 4))
-    assert errs[1] < 1e-3
-    assert np.log2(errs[0] / errs[1]) > 1.7  # O(h^2)
 
 
 @pytest.mark.parametrize("name", ["fig5-routine", "fig5-stable"])
@@ -58,7 +24,8 @@ def test_remesh_keeps_regions_groups_and_linear_fields(name):
     from dolfinx import fem
 
     from dendrisim.meshing.load import load_case_mesh
-    from dendrisim.meshing.remesh import Remesher, transfer
+    from dendrisim.meshing.remesh import Remesher
+    from dendrisim.physics.transfer import transfer
     from dendrisim.solver.motion import cell_quality
 
     bundle = load_case_mesh(name)
@@ -145,36 +112,12 @@ def test_whole_dendrite_same_on_one_and_all_ranks():
     )
 
 
-def _edges(segments, tag=11, left=1, right=2):
-    """BoundaryEdges from ((id0, (x0, y0)), (id1, (x1, y1))) pairs."""
-    from dendrisim.meshing.remesh import BoundaryEdges
+def test_remesh_namespace_keeps_its_public_names():
+    """The remesh package re-exports its API (and ``transfer``, from physics) on first use."""
+    import dendrisim.meshing.remesh as remesh
+    from dendrisim.meshing.remesh.remesher import Remesher
+    from dendrisim.physics.transfer import transfer
 
-    v = np.array([[a[0], b[0]] for a, b in segments])
-    x = np.array([[a[1], b[1]] for a, b in segments], dtype=float)
-    n = len(segments)
-    return BoundaryEdges(
-        v=v, x=x, tag=np.full(n, tag), left=np.full(n, left), right=np.full(n, right)
-    )
-
-
-def test_collapse_short_edges_merges_a_cusp():
-    from dendrisim.meshing.remesh import build_chains, collapse_short_edges
-
-    pts = [(0, (0.0, 0.0)), (1, (1.0, 0.0)), (2, (1.0 + 1e-7, 1e-7)), (3, (2.0, 0.0))]
-    edges = _edges(list(zip(pts[:-1], pts[1:], strict=True)))
-    out = collapse_short_edges(edges, 1e-3)
-    assert len(out.v) == 2 and out.merged == {1: {1, 2}}
-    chains = build_chains(out)
-    assert len(chains) == 1 and chains[0].ids == [0, 1, 3]
-
-
-def test_pinch_vertex_found_where_a_region_touches_itself():
-    from dendrisim.meshing.remesh import _pinch_vertices
-
-    # two triangles of region 1 touching at vertex 0 (a figure eight): two loops leave 0
-    a = [(0, (0.0, 0.0)), (1, (1.0, 0.0)), (2, (1.0, 1.0))]
-    b = [(0, (0.0, 0.0)), (3, (-1.0, 0.0)), (4, (-1.0, -1.0))]
-    segs = [(a[0], a[1]), (a[1], a[2]), (a[2], a[0]), (b[0], b[1]), (b[1], b[2]), (b[2], b[0])]
-    edges = _edges(segs, left=1, right=2)
-    assert _pinch_vertices(edges, [1]) == [0]
-    assert _pinch_vertices(_edges(segs[:3]), [1]) == []
+    assert remesh.transfer is transfer and remesh.Remesher is Remesher
+    with pytest.raises(AttributeError):
+        remesh.no_such_name  # noqa: B018
