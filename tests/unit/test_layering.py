@@ -36,8 +36,6 @@ REGISTRIES = {"dendrisim.geometry.shapes", "dendrisim.physics.materials"}
 # Crossings still to be removed (each names the issue work that removes it). Empty = done.
 KNOWN_CROSSINGS: set[tuple[str, str]] = {
     ("geometry/generator.py", "dendrisim.post.views.mesh_preview"),
-    ("solver/simulation.py", "dendrisim.io.timeseries"),
-    ("solver/simulation.py", "dendrisim.io.field_writer"),
 }
 
 HEAVY = {"dolfinx", "dolfinx_solver", "petsc4py", "ufl", "basix"}
