@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dendrisim.observables.base import Context, Inventory, Observable, StepState
-from dendrisim.observables.catalog import CATALOG
+from dendrisim.observables import catalog
 from dendrisim.observables.species import dendrite_li_volume_m3
 
 __all__ = ["Inventory", "Observables", "StepState", "inventory_of"]
@@ -44,14 +44,16 @@ class Observables:
         model: the CoupledModel (its ``motion`` attribute tells whether the mesh moves).
         inventory: the run's initial amounts (None: computed from ``model``; a remeshed
             run passes the old one).
-        kinds: observable classes in evaluation order (default: the catalog).
+        kinds: observable classes in evaluation order (default: ``catalog.CATALOG``).
     """
 
-    def __init__(self, model, inventory: Inventory | None = None, kinds: Sequence[type] = CATALOG):
+    def __init__(
+        self, model, inventory: Inventory | None = None, kinds: Sequence[type] | None = None
+    ):
         self.model = model
         self.inventory = inventory or inventory_of(model)
         ctx = Context(model, self.inventory, getattr(model, "motion", None) is not None)
-        built = (k.build(ctx) for k in kinds)
+        built = (k.build(ctx) for k in (catalog.CATALOG if kinds is None else kinds))
         self.items: list[Observable] = [ob for ob in built if ob is not None]
 
     @property

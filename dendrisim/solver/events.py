@@ -317,3 +317,9 @@ def heating_rates_K_min(ts: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.array(
         [heating_rate_K_min(r, rows[i - 1] if i else None) for i, r in enumerate(rows)], float
     )
+
+
+def stop_labels() -> dict[str, str]:
+    """{stop reason: a few words} of every stop except the end time (for plots)."""
+    kinds = (Runaway, LiExhausted, DtTooSmall, Diverged, MeshQuality, Interrupted)
+    return {k.name: k.label for k in kinds}
