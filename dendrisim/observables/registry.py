@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dendrisim.observables.base import Context, Inventory, Observable, StepState
 from dendrisim.observables import catalog
+from dendrisim.observables.base import Context, Inventory, Observable, StepState
 from dendrisim.observables.species import dendrite_li_volume_m3
 
 __all__ = ["Inventory", "Observables", "StepState", "inventory_of"]
