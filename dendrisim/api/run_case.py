@@ -30,6 +30,7 @@ STOP_MESSAGES = {
     "diverged": "Newton did not converge even at time.dt_min_s",
     "mesh_quality": "the moving Li surface distorted the mesh below interface.min_quality "
     "(remeshing off, not possible for this mesh, or failed: see log.txt)",
+    "interrupted": "interrupted (Ctrl-C); the results so far are kept",
     "error": "an error stopped the run",
 }
 
@@ -73,6 +74,73 @@ def case_mesh(case, folder: Path, comm=None):
     return load_msh(target, comm, unit="um", formulation=g.formulation)
 
 
+def simulation(case, bundle, folder=None, quiet: bool = False, params=None):
+    """A Simulation of ``case`` on ``bundle`` with the results-folder outputs (collective).
+
+    With ``folder``: ``timeseries.csv`` every accepted step and the fields of
+    ``output.fields`` at the output times (a new fields file after each remesh); without:
+    the rows are only kept in ``Simulation.history``.  Events: the case's stop rules
+    (:func:`dendrisim.solver.events.build_events`).
+    """
+    from dendrisim.io.field_writer import FieldSink
+    from dendrisim.io.timeseries import TimeSeriesCsv
+    from dendrisim.solver.events import build_events
+    from dendrisim.solver.simulation import Simulation
+
+    sinks = []
+    if folder is not None:
+        folder = Path(folder)
+        sinks.append(TimeSeriesCsv(folder / "timeseries.csv", bundle.mesh.comm))
+        if case.output.fields:
+            sinks.append(FieldSink(folder, case.output.fields))
+    return Simulation(
+        case,
+        bundle,
+        folder=folder,
+        quiet=quiet,
+        params=params,
+        sinks=sinks,
+        events=build_events(case),
+    )
+
+
+def run_stats(summary, wall_s: float) -> dict:
+    """The manifest entries of a finished run (counts, event times, timings, final row)."""
+    return {
+        "time_s": summary.time_s,
+        "steps": summary.steps,
+        "rejected_steps": summary.rejected,
+        "newton_iterations": summary.newton_iterations,
+        "krylov_iterations": summary.krylov_iterations,
+        "event_solves": summary.event_solves,
+        "runaway_onset_s": summary.runaway_onset_s,
+        "runaway_s": summary.runaway_s,
+        "events_s": summary.events,
+        "timings_s": {k: round(v, 4) for k, v in summary.timings.items()},
+        "run_wall_s": round(wall_s, 3),
+        "li_retention_source": (
+            "Li volume V(t)/V(0) (moving surface)" if summary.moving else "moles (fixed geometry)"
+        ),
+        "remeshes": summary.remeshes,
+        "li_removed_thin_fraction": summary.li_removed_fraction,
+        "final": summary.last,
+    }
+
+
+def _simulate(case, rd: ResultsDir, quiet: bool, comm):
+    """Mesh, simulation and time loop into ``rd``; returns the run summary."""
+    bundle = case_mesh(case, rd.path, comm)
+    log.info(
+        "case %s: %s mesh, %d ranks",
+        case.name,
+        case.geometry.formulation,
+        parallel.size(comm),
+    )
+    sim = simulation(case, bundle, folder=rd.path, quiet=quiet)
+    rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
+    return sim.run()
+
+
 def run_case(
     case, out: str | Path | None = None, force: bool = False, quiet: bool = False, comm=None
 ):
@@ -87,41 +155,12 @@ def run_case(
     with _LogToFile(rd.path / "log.txt", comm):
         t0 = time.perf_counter()
         try:
-            bundle = case_mesh(case, rd.path, comm)
-            from dendrisim.solver.simulation import Simulation
-
-            log.info(
-                "case %s: %s mesh, %d ranks",
-                case.name,
-                case.geometry.formulation,
-                parallel.size(comm),
-            )
-            sim = Simulation(case, bundle, folder=rd.path, quiet=quiet)
-            rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
-            summary = sim.run()
+            summary = _simulate(case, rd, quiet, comm)
         except Exception as exc:
             rd.finish(FAILED, "error", error=str(exc))
             log.error("run failed: %s", exc)
             raise
-        stats = {
-            "time_s": summary.time_s,
-            "steps": summary.steps,
-            "rejected_steps": summary.rejected,
-            "newton_iterations": summary.newton_iterations,
-            "krylov_iterations": summary.krylov_iterations,
-            "runaway_onset_s": summary.runaway_onset_s,
-            "runaway_s": summary.runaway_s,
-            "timings_s": {k: round(v, 4) for k, v in summary.timings.items()},
-            "run_wall_s": round(time.perf_counter() - t0, 3),
-            "li_retention_source": (
-                "Li volume V(t)/V(0) (moving surface)"
-                if summary.moving
-                else "moles (fixed geometry)"
-            ),
-            "remeshes": summary.remeshes,
-            "li_removed_thin_fraction": summary.li_removed_fraction,
-            "final": summary.last,
-        }
+        stats = run_stats(summary, time.perf_counter() - t0)
         message = (
             f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
             f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "

@@ -15,6 +15,8 @@ from dolfinx import fem  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from dendrisim.solver.sinks import Sink  # noqa: E402
+
 
 class FieldWriter:
     """XDMF writer: mesh and cell tags once, then c, T, displacement at chosen times.
@@ -72,3 +74,35 @@ class FieldWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class FieldSink(Sink):
+    """A run's field output: ``fields.xdmf``, then ``fields_remesh<k>.xdmf`` per remesh.
+
+    Writes at the output times the time loop reports (t = 0 first).
+    """
+
+    def __init__(self, folder: str | Path, fields=("c", "T", "displacement")):
+        self.folder = Path(folder)
+        self.fields = tuple(fields)
+        self.writer: FieldWriter | None = None
+
+    def start(self, model, columns, values) -> None:
+        """Open ``fields.xdmf`` (mesh and cell tags)."""
+        self.writer = FieldWriter(self.folder / "fields.xdmf", model, self.fields)
+
+    def output(self, model, time_s: float) -> None:
+        """Write the fields at ``time_s`` [s]."""
+        if self.writer is not None:
+            self.writer.write(time_s)
+
+    def remeshed(self, model, count: int) -> None:
+        """Continue in ``fields_remesh<count>.xdmf`` on the new mesh."""
+        self.close()
+        self.writer = FieldWriter(self.folder / f"fields_remesh{count}.xdmf", model, self.fields)
+
+    def close(self) -> None:
+        """Close the current file."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None

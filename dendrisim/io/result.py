@@ -4,7 +4,9 @@
 (one array per ``timeseries.csv`` column), usable from a notebook without dolfinx;
 ``Result.fields()`` reads ``fields.xdmf`` (numpy arrays, see :class:`Fields`) and
 ``Result.summary()`` the key numbers (retention and interface temperature at the end, peak
-temperature, onset and runaway times).
+temperature, onset and runaway times): :func:`summarize`, the one summary of a run (also
+used by the sweep table and the Fig. 5 table), with the events of
+:mod:`dendrisim.solver.events`.
 
 Reading the files themselves: :mod:`dendrisim.io.timeseries`, :mod:`dendrisim.io.field_reader`.
 """
@@ -22,12 +24,13 @@ import numpy as np
 from dendrisim.config import Case, load_case
 from dendrisim.config.case import validate_case
 from dendrisim.core.errors import CaseError, DendrisimError
-from dendrisim.core.units import K_per_s_to_K_per_min
 from dendrisim.io.field_reader import Fields, read_fields
 from dendrisim.io.results_dir import read_manifest
 from dendrisim.io.timeseries import read_timeseries
+from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
 
-# Keys of Result.summary() and columns of the summary tables, in order (units in the names).
+# Keys of summarize() / Result.summary() and columns of the summary tables, in order (units
+# in the names).  Definitions: SUMMARY_DEFINITIONS.
 SUMMARY_COLUMNS = (
     "case",
     "status",
@@ -47,55 +50,129 @@ SUMMARY_COLUMNS = (
     "onset_T_K",
     "runaway_time_s",
     "runaway_T_K",
+    "heat_released_end_J",
+    "reaction_rate_peak_mol_s",
+    "newton_iterations_total",
 )
 
-# ARC practice (docs/physics.md#equations): self-heating onset and runaway rates [K/min]
-# when no case is known.
-DEFAULT_ONSET_K_PER_MIN = 0.02
-DEFAULT_RUNAWAY_K_PER_MIN = 60.0
+_RATE = "backward-Euler heating rate of the interface-mean temperature (rate at step ends)"
+SUMMARY_DEFINITIONS: dict[str, str] = {
+    "case": "case name",
+    "status": "finished, failed or running (manifest)",
+    "stop_reason": "the event that ended the run (solver.events; manifest)",
+    "t_end_s": "time of the last row",
+    "steps": "accepted steps (rows - 1)",
+    "li_retention_end_pct": "li_retention at the last row (Li volume on a moving surface)",
+    "li_retention_from_moles_end_pct": "1 - consumed/initial dendrite Li moles, last row",
+    "li_consumed_end_mol": "Li consumed at the last row",
+    "T_interface_start_K": "interface-mean temperature at t = 0",
+    "T_interface_end_K": "interface-mean temperature at the last row",
+    "T_interface_peak_K": "largest nodal interface temperature over the run",
+    "dT_interface_peak_K": "T_interface_peak_K - T_interface_start_K",
+    "dT_adiabatic_bound_end_K": "heat released / heat capacity at the last row",
+    "heating_rate_peak_K_min": f"largest {_RATE}",
+    "onset_time_s": "",  # filled from the events below
+    "onset_T_K": "interface-mean temperature at onset_time_s",
+    "runaway_time_s": "",
+    "runaway_T_K": "interface-mean temperature at runaway_time_s",
+    "heat_released_end_J": "reaction heat released up to the last row",
+    "reaction_rate_peak_mol_s": "largest interface reaction rate",
+    "newton_iterations_total": "Newton iterations of the accepted steps",
+}
+_EVENTS = build_events()
+SUMMARY_DEFINITIONS["onset_time_s"] = _EVENTS.get("onset").definition
+SUMMARY_DEFINITIONS["runaway_time_s"] = _EVENTS.get("runaway").definition + (
+    " (the time the solver located, from the manifest; else interpolated between rows; "
+    "the last row when the run stopped on runaway without a recorded time)"
+)
 
 
-def self_heating_events(
-    time_s: np.ndarray, T_K: np.ndarray, onset_K_per_min: float, runaway_K_per_min: float
+def _event_times(
+    ts: dict[str, np.ndarray], manifest: dict[str, Any], case: Case | None
 ) -> dict[str, float]:
-    """ARC-style events of a temperature history, with the solver's rule.
-
-    Definitions: docs/physics.md#equations.
-
-    The self-heating rate of accepted step i is (T_i - T_{i-1})/(t_i - t_{i-1}). Onset: the
-    end t_i of the first step whose rate exceeds ``onset_K_per_min``; runaway: the end of
-    the first step whose rate exceeds that of the step before, which itself exceeded
-    ``runaway_K_per_min`` (above the ARC rate on two steps and accelerating). NaN: never.
-    Returns onset/runaway times [s] and temperatures [K] and the peak rate [K/min].
-    """
-    out = {
-        "onset_time_s": math.nan,
-        "onset_T_K": math.nan,
-        "runaway_time_s": math.nan,
-        "runaway_T_K": math.nan,
-        "heating_rate_peak_K_min": math.nan,
-    }
-    t, T = np.asarray(time_s, float), np.asarray(T_K, float)
-    ok = np.isfinite(t) & np.isfinite(T)
-    t, T = t[ok], T[ok]
-    if t.size < 2:
-        return out
-    dt = np.diff(t)
-    rate = np.where(
-        dt > 0, K_per_s_to_K_per_min(np.diff(T) / np.where(dt > 0, dt, 1.0)), -np.inf
-    )  # K/min
-    if np.any(dt > 0):
-        out["heating_rate_peak_K_min"] = float(rate[dt > 0].max())
-    prev = np.concatenate([[0.0], rate[:-1]])
-    hits = {
-        "onset": np.flatnonzero(rate > onset_K_per_min),
-        "runaway": np.flatnonzero((rate > prev) & (prev > runaway_K_per_min)),
-    }
-    for key, hit in hits.items():
-        if hit.size:
-            out[f"{key}_time_s"] = float(t[hit[0] + 1])
-            out[f"{key}_T_K"] = float(T[hit[0] + 1])
+    """Onset and runaway times [s] and temperatures [K]: the solver's record, else a scan."""
+    t = ts.get("time_s", np.zeros(0))
+    T = ts.get("T_interface_mean_K", np.zeros(0))
+    found = scan(ts, build_events(case)) if t.size else {}
+    recorded = dict(manifest.get("events_s") or {})
+    for name, legacy in (("onset", "runaway_onset_s"), ("runaway", "runaway_s")):
+        recorded.setdefault(name, manifest.get(legacy))
+    out: dict[str, float] = {}
+    for name in ("onset", "runaway"):
+        tm = recorded.get(name)
+        if isinstance(tm, int | float) and t.size:
+            occ = Occurrence(float(tm), float(np.interp(tm, t, T)))
+        else:
+            occ = found.get(name, Occurrence(math.nan))
+        out[f"{name}_time_s"], out[f"{name}_T_K"] = occ.time_s, occ.T_K
+    if manifest.get("stop_reason") == "runaway" and math.isnan(out["runaway_time_s"]) and t.size:
+        out["runaway_time_s"], out["runaway_T_K"] = float(t[-1]), float(T[-1])
     return out
+
+
+def _heat_released_J(ts: dict[str, np.ndarray]) -> float:
+    """Released heat at the end: the cumulative column, else the trapezoid of the rate."""
+    q, t = ts.get("heat_release_W"), ts.get("time_s", np.zeros(0))
+    col = ts.get("heat_released_J")
+    if col is not None and col.size:
+        return float(col[-1])
+    if q is None or t.size < 2:
+        return math.nan
+    return float(np.sum(0.5 * (q[1:] + q[:-1]) * np.diff(t)))
+
+
+def summarize(
+    ts: dict[str, np.ndarray],
+    manifest: dict[str, Any] | None = None,
+    case: Case | None = None,
+    name: str = "",
+) -> dict[str, Any]:
+    """The key numbers of a run (:data:`SUMMARY_COLUMNS`; NaN where unknown); pure.
+
+    From the time series (``ts``, one array per column), the manifest (status, stop reason,
+    the event times the solver located) and the case (event thresholds, see
+    :func:`dendrisim.solver.events.build_events`).  Definitions: :data:`SUMMARY_DEFINITIONS`.
+    Used by :meth:`Result.summary`, the sweep table and the Fig. 5 table.
+    """
+    manifest = manifest or {}
+    t = ts.get("time_s", np.zeros(0))
+    nan = math.nan
+
+    def last(col: str, scale: float = 1.0) -> float:
+        a = ts.get(col)
+        return float(a[-1]) * scale if a is not None and a.size else nan
+
+    def peak(col: str) -> float:
+        a = ts.get(col)
+        return float(np.nanmax(a)) if a is not None and a.size else nan
+
+    T_mean = ts.get("T_interface_mean_K", np.zeros(0))
+    T_peak = peak("T_interface_max_K") if "T_interface_max_K" in ts else peak("T_interface_mean_K")
+    rates = heating_rates_K_min(ts) if t.size > 1 else np.zeros(0)
+    newton = ts.get("newton_iterations")
+    out: dict[str, Any] = {
+        "case": name or (case.name if case else ""),
+        "status": str(manifest.get("status", "unknown")),
+        "stop_reason": manifest.get("stop_reason") or "",
+        "t_end_s": last("time_s"),
+        "steps": max(int(t.size) - 1, 0),
+        "li_retention_end_pct": last("li_retention", 100.0),
+        "li_retention_from_moles_end_pct": last("li_retention_from_moles", 100.0),
+        "li_consumed_end_mol": last("li_consumed_mol"),
+        "T_interface_start_K": float(T_mean[0]) if T_mean.size else nan,
+        "T_interface_end_K": last("T_interface_mean_K"),
+        "T_interface_peak_K": T_peak,
+        "dT_interface_peak_K": T_peak - float(T_mean[0]) if T_mean.size else nan,
+        "dT_adiabatic_bound_end_K": last("dT_adiabatic_bound_K"),
+        "heating_rate_peak_K_min": float(np.nanmax(rates)) if np.any(np.isfinite(rates)) else nan,
+        "heat_released_end_J": _heat_released_J(ts),
+        "reaction_rate_peak_mol_s": peak("reaction_rate_mol_s"),
+        "newton_iterations_total": (
+            int(np.nansum(newton)) if newton is not None and newton.size else nan
+        ),
+    }
+    out.update(_event_times(ts, manifest, case))
+    return {k: out.get(k, nan) for k in SUMMARY_COLUMNS}
 
 
 def _load_resolved_case(path: Path) -> Case | None:
@@ -208,58 +285,8 @@ class Result:
         return segs[-1]
 
     def summary(self) -> dict[str, Any]:
-        """Key numbers of the run (see :data:`SUMMARY_COLUMNS`; NaN where unknown).
-
-        Retention in percent at the last row; interface temperature = the mean over the
-        interface (``T_interface_mean_K``) at the end, its peak the largest
-        ``T_interface_max_K``; onset and runaway from the self-heating rate of the mean
-        interface temperature against ``[stop]`` thresholds
-        (ARC practice, docs/physics.md#equations), or
-        as the solver recorded them (manifest ``runaway_onset_s``, ``runaway_s``).
-        """
-        ts = self.timeseries
-        t = ts.get("time_s", np.zeros(0))
-        nan = math.nan
-
-        def last(col: str, scale: float = 1.0) -> float:
-            a = ts.get(col)
-            return float(a[-1]) * scale if a is not None and a.size else nan
-
-        T_mean = ts.get("T_interface_mean_K", np.zeros(0))
-        T_max = ts.get("T_interface_max_K", T_mean)
-        peak = float(np.nanmax(T_max)) if T_max.size else nan
-        stop = self.case.stop if self.case else None
-        ev = self_heating_events(
-            t,
-            T_mean,
-            stop.onset_K_per_min if stop else DEFAULT_ONSET_K_PER_MIN,
-            stop.runaway_K_per_min if stop else DEFAULT_RUNAWAY_K_PER_MIN,
-        )
-        # the solver's own record (manifest) wins over the time-series estimate
-        for key, mkey in (("onset", "runaway_onset_s"), ("runaway", "runaway_s")):
-            tm = self.manifest.get(mkey)
-            if isinstance(tm, int | float) and t.size:
-                ev[f"{key}_time_s"] = float(tm)
-                ev[f"{key}_T_K"] = float(np.interp(tm, t, T_mean))
-        if self.stop_reason == "runaway" and math.isnan(ev["runaway_time_s"]) and t.size:
-            ev["runaway_time_s"], ev["runaway_T_K"] = float(t[-1]), last("T_interface_mean_K")
-        out: dict[str, Any] = {
-            "case": self.name,
-            "status": self.status,
-            "stop_reason": self.stop_reason or "",
-            "t_end_s": last("time_s"),
-            "steps": max(int(t.size) - 1, 0),
-            "li_retention_end_pct": last("li_retention", 100.0),
-            "li_retention_from_moles_end_pct": last("li_retention_from_moles", 100.0),
-            "li_consumed_end_mol": last("li_consumed_mol"),
-            "T_interface_start_K": float(T_mean[0]) if T_mean.size else nan,
-            "T_interface_end_K": last("T_interface_mean_K"),
-            "T_interface_peak_K": peak,
-            "dT_interface_peak_K": peak - float(T_mean[0]) if T_mean.size else nan,
-            "dT_adiabatic_bound_end_K": last("dT_adiabatic_bound_K"),
-        }
-        out.update(ev)
-        return {k: out.get(k, nan) for k in SUMMARY_COLUMNS}
+        """Key numbers of the run: :func:`summarize` of this folder (see SUMMARY_COLUMNS)."""
+        return summarize(self.timeseries, self.manifest, self.case, self.name)
 
     def __getitem__(self, column: str) -> np.ndarray:
         return self.timeseries[column]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dendrisim.core.errors import DendrisimError
-from dendrisim.io.timeseries import read_timeseries
+from dendrisim.io.result import Result, summarize
 from dendrisim.sweep.expand import SweepCase
 
 # columns after the varied inputs: derived inputs, then outputs (units in the names)
@@ -61,50 +61,44 @@ def input_values(sc: SweepCase) -> dict[str, Any]:
     }
 
 
-def _last(ts: dict[str, np.ndarray], col: str) -> float:
-    a = ts.get(col)
-    return float(a[-1]) if a is not None and a.size else math.nan
-
-
-def _max(ts: dict[str, np.ndarray], col: str) -> float:
-    a = ts.get(col)
-    return float(np.nanmax(a)) if a is not None and a.size else math.nan
+# sweep column -> key of the run summary (dendrisim.io.result.summarize); values are the
+# same numbers as Result.summary() and the Fig. 5 table (retention as a fraction here)
+SUMMARY_KEYS = {
+    "t_end_s": "t_end_s",
+    "steps": "steps",
+    "li_consumed_mol_end": "li_consumed_end_mol",
+    "T_interface_max_K": "T_interface_peak_K",
+    "dT_interface_max_K": "dT_interface_peak_K",
+    "T_interface_mean_end_K": "T_interface_end_K",
+    "heat_released_J": "heat_released_end_J",
+    "reaction_rate_max_mol_s": "reaction_rate_peak_mol_s",
+    "newton_iterations_total": "newton_iterations_total",
+    "runaway_time_s": "runaway_time_s",
+}
 
 
 def output_values(folder: Path, stop_reason: str | None) -> dict[str, Any]:
-    """Key outputs from a case's ``timeseries.csv`` (NaN where a column is absent)."""
+    """Key outputs of a case's folder from the run summary (NaN where unknown).
+
+    ``stop_reason``: the sweep's record (wins over the folder's manifest).
+    """
     ts_file = folder / "timeseries.csv"
     if not ts_file.is_file():
         return {}
     try:
-        ts = read_timeseries(ts_file)
+        res = Result.load(folder)
     except DendrisimError:
         return {}
-    t = ts.get("time_s", np.zeros(0))
-    q = ts.get("heat_release_W")
-    heat = (
-        float(np.sum(0.5 * (q[1:] + q[:-1]) * np.diff(t)))
-        if q is not None and t.size > 1
-        else math.nan
-    )
-    tmax = ts.get("T_interface_max_K")
-    dt_max = float(np.nanmax(tmax) - tmax[0]) if tmax is not None and tmax.size else math.nan
-    newton = ts.get("newton_iterations")
-    return {
-        "t_end_s": _last(ts, "time_s"),
-        "steps": max(int(t.size) - 1, 0),
-        "li_retention_end": _last(ts, "li_retention"),
-        "li_consumed_mol_end": _last(ts, "li_consumed_mol"),
-        "T_interface_max_K": _max(ts, "T_interface_max_K"),
-        "dT_interface_max_K": dt_max,
-        "T_interface_mean_end_K": _last(ts, "T_interface_mean_K"),
-        "heat_released_J": heat,
-        "reaction_rate_max_mol_s": _max(ts, "reaction_rate_mol_s"),
-        "newton_iterations_total": (
-            int(np.nansum(newton)) if newton is not None and newton.size else math.nan
-        ),
-        "runaway_time_s": _last(ts, "time_s") if stop_reason == "runaway" else math.nan,
-    }
+    manifest = dict(res.manifest, stop_reason=stop_reason or res.manifest.get("stop_reason"))
+    s = summarize(res.timeseries, manifest, res.case, res.name)
+    out = {col: s[key] for col, key in SUMMARY_KEYS.items()}
+    out["li_retention_end"] = _last(res.timeseries, "li_retention")
+    return {col: out[col] for col in OUTPUT_COLUMNS}
+
+
+def _last(ts: dict[str, np.ndarray], col: str) -> float:
+    a = ts.get(col)
+    return float(a[-1]) if a is not None and a.size else math.nan
 
 
 class SummaryTable:

@@ -16,14 +16,7 @@ MAX_FUNCTION_LINES = 60
 MAX_CLASS_LINES = 300
 
 # "path/to/file.py" or "path/to/file.py:qualname" -> why it may exceed its limit
-EXCEPTIONS: dict[str, str] = {
-    "api/run_case.py:run_case": "function, 63 lines: to split",
-    "observables/registry.py:Observables.__init__": "function, 109 lines: to split",
-    "solver/simulation.py": "file, 548 lines: to split",
-    "solver/simulation.py:Simulation": "class, 432 lines: to split",
-    "solver/simulation.py:Simulation._move_mesh": "function, 79 lines: to split",
-    "solver/simulation.py:Simulation.run": "function, 156 lines: to split",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def _sizes():

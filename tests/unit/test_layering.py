@@ -39,13 +39,7 @@ REGISTRIES = {
     "dendrisim.physics.registry",
 }
 # Crossings still to be removed (each names the issue work that removes it). Empty = done.
-KNOWN_CROSSINGS: set[tuple[str, str]] = {
-    ("solver/simulation.py", "dendrisim.io.timeseries"),
-    ("solver/simulation.py", "dendrisim.io.field_writer"),
-    # the alias `dendrisim.meshing.remesh.transfer` (lazy): drop once solver/simulation.py
-    # imports transfer from dendrisim.physics.transfer
-    ("meshing/remesh/__init__.py", "dendrisim.physics.transfer"),
-}
+KNOWN_CROSSINGS: set[tuple[str, str]] = set()
 
 HEAVY = {"dolfinx", "dolfinx_solver", "petsc4py", "ufl", "basix"}
 # package (or module) relative to dendrisim/ -> forbidden third-party top-level imports

@@ -11,7 +11,7 @@ import pytest
 
 from dendrisim.core.errors import DendrisimError
 from dendrisim.io.field_reader import _match_tags, read_fields
-from dendrisim.io.result import SUMMARY_COLUMNS, Result, self_heating_events
+from dendrisim.io.result import SUMMARY_COLUMNS, Result
 from dendrisim.io.timeseries import TIMESERIES_COLUMNS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "result_small"
@@ -62,21 +62,6 @@ def test_manifest_events_win_over_the_series(result):
     s = r.summary()
     assert s["runaway_time_s"] == 2.0
     assert s["runaway_T_K"] == pytest.approx(np.interp(2.0, r["time_s"], r["T_interface_mean_K"]))
-
-
-def test_self_heating_events_closed_form():
-    # T = T0 + b t^2: the step rate over [t_{i-1}, t_i] is b (t_i + t_{i-1}) K/s
-    b, t = 0.05, np.linspace(0.0, 20.0, 201)  # dt = 0.1 s
-    ev = self_heating_events(t, 400.0 + b * t**2, onset_K_per_min=6.0, runaway_K_per_min=60.0)
-    # onset: b (2 t_i - 0.1) * 60 > 6  ->  t_i >= 1.05  ->  t = 1.1 s (first grid point)
-    assert ev["onset_time_s"] == pytest.approx(1.1)
-    # above 60 K/min from the step ending at 10.1 s (t_i > 10.05); the rate grows, so the
-    # next step confirms it: runaway at 10.2 s (the solver's rule)
-    assert ev["runaway_time_s"] == pytest.approx(10.2)
-    assert ev["runaway_T_K"] == pytest.approx(400.0 + b * 10.2**2)
-    assert ev["heating_rate_peak_K_min"] == pytest.approx(b * (40.0 - 0.1) * 60)
-    flat = self_heating_events(t, np.full_like(t, 400.0), 0.02, 60.0)
-    assert math.isnan(flat["onset_time_s"]) and math.isnan(flat["runaway_time_s"])
 
 
 def test_fields_layout(result):

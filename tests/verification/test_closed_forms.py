@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
+from dendrisim.api.run_case import simulation
 from dendrisim.config import load_case
 from dendrisim.core import parallel
 from dendrisim.meshing.bundle import slab_mesh
 from dendrisim.meshing.load import load_msh
 from dendrisim.physics.params import ModelParameters
-from dendrisim.solver.simulation import Simulation
 from tests.verification.sphere_mesh import write_sphere_msh
 
 A_UM, B_UM = 0.5, 5.0
@@ -26,7 +26,7 @@ A, B = A_UM * 1e-6, B_UM * 1e-6
 
 
 def _run(case, bundle, params=None, folder=None):
-    sim = Simulation(case, bundle, folder=folder, quiet=True, params=params)
+    sim = simulation(case, bundle, folder=folder, quiet=True, params=params)
     summary = sim.run()
     return sim, summary
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from dendrisim.api.run_case import simulation
 from dendrisim.config import load_case
 from dendrisim.core import parallel
 from dendrisim.io.timeseries import read_timeseries
 from dendrisim.meshing.bundle import slab_mesh
-from dendrisim.solver.simulation import Simulation
 
 # µm cells heat faster than ARC rates: no runaway stop; fixed geometry (balances exact)
 BASE = {
@@ -42,7 +42,7 @@ def test_balances_each_step(mpi_tmp_path, overrides):
     case = load_case("fig5-routine").with_overrides({**BASE, **overrides})
     bundle = slab_mesh(parallel.world(), 12, length_m=1e-6)
     folder = str(mpi_tmp_path)
-    summary = Simulation(case, bundle, folder=folder, quiet=True).run()
+    summary = simulation(case, bundle, folder=folder, quiet=True).run()
     assert summary.valid, summary.stop_reason
     ts = read_timeseries(f"{folder}/timeseries.csv")
     assert ts["time_s"].size > 5

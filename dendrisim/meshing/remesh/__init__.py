@@ -11,9 +11,8 @@ Modules, in the order a remesh uses them (:mod:`.remesher` orchestrates):
 - :mod:`.errors`: :class:`RemeshError`, :class:`RebuildError`.
 
 This package's namespace is light: importing it (or a pure module such as
-:mod:`.repair`) loads no dolfinx; the names below are imported on first use.  ``transfer``
-is an alias of :func:`dendrisim.physics.transfer.transfer` (field transfer belongs to the
-model; import it from there).
+:mod:`.repair`) loads no dolfinx; the names below are imported on first use.  The field
+transfer onto the new mesh belongs to the model: :func:`dendrisim.physics.transfer.transfer`.
 """
 
 from __future__ import annotations
@@ -36,14 +35,10 @@ _EXPORTS = {
     "resample": "polyline",
 }
 
-__all__ = sorted([*_EXPORTS, "transfer"])
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "transfer":  # the field transfer lives beside the model (physics layer)
-        from dendrisim.physics.transfer import transfer
-
-        return transfer
     if name in _EXPORTS:
         module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
         return getattr(module, name)

@@ -23,15 +23,9 @@ from dendrisim.core.errors import DendrisimError
 from dendrisim.core.units import KELVIN_OFFSET
 from dendrisim.io.result import Result
 from dendrisim.post.plots.style import RC, case_colors, unique_labels
+from dendrisim.solver.events import stop_labels
 
-STOP_TEXT = {
-    "runaway": "runaway",
-    "li_exhausted": "Li exhausted",
-    "dt_too_small": "dt too small",
-    "diverged": "diverged",
-    "mesh_quality": "mesh quality",
-    "error": "error",
-}
+STOP_TEXT = {**stop_labels(), "error": "error"}  # the events' own labels
 
 
 def _series(r: Result, col: str) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dendrisim.io.result import SUMMARY_COLUMNS, Result
+from dendrisim.io.result import SUMMARY_COLUMNS, Result, summarize
+from dendrisim.solver.events import build_events
 
 # Markdown: the columns a reader looks for first -> (header, format)
 MARKDOWN_COLUMNS = (
@@ -26,8 +27,8 @@ MARKDOWN_COLUMNS = (
 
 
 def summary_rows(results: Sequence[Result]) -> list[dict[str, Any]]:
-    """``Result.summary()`` of each result, in order."""
-    return [r.summary() for r in results]
+    """The run summary (:func:`dendrisim.io.result.summarize`) of each result, in order."""
+    return [summarize(r.timeseries, r.manifest, r.case, r.name) for r in results]
 
 
 def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> Path:
@@ -48,21 +49,21 @@ def _csv_cell(v: Any) -> str:
 
 
 def thresholds_note(results: Sequence[Result]) -> str:
-    """One sentence naming the onset/runaway thresholds the summaries used."""
-    pairs = sorted(
-        {
-            (r.case.stop.onset_K_per_min, r.case.stop.runaway_K_per_min) if r.case else (0.02, 60.0)
-            for r in results
-        }
-    )
-    text = "; ".join(f"{a:g} and {b:g} K/min" for a, b in pairs)
+    """The definitions of the events and temperatures the table shows, with each case's rates.
+
+    The event definitions are those of :mod:`dendrisim.solver.events` (the live run's).
+    """
+    texts = sorted({_events_text(r) for r in results})
     return (
-        "Self-heating onset: first step whose rate of the mean interface "
-        "temperature exceeds the onset rate; runaway: above the runaway rate on two "
-        f"steps and accelerating (ARC practice; rates {text}), as recorded by the solver "
-        "when the manifest has it. Interface T: mean over the interface at the end; "
-        "peak: the largest nodal value over the run."
+        " ".join(texts) + " Times are those the solver located (manifest), else interpolated "
+        "between rows. Interface T: mean over the interface at the end; peak: the largest "
+        "nodal value over the run."
     )
+
+
+def _events_text(r: Result) -> str:
+    ev = build_events(r.case)
+    return f"Onset = {ev.get('onset').definition}. Runaway = {ev.get('runaway').definition}."
 
 
 def markdown(rows: Sequence[dict[str, Any]], note: str = "") -> str:

@@ -1,0 +1,49 @@
+"""The registered observables, in evaluation order (later ones read earlier columns).
+
+To add an observable: write a class (subclass of
+:class:`dendrisim.observables.base.Observable`, with ``columns`` and ``compute``) in a module
+of this package and add it to :data:`CATALOG` after the observables whose columns it reads.
+Its columns then appear in every ``timeseries.csv`` (after the contract columns of
+:data:`dendrisim.io.timeseries.TIMESERIES_COLUMNS`) and in ``Simulation.history``.
+"""
+
+from __future__ import annotations
+
+from dendrisim.observables.moving import AleExchange, MeshQuality
+from dendrisim.observables.species import (
+    InterfaceConcentration,
+    LiConsumed,
+    LiRetention,
+    NewtonIterations,
+    ReactionRate,
+    SpeciesBalance,
+    SpeciesHeld,
+)
+from dendrisim.observables.thermal import (
+    AdiabaticBound,
+    DirichletFluxes,
+    EnergyBalance,
+    EnergyHeld,
+    HeatReleased,
+    InterfaceTemperature,
+    RobinHeat,
+)
+
+CATALOG: tuple[type, ...] = (
+    InterfaceTemperature,
+    ReactionRate,
+    LiConsumed,
+    LiRetention,
+    InterfaceConcentration,
+    NewtonIterations,
+    SpeciesHeld,
+    EnergyHeld,
+    HeatReleased,
+    RobinHeat,
+    DirichletFluxes,
+    AleExchange,
+    MeshQuality,
+    SpeciesBalance,
+    EnergyBalance,
+    AdiabaticBound,
+)

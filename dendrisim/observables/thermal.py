@@ -1,0 +1,254 @@
+"""Observables of heat: interface temperatures, energy held, heat released and lost, balance.
+
+In axisymmetric runs the integrals are over the full revolved body (weight 2πr).
+"""
+
+from __future__ import annotations
+
+from dendrisim.core.compat import import_dolfinx
+
+import_dolfinx()
+import dolfinx  # noqa: E402
+from dolfinx import fem  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from dendrisim.core import parallel  # noqa: E402
+from dendrisim.observables.base import (  # noqa: E402
+    Context,
+    Cumulative,
+    Observable,
+    StepState,
+    extreme_at_dofs,
+    integral,
+    interface_dofs,
+)
+
+
+def _tip_dof(model, tdofs: np.ndarray) -> np.ndarray:
+    """The interface dof farthest along the dendrite axis (on one rank only)."""
+    coords = model.V.tabulate_dof_coordinates()
+    axis = model.mesh.geometry.dim - 1 if model.tdim > 1 else 0
+    nodes = tdofs // 2
+    z = coords[nodes, axis] if nodes.size else np.zeros(0)
+    zmax = parallel.global_max(z, model.comm)
+    owned = nodes < model.V.dofmap.index_map.size_local
+    cand = tdofs[(z >= zmax - 1e-12 * max(abs(zmax), 1e-30)) & owned]
+    return cand[:1]
+
+
+class InterfaceTemperature(Observable):
+    """Interface temperature [K]: area mean, nodal maximum, at the dendrite tip."""
+
+    columns = ("T_interface_mean_K", "T_interface_max_K", "T_tip_K")
+    units = ("K", "K", "K")
+
+    def __init__(self, model, moving: bool):
+        self.model, self.comm = model, model.comm
+        self.form = fem.form(model.interface_integral(model.temperature()))
+        # moving mesh: the current area, re-integrated; fixed: a number
+        self.area = (
+            fem.form(model.interface_integral(1.0))
+            if moving
+            else model.integrate(model.interface_integral(1.0))
+        )
+        self.dofs = interface_dofs(model, 1)
+        self.tip = _tip_dof(model, self.dofs)
+
+    @classmethod
+    def build(cls, ctx: Context) -> InterfaceTemperature:
+        """For any model."""
+        return cls(ctx.model, ctx.moving)
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """Mean, max and tip values (global)."""
+        area = self.area if isinstance(self.area, float) else integral(self.area, self.comm)
+        return {
+            "T_interface_mean_K": integral(self.form, self.comm) / area,
+            "T_interface_max_K": extreme_at_dofs(self.model, self.dofs, "max", 1),
+            "T_tip_K": extreme_at_dofs(self.model, self.tip, "max", 1),
+        }
+
+
+class EnergyHeld(Observable):
+    """Enthalpy held in the domain relative to T0 [J] (re-integrated after a mesh move)."""
+
+    columns, units = ("energy_stored_J",), ("J",)
+
+    def __init__(self, model):
+        w = model.weight
+        stored = sum(
+            model.enthalpy_density(n) * w * model.dx(rid) for n, rid in model._region_ids.items()
+        )
+        self.form = fem.form(stored)
+        self.comm = model.comm
+
+    @classmethod
+    def build(cls, ctx: Context) -> EnergyHeld:
+        """For any model."""
+        return cls(ctx.model)
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """∫ ρ h(T) dV."""
+        return {self.columns[0]: integral(self.form, self.comm) / 1.0}
+
+    def after_move(self, state: StepState) -> None:
+        """Held on the moved mesh."""
+        state.values[self.columns[0]] = integral(self.form, self.comm)
+
+
+class HeatReleased(Cumulative):
+    """Reaction heat released since t = 0 [J]."""
+
+    columns, units, rate = ("heat_released_J",), ("J",), "heat_release_W"
+
+
+class RobinHeat(Observable):
+    """Heat lost through the Robin outer boundary [W], and its running total [J]."""
+
+    columns, units = ("robin_out_W", "heat_out_robin_J"), ("W", "J")
+
+    def __init__(self, model):
+        p = model.params
+        T, w = model.temperature(), model.weight
+        self.form = fem.form(
+            p.heat_transfer_W_m2K * (T - p.ambient_K) * w * model.ds(model.bundle.id("bulk"))
+        )
+        self.comm = model.comm
+        self.total = 0.0
+
+    @classmethod
+    def build(cls, ctx: Context) -> RobinHeat | None:
+        """Only with a Robin outer boundary."""
+        p = ctx.model.params
+        ok = p.thermal_outer == "robin" and ctx.model.bundle.has("bulk")
+        return cls(ctx.model) if ok else None
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """Heat loss h (T - T_amb) over the outer boundary [W], and its total [J]."""
+        q = integral(self.form, self.comm) / 1.0
+        total = self.total if state.first else self.total + state.dt_s * q
+        return {"robin_out_W": q, "heat_out_robin_J": total}
+
+    def commit(self, values: dict[str, float]) -> None:
+        """Move the total on."""
+        self.total = values["heat_out_robin_J"]
+
+    def adopt(self, old: Observable) -> None:
+        """Keep the total."""
+        self.total = old.total
+
+
+class DirichletFluxes(Observable):
+    """Species inflow [mol/s] and heat outflow [W] through Dirichlet boundaries, and totals.
+
+    The unconstrained residual summed over the Dirichlet rows of a field is the discrete
+    boundary flux (the other rows vanish at convergence).
+    """
+
+    columns = (
+        "dirichlet_species_in_mol_s",
+        "species_in_mol",
+        "dirichlet_heat_out_W",
+        "heat_out_dirichlet_J",
+    )
+    units = ("mol/s", "mol", "W", "J")
+
+    def __init__(self, model):
+        self.model = model
+        n = float(sum(d.size for d in model.flux_dofs.values()))
+        self.active = parallel.global_sum(n, model.comm) > 0
+        self.form = fem.form(model.F) if self.active else None
+        self.totals = {"species_in_mol": 0.0, "heat_out_dirichlet_J": 0.0}
+
+    @classmethod
+    def build(cls, ctx: Context) -> DirichletFluxes:
+        """For any model (zeros without Dirichlet boundaries)."""
+        return cls(ctx.model)
+
+    def fluxes(self, dt: float) -> tuple[float, float]:
+        """(species inflow [mol/s], heat outflow [W]) of the current solution."""
+        if not self.active:
+            return (0.0, 0.0)
+        m = self.model
+        vec = fem.assemble_vector(self.form)
+        vec.scatter_reverse(dolfinx.la.InsertMode.add)
+        n_owned = m.V.dofmap.index_map.size_local * 2
+        out = []
+        for comp, dofs in ((0, m.flux_dofs["species"]), (1, m.flux_dofs["heat"])):
+            owned = dofs[dofs < n_owned]
+            total = parallel.global_sum(vec.array[owned], m.comm)
+            out.append(total / (m.scales["species" if comp == 0 else "heat"] * dt))
+        return (out[0], -out[1])
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """Fluxes and running totals."""
+        s_in, h_out = (0.0, 0.0) if state.first else self.fluxes(state.dt_s)
+        tot = self.totals
+        if not state.first:
+            tot = {
+                "species_in_mol": tot["species_in_mol"] + state.dt_s * s_in,
+                "heat_out_dirichlet_J": tot["heat_out_dirichlet_J"] + state.dt_s * h_out,
+            }
+        return {"dirichlet_species_in_mol_s": s_in, "dirichlet_heat_out_W": h_out, **tot}
+
+    def commit(self, values: dict[str, float]) -> None:
+        """Move the totals on."""
+        self.totals = {k: values[k] for k in self.totals}
+
+    def adopt(self, old: Observable) -> None:
+        """Keep the totals."""
+        self.totals = dict(old.totals)
+
+
+class EnergyBalance(Observable):
+    """Discrete energy balance, relative to the heat throughput (0 to round-off)."""
+
+    columns, units = ("energy_balance_rel",), ("1",)
+
+    def __init__(self, model, inventory):
+        self.thermal = model.params.thermal_enabled
+        self.inv = inventory
+
+    @classmethod
+    def build(cls, ctx: Context) -> EnergyBalance:
+        """For any model."""
+        return cls(ctx.model, ctx.inventory)
+
+    def value(self, v: dict[str, float], first: bool) -> float:
+        """(stored + out - generated) / throughput from the columns of one row."""
+        if first or not self.thermal:
+            return 0.0
+        stored = v["energy_stored_J"] - self.inv.initial["energy_stored_J"]
+        out = v.get("heat_out_robin_J", 0.0) + v["heat_out_dirichlet_J"]
+        gen = v["heat_released_J"] + v.get("energy_ale_exchange_J", 0.0)
+        return (stored + out - gen) / max(abs(gen) + abs(out), abs(stored), 1e-300)
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """After the step."""
+        return {self.columns[0]: self.value(state.values, state.first)}
+
+    def after_move(self, state: StepState) -> None:
+        """With the energy held and exchanged after the move."""
+        state.values[self.columns[0]] = self.value(state.values, False)
+
+
+class AdiabaticBound(Observable):
+    """Temperature rise if all heat released so far stayed in the domain [K]."""
+
+    columns, units = ("dT_adiabatic_bound_K",), ("K",)
+
+    def __init__(self, model, inventory):
+        self.q = -model.params.enthalpy_J_mol_Li
+        self.inv = inventory
+
+    @classmethod
+    def build(cls, ctx: Context) -> AdiabaticBound:
+        """For any model."""
+        return cls(ctx.model, ctx.inventory)
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """-ΔH n_consumed / C."""
+        cap = self.inv.heat_capacity_J_K
+        bound = self.q * state.values["li_consumed_mol"] / cap if cap > 0 else 0.0
+        return {self.columns[0]: bound}

@@ -1,0 +1,219 @@
+"""The time loop: step attempts, located events, mesh motion, rows and output times.
+
+One accepted step: Newton from the accepted state (:meth:`Simulation.solve`; a diverged
+solve or a too large temperature change is retried with a shorter Δt) -> the observables
+of the step (computed, not yet committed) -> events: a terminal threshold event crossed in
+the step cuts it at the crossing, a non-terminal one is located by trial solves and the
+step kept (:mod:`dendrisim.solver.locate`) -> commit -> mesh motion -> row to the sinks,
+fields at output times -> stop rules on the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from dendrisim.solver.events import Event, Window
+from dendrisim.solver.locate import EventLocator, Trial
+from dendrisim.solver.mesh_update import MeshUpdater
+from dendrisim.solver.progress import Progress
+from dendrisim.solver.simulation import RunSummary
+from dendrisim.solver.sinks import OutputTimes
+from dendrisim.solver.stepsize import StepController
+
+log = logging.getLogger("dendrisim")
+
+
+class TimeLoop:
+    """Runs a :class:`~dendrisim.solver.simulation.Simulation` from t = 0 to a stop."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        tc = sim.case.time
+        self.end_s = tc.end_s
+        self.outputs = OutputTimes(sim.case.output.fields_every_s, tc.end_s)
+        self.ctrl = StepController(
+            tc.dt_initial_s,
+            tc.dt_min_s,
+            tc.dt_max_s,
+            tc.max_dT_per_step_K,
+            targets=self.outputs.times + [tc.end_s],
+        )
+        self.locator = EventLocator(sim)
+        self.mover = MeshUpdater(sim) if sim.model.motion is not None else None
+        self.t = 0.0
+        self.steps = self.rejected = self.iterations = self.krylov = 0
+        self.stop: str | None = None
+        self.occurred: dict[str, float] = {}  # event name -> time [s]
+
+    # --- the loop ---------------------------------------------------------------------
+    def run(self) -> RunSummary:
+        """Integrate to a stop; the sinks are closed and PETSc objects freed at the end."""
+        sim = self.sim
+        try:
+            self._start()
+            with Progress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
+                while self.stop is None:
+                    self._step(progress)
+        except KeyboardInterrupt:
+            log.warning("interrupted at t = %.6g s: the results so far are kept", self.t)
+            self.stop = "interrupted"
+        finally:
+            for sink in sim.sinks:
+                sink.close()
+            sim.destroy()
+        return self._summary()
+
+    def _start(self) -> None:
+        sim = self.sim
+        values = sim.observables.compute(0.0, 0.0, 0, first=True)
+        sim.observables.commit(values, first=True)
+        with sim.timings.part("output"):
+            for sink in sim.sinks:
+                sink.start(sim.model, sim.observables.columns, values)
+                sink.output(sim.model, 0.0)
+
+    def _step(self, progress) -> None:
+        """Attempt one step from the accepted state; accept it or cut Δt."""
+        sim = self.sim
+        att = sim.solve(self.t, self.ctrl.next_dt(self.t))
+        self.iterations += att.iterations
+        self.krylov += att.krylov_iterations
+        if not att.converged:
+            self.rejected += 1
+            self.ctrl.diverged(att.dt_s)
+            log.debug(
+                "t = %.6g s: Newton diverged (reason %d) with dt = %.3g s",
+                self.t,
+                att.reason,
+                att.dt_s,
+            )
+            if self.ctrl.gave_up():
+                self.stop = "diverged"
+            return
+        if self.ctrl.too_hot(att.dt_s, att.dT_K):
+            self.rejected += 1
+            if self.ctrl.gave_up():
+                self.stop = "dt_too_small"
+            return
+        with sim.timings.part("observables"):
+            values = sim.observables.compute(self.t + att.dt_s, att.dt_s, att.iterations)
+        step = Trial(att.dt_s, values, sim.model.u.x.array.copy(), att.iterations)
+        with sim.timings.part("event_location"):
+            step = self._events_in_step(step)
+        self._accept(step, progress)
+        if self.stop is None:
+            self.ctrl.accepted(step.iterations, att.dT_K)
+            if self.mover is not None:
+                mm = sim.case.interface.max_motion_per_step
+                self.ctrl.limit_motion(step.dt_s, self.mover.fraction, mm)
+
+    def _accept(self, step: Trial, progress) -> None:
+        """Commit the step, move the mesh, write the row, apply the stop rules."""
+        sim = self.sim
+        values = step.values
+        sim.observables.commit(values)
+        self.t += step.dt_s
+        self.steps += 1
+        quality = self.mover.move(step.dt_s, values) if self.mover is not None else None
+        m = sim.model
+        m.u_n.x.array[:] = m.u.x.array
+        with sim.timings.part("output"):
+            for sink in sim.sinks:
+                sink.row(values)
+            if self.outputs.due(self.t):
+                for sink in sim.sinks:
+                    sink.output(m, self.t)
+        progress.update(self.t, step.dt_s, step.iterations, values["T_interface_mean_K"])
+        self._apply_stop_rules(quality)
+
+    # --- events -----------------------------------------------------------------------
+    def _window(self, row=None) -> Window:
+        """Rows for ``g``: ``row`` (default: the last accepted) and the accepted ones before."""
+        h = self.sim.history
+        if row is None:
+            return Window(h[-1], h[-2] if len(h) > 1 else None, h[-3] if len(h) > 2 else None)
+        return Window(row, h[-1], h[-2] if len(h) > 1 else None)
+
+    def _events_in_step(self, step: Trial) -> Trial:
+        """Cut the step at the first terminal crossing; locate and record the others."""
+        start = self._window()
+        for e in self.sim.events.threshold():
+            if e.terminal and e.located:
+                step = self._locate(e, start, step)
+        for e in self.sim.events.threshold():
+            if not e.terminal and e.located and e.name not in self.occurred:
+                self._locate(e, start, step)
+        self._restore(step)
+        return step
+
+    def _locate(self, e: Event, start: Window, step: Trial) -> Trial:
+        """The step cut at ``e``'s crossing (or ``step``); records when ``e`` happened."""
+        g0 = e.g(start)
+        g1 = e.g(Window(step.values, start.row, start.prev))
+        if not e.crossed(g0, g1):
+            return step
+        t_event, cut = self.t + step.dt_s, step
+        if math.isfinite(g0):  # located; an undefined start: the end of the step
+            cut, s = self.locator.locate(e, self.t, start, g0, step)
+            t_event = self.t + s
+        self._record(e, t_event)
+        return cut if e.terminal else step
+
+    def _restore(self, step: Trial) -> None:
+        """Put the model back to the solution of ``step`` (after trial solves)."""
+        m = self.sim.model
+        m.u.x.array[:] = step.u
+        m.dt.value = step.dt_s
+        m.t.value = self.t + step.dt_s
+
+    def _record(self, e: Event, t_event: float) -> None:
+        if e.name in self.occurred:
+            return
+        self.occurred[e.name] = t_event
+        if e.name in ("onset", "runaway"):
+            log.info("%s (> %g K/min) at t = %.6g s", e.definition.split(":")[0], e.rate, t_event)
+
+    def _apply_stop_rules(self, quality: float | None) -> None:
+        """The first terminal threshold event that the accepted row crossed stops the run."""
+        now, before = self._window(), None
+        h = self.sim.history
+        if len(h) > 1:
+            before = Window(h[-2], h[-3] if len(h) > 2 else None, h[-4] if len(h) > 3 else None)
+        for e in self.sim.events.threshold():
+            g1 = e.g(now)
+            if e.crossed(e.g(before) if before else math.nan, g1):
+                self._record(e, self.t)
+                if e.terminal and self.stop is None:
+                    self.stop = e.name
+        if self.stop == "mesh_quality":
+            log.warning(
+                "mesh quality %.3g below interface.min_quality = %g at t = %.6g s "
+                "(worst cell at %s um): stopping",
+                quality,
+                self.sim.case.interface.min_quality,
+                self.t,
+                self.sim.model.motion.worst_cell_um(),
+            )
+
+    def _summary(self) -> RunSummary:
+        sim = self.sim
+        last = sim.history[-1] if sim.history else {}
+        li0 = sim.observables.inventory.li_volume_m3
+        return RunSummary(
+            self.stop,
+            self.t,
+            self.steps,
+            self.rejected,
+            self.iterations + self.locator.iterations,
+            self.krylov + self.locator.krylov_iterations,
+            self.occurred.get("onset"),
+            dict(sim.timings),
+            dict(last),
+            self.occurred.get("runaway"),
+            remeshes=len(sim.remesh_reports),
+            moving=sim.moving,
+            li_removed_fraction=sim.li_removed_m3 / max(li0, 1e-300),
+            events=dict(self.occurred),
+            event_solves=self.locator.solves,
+        )
