@@ -34,7 +34,7 @@ from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK, LITHIUM  # noqa: E402
-from dendrisim.solver.simulation import Simulation  # noqa: E402
+from dendrisim.api.run_case import simulation  # noqa: E402
 
 MPI_CAPABLE = True
 DT_S, STEPS, REPEATS = 0.1, 40, 3
@@ -120,7 +120,7 @@ def dendrisim_step(case, bundle, folder: Path | None = None) -> tuple[float, int
 
     With ``folder``, the run writes its default outputs there (time series and fields).
     """
-    sim = Simulation(case, bundle, folder=folder, quiet=True)
+    sim = simulation(case, bundle, folder=folder, quiet=True)
     parallel.barrier(bundle.mesh.comm)
     t0 = time.perf_counter()
     summary = sim.run()

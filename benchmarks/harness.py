@@ -141,9 +141,9 @@ def step_split(
     ``events`` the PETSc event seconds spent during the run.  assembly = residual +
     Jacobian assembly inside Newton; solve = the rest of Newton (linear solves, line
     search); other = the time loop's remainder (step control, copies).  ``run_s``
-    excludes JIT; ``jit_in_run_s`` is the JIT time inside the loop, all of it in the
-    moving-mesh forms made on the first move (``Simulation._ale_forms``, ``MeshMotion``),
-    so it is taken off the mesh-motion phase.
+    excludes JIT; ``jit_in_run_s`` is any JIT time left inside the loop (the moving-mesh
+    forms now compile when the simulation is set up, so it is usually 0), taken off the
+    mesh-motion phase.
     """
     steps = max(steps, 1)
     assembly = events.get("residual", 0.0) + events.get("jacobian", 0.0)

@@ -33,7 +33,7 @@ from benchmarks.harness import RESULTS, machine  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
-from dendrisim.solver.simulation import Simulation  # noqa: E402
+from dendrisim.api.run_case import simulation  # noqa: E402
 
 TOP = 25
 
@@ -56,7 +56,7 @@ def main() -> None:
     if a.outputs == "default":  # the case's default output fields and times
         case = load_case(case, {"output.fields": ["c", "T", "displacement"]})
         folder = Path(parallel.on_root(lambda: tempfile.mkdtemp(prefix="dendrisim-prof-"), comm))
-    sim = Simulation(case, bundle, folder=folder, quiet=True)
+    sim = simulation(case, bundle, folder=folder, quiet=True)
     prof = cProfile.Profile()
     prof.enable()
     summary = sim.run()
