@@ -30,11 +30,11 @@ from petsc4py import PETSc  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks.harness import record, table  # noqa: E402
+from dendrisim.api.run_case import simulation  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK, LITHIUM  # noqa: E402
-from dendrisim.api.run_case import simulation  # noqa: E402
 
 MPI_CAPABLE = True
 DT_S, STEPS, REPEATS = 0.1, 40, 3

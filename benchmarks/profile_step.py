@@ -30,10 +30,10 @@ from petsc4py import PETSc  # noqa: E402
 
 from benchmarks.bench_growth import level_case, timed_run  # noqa: E402
 from benchmarks.harness import RESULTS, machine  # noqa: E402
+from dendrisim.api.run_case import simulation  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
-from dendrisim.api.run_case import simulation  # noqa: E402
 
 TOP = 25
 
