@@ -79,7 +79,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
     from dendrisim.sweep import expand, load_sweep, run_sweep
-    from dendrisim.sweep.core import write_case_file
+    from dendrisim.sweep.driver import write_case_file
     from dendrisim.sweep.execute import absolute_runner
 
     runner = absolute_runner(args.runner) if args.runner else None

@@ -19,7 +19,7 @@ from typing import Any
 
 from dendrisim.core import parallel
 from dendrisim.core.compat import versions
-from dendrisim.io.results_dir import git_commit
+from dendrisim.io.run_folder import git_commit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

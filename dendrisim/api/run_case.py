@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dendrisim.core import parallel
 from dendrisim.core.errors import SimulationError
-from dendrisim.io.results_dir import FAILED, FINISHED, ResultsDir
+from dendrisim.io.run_folder import FAILED, FINISHED, ResultsDir
 
 log = logging.getLogger("dendrisim")
 

@@ -25,7 +25,7 @@ from dendrisim.config import Case, load_case
 from dendrisim.config.case import validate_case
 from dendrisim.core.errors import CaseError, DendrisimError
 from dendrisim.io.field_reader import Fields, read_fields
-from dendrisim.io.results_dir import read_manifest
+from dendrisim.io.run_folder import read_manifest
 from dendrisim.io.timeseries import read_timeseries
 from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dendrisim.core.units import K_per_s_to_K_per_min
+
 Row = Mapping[str, float]
 
 # ARC practice (docs/physics.md#equations): self-heating onset and runaway rates [K/min]
@@ -61,7 +63,7 @@ def heating_rate_K_min(row: Row, prev: Row | None) -> float:
     dt = row["time_s"] - prev["time_s"]
     if not dt > 0:
         return NAN
-    return 60.0 * (row["T_interface_mean_K"] - prev["T_interface_mean_K"]) / dt
+    return K_per_s_to_K_per_min((row["T_interface_mean_K"] - prev["T_interface_mean_K"]) / dt)
 
 
 class Event:

@@ -21,7 +21,7 @@ import_dolfinx()
 import numpy as np  # noqa: E402
 
 from dendrisim.core import parallel  # noqa: E402
-from dendrisim.observables.registry import Observables  # noqa: E402
+from dendrisim.observables.collection import Observables  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.solver.events import VALID_STOPS, EventSet, build_events  # noqa: E402

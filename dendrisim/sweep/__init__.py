@@ -5,7 +5,7 @@ cases already finished, runs the others on the chosen back end and keeps ``summa
 up to date after every case. See :mod:`dendrisim.sweep.spec` for the file format.
 """
 
-from dendrisim.sweep.core import SweepReport, run_sweep
+from dendrisim.sweep.driver import SweepReport, run_sweep
 from dendrisim.sweep.expand import SweepCase, expand
 from dendrisim.sweep.spec import SweepError, SweepSpec, builtin_sweep_names, load_sweep
 from dendrisim.sweep.summary import read_summary

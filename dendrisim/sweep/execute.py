@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dendrisim.core.errors import DendrisimError
-from dendrisim.io.results_dir import FAILED, FINISHED, read_manifest
+from dendrisim.io.run_folder import FAILED, FINISHED, read_manifest
 
 OUTCOME_MARK = "DENDRISIM_SWEEP_OUTCOME "
 # environment of an MPI launcher; a child process must not inherit it (it would try to join

@@ -15,7 +15,7 @@ from typing import Any
 
 from dendrisim.config import Case, validate_case
 from dendrisim.core.errors import DendrisimError
-from dendrisim.io.results_dir import FAILED, FINISHED, read_manifest
+from dendrisim.io.run_folder import FAILED, FINISHED, read_manifest
 
 PENDING = "pending"  # no folder yet
 INCOMPLETE = "incomplete"  # folder without a final manifest (killed, crashed, running)

@@ -22,7 +22,7 @@ from pathlib import Path
 from dendrisim.config import Case
 from dendrisim.core.errors import ResultsExistError, SimulationError
 from dendrisim.io.result import Result
-from dendrisim.io.results_dir import read_manifest
+from dendrisim.io.run_folder import read_manifest
 from dendrisim.io.timeseries import TIMESERIES_COLUMNS, read_timeseries
 
 R = 8.314462618

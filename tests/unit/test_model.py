@@ -9,7 +9,7 @@ from dendrisim.core.compat import import_dolfinx
 import_dolfinx()
 from dolfinx import fem  # noqa: E402
 
-from dendrisim.meshing.bundle import slab_mesh  # noqa: E402
+from dendrisim.meshing.builtin_meshes import slab_mesh  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 

@@ -8,7 +8,7 @@ from dendrisim.api.run_case import simulation
 from dendrisim.config import load_case
 from dendrisim.core import parallel
 from dendrisim.io.timeseries import TIMESERIES_COLUMNS, read_timeseries
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.observables import catalog
 from dendrisim.observables.base import Observable
 

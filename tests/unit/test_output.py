@@ -9,7 +9,7 @@ import pytest
 
 from dendrisim.config import load_case
 from dendrisim.core.errors import ResultsExistError
-from dendrisim.io import results_dir as output
+from dendrisim.io import run_folder as output
 from dendrisim.io.result import Result
 from dendrisim.io.timeseries import TIMESERIES_COLUMNS, read_timeseries
 

@@ -15,7 +15,7 @@ from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES, Regi
 import_dolfinx()
 from dolfinx import fem  # noqa: E402
 
-from dendrisim.meshing.bundle import slab_mesh  # noqa: E402
+from dendrisim.meshing.builtin_meshes import slab_mesh  # noqa: E402
 from dendrisim.physics.conditions import AmbientTemperature, HeatTransfer, ZeroFlux  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dendrisim.config import load_case
 from dendrisim.core import parallel
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.solver.simulation import Simulation
 from dendrisim.solver.sinks import Sink
 

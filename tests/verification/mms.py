@@ -20,7 +20,7 @@ from dolfinx import fem  # noqa: E402
 import numpy as np  # noqa: E402
 
 from dendrisim.core import parallel  # noqa: E402
-from dendrisim.meshing.bundle import slab_mesh  # noqa: E402
+from dendrisim.meshing.builtin_meshes import slab_mesh  # noqa: E402
 from dendrisim.physics import kinetics  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
 from dendrisim.physics.laws import InterfaceRate  # noqa: E402

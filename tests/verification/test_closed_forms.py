@@ -16,7 +16,7 @@ import pytest
 from dendrisim.api.run_case import simulation
 from dendrisim.config import load_case
 from dendrisim.core import parallel
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.meshing.load import load_msh
 from dendrisim.physics.params import ModelParameters
 from tests.verification.sphere_mesh import write_sphere_msh

@@ -7,7 +7,7 @@ from dendrisim.api.run_case import simulation
 from dendrisim.config import load_case
 from dendrisim.core import parallel
 from dendrisim.io.timeseries import read_timeseries
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 
 # µm cells heat faster than ARC rates: no runaway stop; fixed geometry (balances exact)
 BASE = {

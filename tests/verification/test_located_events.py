@@ -14,7 +14,7 @@ import pytest
 
 from dendrisim.config import load_case
 from dendrisim.core import parallel
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK as R
 from dendrisim.physics.params import ModelParameters
 from dendrisim.solver.simulation import Simulation

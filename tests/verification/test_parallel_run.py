@@ -5,7 +5,7 @@ import pytest
 
 from dendrisim.config import load_case
 from dendrisim.core import parallel
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.solver.simulation import Simulation
 
 COLUMNS = (

@@ -12,7 +12,7 @@ import pytest
 
 from dendrisim.config import load_case
 from dendrisim.core import parallel
-from dendrisim.meshing.bundle import slab_mesh
+from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.physics import kinetics
 from dendrisim.physics.laws import KineticsLaw
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK

@@ -22,7 +22,7 @@ from typing import Any
 
 import tomli_w
 
-from dendrisim.io.results_dir import FINISHED
+from dendrisim.io.run_folder import FINISHED
 from dendrisim.sweep.backends import LocalBackend, MPIBackend, default_workers
 from dendrisim.sweep.execute import CaseOutcome, CaseTask, absolute_runner
 from dendrisim.sweep.expand import SweepCase, expand, varying_keys
