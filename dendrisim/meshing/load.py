@@ -134,7 +134,35 @@ def check_model(formulation: str) -> dict[str, tuple[int, int]]:
         )
     if formulation == "axisymmetric" and c[:, :, 0].min() < -1e-9 * np.ptp(c[:, :, 0]):
         raise MeshError("an axisymmetric mesh needs r = x >= 0 everywhere (the axis at x = 0)")
-    return groups
+    return canonical_group_ids(groups)
+
+
+def canonical_group_ids(groups: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """Give the contract's groups their contract ids in the current gmsh model.
+
+    A user's .msh may number its physical groups freely; downstream code (solver,
+    remeshing, the results readers) relies on the ids of :mod:`dendrisim.core.groups`.
+    Contract groups are renumbered to those ids; other groups whose id collides with a
+    contract id move to a free id above them.  Returns the new ``{name: (dim, id)}``.
+    """
+    entities = {
+        name: gmsh.model.getEntitiesForPhysicalGroup(d, tag) for name, (d, tag) in groups.items()
+    }
+    if all(groups[n][1] == G.GROUP_IDS[n] for n in groups if n in G.GROUP_IDS) and not any(
+        groups[n][1] in G.GROUP_IDS.values() for n in groups if n not in G.GROUP_IDS
+    ):
+        return groups
+    gmsh.model.removePhysicalGroups([dt for dt in groups.values()])
+    spare = max([*G.GROUP_IDS.values(), *(tag for _, tag in groups.values())]) + 1
+    out = {}
+    for name, (d, tag) in groups.items():
+        if name in G.GROUP_IDS:
+            tag = G.GROUP_IDS[name]
+        elif tag in G.GROUP_IDS.values():
+            tag, spare = spare, spare + 1
+        gmsh.model.addPhysicalGroup(d, list(entities[name]), tag, name=name)
+        out[name] = (d, tag)
+    return out
 
 
 def _to_bundle(comm, formulation: str, scale_m: float, check) -> MeshBundle:

@@ -306,3 +306,48 @@ def test_load_a_gmsh_model_built_by_the_caller():
     li, el = _volumes(b)
     assert li == pytest.approx(1e-6) and el == pytest.approx(1e-6)  # 1 mm^2 each, in m^2
     assert b.groups == {"lithium": (2, 1), "electrolyte": (2, 2), "interface": (1, 11)}
+
+
+def _renumbered_copy(src: Path, dst: Path, new_ids: dict[str, int]) -> None:
+    """Write ``src`` again with some physical groups under other ids (a user's numbering)."""
+    with gmsh_session():
+        gmsh.open(str(src))
+        groups = {
+            gmsh.model.getPhysicalName(d, t): (d, t) for d, t in gmsh.model.getPhysicalGroups()
+        }
+        ents = {n: gmsh.model.getEntitiesForPhysicalGroup(d, t) for n, (d, t) in groups.items()}
+        gmsh.model.removePhysicalGroups(list(groups.values()))
+        for name, (d, tag) in groups.items():
+            gmsh.model.addPhysicalGroup(d, list(ents[name]), new_ids.get(name, tag), name=name)
+        gmsh.write(str(dst))
+
+
+@pytest.mark.skip_in_parallel
+def test_user_group_ids_are_renumbered_to_the_contract(tmp_path):
+    """A user's .msh may number its groups freely: the run is the same as with the contract's.
+
+    Swapped cell ids (lithium 2, electrolyte 1), the interface under an id of another
+    contract group (13 = bulk's) and bulk under a free id.
+    """
+    from dendrisim.api.run_case import simulation
+    from dendrisim.core.groups import CELL_IDS, GROUP_IDS
+
+    case = load_case("fig5-stable", overrides={"time.end_s": 0.5})
+    generate(case, tmp_path / "contract.msh")
+    _renumbered_copy(
+        tmp_path / "contract.msh",
+        tmp_path / "user.msh",
+        {"lithium": 2, "electrolyte": 1, "interface": 13, "bulk": 40},
+    )
+    runs = {}
+    for name in ("contract", "user"):
+        b = load_msh(tmp_path / f"{name}.msh", formulation="axisymmetric")
+        assert {n: b.groups[n][1] for n in b.groups} == {n: GROUP_IDS[n] for n in b.groups}
+        assert set(np.unique(b.cell_tags.values)) <= set(CELL_IDS.values())
+        sim = simulation(case, b, quiet=True)
+        sim.run()
+        runs[name] = sim.history
+    for key in ("li_retention", "T_interface_mean_K", "species_mol"):
+        a = [row[key] for row in runs["contract"]]
+        u = [row[key] for row in runs["user"]]
+        assert np.allclose(a, u, rtol=1e-12, atol=0), key
