@@ -157,11 +157,14 @@ class InterfaceConfig(Section):
 class StopConfig(Section):
     """Stop rules besides the end time (ARC practice for runaway)."""
 
-    # runaway: interface self-heating above this rate on two accepted steps, accelerating
+    # runaway: the interface-mean self-heating rate is above this and rising
+    # (docs/physics.md#stop-rules)
     runaway_K_per_min: float = Field(default=60.0, gt=0)
     runaway_stops: bool = True  # false: runaway is flagged (manifest) and the run goes on
     onset_K_per_min: float = Field(default=0.02, gt=0)  # self-heating onset flag
-    li_exhausted_retention: float = Field(default=1e-3, ge=0, lt=1)
+    # > 0: the run ends at the located crossing (to 1e-3 of the step, just past the
+    # threshold), so a threshold of exactly 0 could end a hair below 0
+    li_exhausted_retention: float = Field(default=1e-3, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _check(self) -> StopConfig:

@@ -148,5 +148,5 @@ def extreme_at_dofs(model, dofs: np.ndarray, op: str, comp: int) -> float:
 def interface_dofs(model, comp: int) -> np.ndarray:
     """Unrolled dofs of one component on the reacting facets (local incl. ghosts)."""
     ft = model.bundle.facet_tags
-    facets = ft.indices[np.isin(ft.values, model._reacting)]
+    facets = ft.indices[np.isin(ft.values, model.reacting_ids)]
     return fem.locate_dofs_topological(model.V.sub(comp), model.tdim - 1, facets)

@@ -9,7 +9,7 @@ Its columns then appear in every ``timeseries.csv`` (after the contract columns 
 
 from __future__ import annotations
 
-from dendrisim.observables.moving import AleExchange, MeshQuality
+from dendrisim.observables.moving import AleExchange, WorstCellQuality
 from dendrisim.observables.species import (
     InterfaceConcentration,
     LiConsumed,
@@ -42,7 +42,7 @@ CATALOG: tuple[type, ...] = (
     RobinHeat,
     DirichletFluxes,
     AleExchange,
-    MeshQuality,
+    WorstCellQuality,
     SpeciesBalance,
     EnergyBalance,
     AdiabaticBound,

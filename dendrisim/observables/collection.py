@@ -26,7 +26,7 @@ def inventory_of(model) -> Inventory:
         model.integrate(
             p.regions[n].density_kg_m3 * p.regions[n].heat_capacity_J_kgK * w * model.region_dx(n)
         )
-        for n in model._region_ids
+        for n in model.region_ids
     )
     return Inventory(
         li_volume_m3=li_volume,

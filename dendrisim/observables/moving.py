@@ -32,7 +32,7 @@ class AleExchange(Observable):
         self.forms = None
         if moving:
             m, w = model, model.weight
-            adv_e = sum(m.ale_heat_advection(n) * w * m.dx(rid) for n, rid in m._region_ids.items())
+            adv_e = sum(m.ale_heat_advection(n) * w * m.dx(rid) for n, rid in m.region_ids.items())
             self.forms = {
                 "species": fem.form(
                     ufl.inner(m.velocity, ufl.grad(m.concentration()))
@@ -71,7 +71,7 @@ class AleExchange(Observable):
         self.acc, self.adv = dict(old.acc), dict(old.adv)
 
 
-class MeshQuality(Observable):
+class WorstCellQuality(Observable):
     """Worst cell quality (1 = equilateral) after the mesh moved; NaN on a fixed mesh."""
 
     columns, units = ("mesh_quality_min",), ("1",)

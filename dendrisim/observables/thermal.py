@@ -78,7 +78,7 @@ class EnergyHeld(Observable):
     def __init__(self, model):
         w = model.weight
         stored = sum(
-            model.enthalpy_density(n) * w * model.dx(rid) for n, rid in model._region_ids.items()
+            model.enthalpy_density(n) * w * model.dx(rid) for n, rid in model.region_ids.items()
         )
         self.form = fem.form(stored)
         self.comm = model.comm
@@ -104,28 +104,30 @@ class HeatReleased(Cumulative):
 
 
 class RobinHeat(Observable):
-    """Heat lost through the Robin outer boundary [W], and its running total [J]."""
+    """Heat lost through natural (flux) boundary conditions [W], and its running total [J].
+
+    The forms are the conditions' own ``outflow`` (``CoupledModel.boundary_outflows``) of
+    every heat site, so a new flux condition is counted in the energy balance without a
+    change here.  The column names keep the Robin condition's name (the results contract).
+    """
 
     columns, units = ("robin_out_W", "heat_out_robin_J"), ("W", "J")
 
-    def __init__(self, model):
-        p = model.params
-        T, w = model.temperature(), model.weight
-        self.form = fem.form(
-            p.heat_transfer_W_m2K * (T - p.ambient_K) * w * model.ds(model.bundle.id("bulk"))
-        )
+    def __init__(self, model, forms):
+        self.form = fem.form(sum(forms[1:], forms[0]))
         self.comm = model.comm
         self.total = 0.0
 
     @classmethod
     def build(cls, ctx: Context) -> RobinHeat | None:
-        """Only with a Robin outer boundary."""
-        p = ctx.model.params
-        ok = p.thermal_outer == "robin" and ctx.model.bundle.has("bulk")
-        return cls(ctx.model) if ok else None
+        """Only when a heat boundary condition lets heat out through its flux."""
+        model = ctx.model
+        heat_sites = {c.site.key for c in model.conditions if c.site.field == "heat"}
+        forms = [f for key, f in model.boundary_outflows().items() if key in heat_sites]
+        return cls(model, forms) if forms else None
 
     def compute(self, state: StepState) -> dict[str, float]:
-        """Heat loss h (T - T_amb) over the outer boundary [W], and its total [J]."""
+        """Heat leaving through the flux conditions [W], and its total [J]."""
         q = integral(self.form, self.comm) / 1.0
         total = self.total if state.first else self.total + state.dt_s * q
         return {"robin_out_W": q, "heat_out_robin_J": total}

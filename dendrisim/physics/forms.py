@@ -43,7 +43,7 @@ from petsc4py import PETSc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from dendrisim.core import parallel  # noqa: E402
+from dendrisim.core import groups, parallel  # noqa: E402
 from dendrisim.physics import kinetics  # noqa: E402
 from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
@@ -91,8 +91,11 @@ class CoupledModel:
         self.extra_species: list = []  # UFL terms added to the (physical) species residual
         self.extra_heat: list = []  # UFL terms added to the (physical) heat residual
         self.extra_bcs: list = []
-        self._region_ids = {
-            name: bundle.id(name) for name in ("lithium", "electrolyte", "sei") if bundle.has(name)
+        # cell ids of the regions present {name: id}
+        self.region_ids = {
+            name: bundle.id(name)
+            for name in (groups.LITHIUM, groups.ELECTROLYTE, groups.SEI)
+            if bundle.has(name)
         }
         self.interface_rate = InterfaceRate(params)  # r = f(T) k(T, c) of the named laws
         self.conditions = self.make_conditions()
@@ -125,10 +128,11 @@ class CoupledModel:
         v = ufl.TestFunction(self.V)
         self.v_c, self.v_T = v[0], v[1]  # test functions of the two fields
         self.weight = 2.0 * math.pi * self.x[0] if b.formulation == "axisymmetric" else 1.0
-        self._reacting = [b.id("interface")]
-        if self.params.substrate_reacts and b.has("substrate_top"):
-            self._reacting.append(b.id("substrate_top"))
-        self._interior, self._exterior = self._facet_sides(self._reacting)
+        # facet ids of the reacting surface Γ
+        self.reacting_ids = [b.id(groups.INTERFACE)]
+        if self.params.substrate_reacts and b.has(groups.SUBSTRATE_TOP):
+            self.reacting_ids.append(b.id(groups.SUBSTRATE_TOP))
+        self._interior, self._exterior = self._facet_sides(self.reacting_ids)
         self.volume_m3 = self.integrate(self.weight * self.dx)
         self.build_residual()
 
@@ -147,9 +151,9 @@ class CoupledModel:
 
     def interface_integral(self, expr, ids: list[int] | None = None):
         """UFL form ``∫_Γ expr dA`` (weighted) over the reacting facets (or ``ids``)."""
-        ids = self._reacting if ids is None else ids
+        ids = self.reacting_ids if ids is None else ids
         interior, exterior = (
-            (self._interior, self._exterior) if ids is self._reacting else self._facet_sides(ids)
+            (self._interior, self._exterior) if ids is self.reacting_ids else self._facet_sides(ids)
         )
         form = 0
         w = self.weight
@@ -162,7 +166,7 @@ class CoupledModel:
 
     def region_dx(self, *names: str):
         """Measure over the cells of the named regions present in the mesh."""
-        ids = tuple(self._region_ids[n] for n in names if n in self._region_ids)
+        ids = tuple(self.region_ids[n] for n in names if n in self.region_ids)
         return self.dx(ids) if ids else None
 
     # --- physical fields ----------------------------------------------------------------
@@ -233,7 +237,7 @@ class CoupledModel:
         p, w, dt = self.params, self.weight, self.dt
         T = self.temperature()
         F = 0
-        for name, rid in self._region_ids.items():
+        for name, rid in self.region_ids.items():
             reg = p.regions[name]
             dxr = self.dx(rid)
             dh = self.enthalpy_density(name) - self.enthalpy_density(name, self.u_n)

@@ -28,15 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dendrisim.config.physics import StopConfig
 from dendrisim.core.units import K_per_s_to_K_per_min
 
 Row = Mapping[str, float]
 
-# ARC practice (docs/physics.md#equations): self-heating onset and runaway rates [K/min]
-# when no case is known (the defaults of [stop]).
-DEFAULT_ONSET_K_PER_MIN = 0.02
-DEFAULT_RUNAWAY_K_PER_MIN = 60.0
-DEFAULT_LI_EXHAUSTED_RETENTION = 1e-3
+# The defaults of [stop] (ARC practice, docs/physics.md#stop-rules), for scans without a case.
+_STOP = StopConfig.model_fields
+DEFAULT_ONSET_K_PER_MIN: float = _STOP["onset_K_per_min"].default
+DEFAULT_RUNAWAY_K_PER_MIN: float = _STOP["runaway_K_per_min"].default
+DEFAULT_LI_EXHAUSTED_RETENTION: float = _STOP["li_exhausted_retention"].default
 NAN = math.nan
 
 
@@ -89,6 +90,10 @@ class Event:
     def g(self, w: Window) -> float:
         """Value whose rise through 0 is the event (NaN: undefined; solver events: NaN)."""
         return NAN
+
+    def message(self, time_s: float, row: Row) -> str:
+        """The log line when the event happens at ``time_s`` [s] (``row``: the values then)."""
+        return f"{self.label} at t = {time_s:.6g} s"
 
     @staticmethod
     def crossed(g_start: float, g_end: float) -> bool:
@@ -199,6 +204,13 @@ class MeshQuality(Event):
     def g(self, w: Window) -> float:
         """The minimum quality minus the worst cell quality (NaN on a fixed mesh)."""
         return self.min_quality - w.row.get("mesh_quality_min", NAN)
+
+    def message(self, time_s: float, row: Row) -> str:
+        """Names the quality reached and the limit."""
+        return (
+            f"mesh quality {row.get('mesh_quality_min', NAN):.3g} below interface.min_quality "
+            f"= {self.min_quality:g} at t = {time_s:.6g} s: stopping"
+        )
 
 
 class Diverged(Event):

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import math
 
-from dendrisim.solver.events import Event, Window
+from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.locate import EventLocator, Trial
-from dendrisim.solver.mesh_update import MeshUpdater
-from dendrisim.solver.progress import Progress
+from dendrisim.solver.motion.stepper import MotionStepper
+from dendrisim.solver.run_progress import RunProgress
 from dendrisim.solver.simulation import RunSummary
 from dendrisim.solver.sinks import OutputTimes
 from dendrisim.solver.stepsize import StepController
@@ -40,7 +40,7 @@ class TimeLoop:
             targets=self.outputs.times + [tc.end_s],
         )
         self.locator = EventLocator(sim)
-        self.mover = MeshUpdater(sim) if sim.model.motion is not None else None
+        self.mover = MotionStepper(sim) if sim.model.motion is not None else None
         self.t = 0.0
         self.steps = self.rejected = self.iterations = self.krylov = 0
         self.stop: str | None = None
@@ -52,7 +52,7 @@ class TimeLoop:
         sim = self.sim
         try:
             self._start()
-            with Progress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
+            with RunProgress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
                 while self.stop is None:
                     self._step(progress)
         except KeyboardInterrupt:
@@ -136,29 +136,42 @@ class TimeLoop:
         return Window(row, h[-1], h[-2] if len(h) > 1 else None)
 
     def _events_in_step(self, step: Trial) -> Trial:
-        """Cut the step at the first terminal crossing; locate and record the others."""
+        """Cut the step at the earliest terminal crossing; locate and record the others.
+
+        Each terminal event is located on the step as cut so far, so the last cut is the
+        earliest crossing; only events that happen by the end of the final step are
+        recorded (a later crossing of another terminal event never happened).
+        """
         start = self._window()
+        found = []
         for e in self.sim.events.threshold():
             if e.terminal and e.located:
-                step = self._locate(e, start, step)
+                t_event, step = self._locate(e, start, step)
+                if t_event is not None:
+                    found.append((e, t_event))
+        end = self.t + step.dt_s
+        for e, t_event in found:
+            if t_event <= end * (1 + 1e-12):
+                self._record(e, t_event)
         for e in self.sim.events.threshold():
             if not e.terminal and e.located and e.name not in self.occurred:
-                self._locate(e, start, step)
+                t_event, _ = self._locate(e, start, step)
+                if t_event is not None:
+                    self._record(e, t_event)
         self._restore(step)
         return step
 
-    def _locate(self, e: Event, start: Window, step: Trial) -> Trial:
-        """The step cut at ``e``'s crossing (or ``step``); records when ``e`` happened."""
+    def _locate(self, e: Event, start: Window, step: Trial) -> tuple[float | None, Trial]:
+        """(time of ``e``'s crossing in ``step`` or None, the step cut there if terminal)."""
         g0 = e.g(start)
         g1 = e.g(Window(step.values, start.row, start.prev))
         if not e.crossed(g0, g1):
-            return step
+            return None, step
         t_event, cut = self.t + step.dt_s, step
         if math.isfinite(g0):  # located; an undefined start: the end of the step
             cut, s = self.locator.locate(e, self.t, start, g0, step)
             t_event = self.t + s
-        self._record(e, t_event)
-        return cut if e.terminal else step
+        return t_event, (cut if e.terminal else step)
 
     def _restore(self, step: Trial) -> None:
         """Put the model back to the solution of ``step`` (after trial solves)."""
@@ -171,8 +184,9 @@ class TimeLoop:
         if e.name in self.occurred:
             return
         self.occurred[e.name] = t_event
-        if e.name in ("onset", "runaway"):
-            log.info("%s (> %g K/min) at t = %.6g s", e.definition.split(":")[0], e.rate, t_event)
+        bad_end = e.terminal and e.name not in VALID_STOPS
+        row = self.sim.history[-1] if self.sim.history else {}
+        log.log(logging.WARNING if bad_end else logging.INFO, "%s", e.message(t_event, row))
 
     def _apply_stop_rules(self, quality: float | None) -> None:
         """The first terminal threshold event that the accepted row crossed stops the run."""
@@ -186,15 +200,13 @@ class TimeLoop:
                 self._record(e, self.t)
                 if e.terminal and self.stop is None:
                     self.stop = e.name
-        if self.stop == "mesh_quality":
-            log.warning(
-                "mesh quality %.3g below interface.min_quality = %g at t = %.6g s "
-                "(worst cell at %s um): stopping",
-                quality,
-                self.sim.case.interface.min_quality,
-                self.t,
-                self.sim.model.motion.worst_cell_um(),
-            )
+        if (
+            self.stop is not None
+            and quality is not None
+            and quality < self.sim.case.interface.min_quality
+        ):
+            # the worst cell's position (collective: every rank reaches this line)
+            log.warning("worst cell at %s um", self.sim.model.motion.worst_cell_um())
 
     def _summary(self) -> RunSummary:
         sim = self.sim

@@ -134,6 +134,12 @@ class Simulation:
         self.events = events if events is not None else build_events(case)
         self._history = HistorySink()
         self.sinks: list[Sink] = [self._history, *sinks]
+        if self.folder is not None and not sinks:
+            log.warning(
+                "Simulation(folder=%s) writes no time series or fields by itself: use "
+                "dendrisim.api.run_case.simulation() or pass sinks=",
+                self.folder,
+            )
         self.moving = case.interface.moving and _can_move(bundle)
         self.remesher = self._remesher(bundle) if self.moving else None
         self.remesh_reports: list = []

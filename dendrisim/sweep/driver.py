@@ -26,10 +26,10 @@ from dendrisim.io.run_folder import FINISHED
 from dendrisim.sweep.backends import LocalBackend, MPIBackend, default_workers
 from dendrisim.sweep.execute import CaseOutcome, CaseTask, absolute_runner
 from dendrisim.sweep.expand import SweepCase, expand, varying_keys
-from dendrisim.sweep.progress import Counts, Progress
 from dendrisim.sweep.spec import SweepError, SweepSpec, load_sweep
 from dendrisim.sweep.status import FAILED, INCOMPLETE, STALE, CaseState, case_state
 from dendrisim.sweep.summary import SummaryTable, atomic_write
+from dendrisim.sweep.sweep_progress import Counts, SweepProgress
 
 # failures of the installation, not of the case: such cases run again on the next call
 ENVIRONMENT_ERRORS = ("NotBuiltYetError", "MissingDependencyError")
@@ -296,7 +296,7 @@ def _execute(spec: SweepSpec, tasks: list[CaseTask], rec: _Recorder, quiet: bool
         rec.out_dir,
         f"start: {len(tasks)} of {len(rec.by_name)} cases on backend {run.backend} ({pool})",
     )
-    with Progress(counts, engine.workers or 1, quiet=quiet) as progress:
+    with SweepProgress(counts, engine.workers or 1, quiet=quiet) as progress:
         rec.progress = progress
         try:
             engine.run(tasks, rec.on_done)

@@ -65,6 +65,8 @@ def case_state(folder: Path, expected: Case) -> CaseState:
     reason = manifest.get("stop_reason")
     if status not in (FINISHED, FAILED):
         return CaseState(INCOMPLETE, detail=f"manifest status {status!r} (run interrupted)")
+    if reason == "interrupted":  # stopped by the user: unfinished, runs again on resume
+        return CaseState(INCOMPLETE, detail="interrupted (Ctrl-C) before its end")
     case_file = folder / "case.toml"
     try:
         old = tomllib.loads(case_file.read_text("utf-8")) if case_file.is_file() else None

@@ -213,3 +213,16 @@ def test_cli_sweep_dry_run_and_errors(sweep, capsys):
     assert exc.value.code == 2
     assert "neither a sweep file nor a built-in sweep" in capsys.readouterr().err
     assert issubclass(SweepError, Exception) and not issubclass(SweepError, CaseError)
+
+
+def test_an_interrupted_case_runs_again_on_resume(tmp_path):
+    """Ctrl-C ends a run with stop_reason "interrupted": unfinished, not a failed result."""
+    import json
+
+    from dendrisim import load_case
+    from dendrisim.sweep.status import INCOMPLETE, case_state
+
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"status": "failed", "stop_reason": "interrupted"}), "utf-8"
+    )
+    assert case_state(tmp_path, load_case("fig5-stable")).status == INCOMPLETE

@@ -75,3 +75,22 @@ def test_plot_sweep_refuses_non_sweep_folder(tmp_path):
 
     with pytest.raises(DendrisimError, match="not a sweep folder"):
         plot_sweep(tmp_path)
+
+
+def test_runaway_counts_when_it_did_not_stop_the_run():
+    """A run that records runaway and goes on (stop.runaway_stops = false) ran away."""
+    from dendrisim.post.plots.trends import critical_ambient
+
+    rows = [
+        {
+            "status": "finished",
+            "stop_reason": "end_time",
+            "runaway_time_s": t,
+            "ambient_K": a,
+            "geometry.aspect_ratio": 1.0,
+        }
+        for a, t in ((440.0, ""), (450.0, "nan"), (460.0, 5.2), (470.0, 1.0))
+    ]
+    (row,) = critical_ambient(rows, "geometry.aspect_ratio", [])
+    assert row["no_runaway_max_K"] == 450.0 and row["runaway_min_K"] == 460.0
+    assert row["critical_K"] == pytest.approx(455.0)

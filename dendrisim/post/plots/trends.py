@@ -94,14 +94,17 @@ def critical_ambient(
 ) -> list[dict[str, Any]]:
     """Per (group, x): highest ambient without runaway, lowest with it, and their midpoint [K].
 
-    Only finished cases count; ``critical_K`` is NaN when no case (or every case) ran away.
+    Only finished cases count; a case ran away when its summary has a runaway time (the
+    event happened, whether or not it stopped the run). ``critical_K`` is NaN when no case
+    (or every case) ran away.
     """
     cells: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: {"ok": [], "run": []})
     for r in rows:
         if r.get("status") != "finished":
             continue
         key = (tuple(r.get(g) for g in group_cols), _round(r.get(x)))
-        cells[key]["run" if r.get("stop_reason") == "runaway" else "ok"].append(r["ambient_K"])
+        ran_away = _is_number(r.get("runaway_time_s")) or r.get("stop_reason") == "runaway"
+        cells[key]["run" if ran_away else "ok"].append(r["ambient_K"])
     out = []
     for (group, xv), d in sorted(cells.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         below = max(d["ok"]) if d["ok"] else math.nan
@@ -190,3 +193,11 @@ def plot_sweep(folder: str | Path, out: str | Path | None = None) -> list[Path]:
         ax.grid(alpha=0.3)
         paths.append(_save(fig, out_dir / f"critical_ambient_vs_{x}.png"))
     return paths
+
+
+def _is_number(v) -> bool:
+    """True for a finite number (a summary cell may be None, "", NaN or text)."""
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False

@@ -11,7 +11,7 @@ from dendrisim.core import parallel
 log = logging.getLogger("dendrisim")
 
 
-class Progress:
+class RunProgress:
     """Progress of simulated time; a context manager."""
 
     def __init__(self, end_s: float, quiet: bool = False, comm=None, plain_every_s: float = 10.0):
@@ -23,7 +23,7 @@ class Progress:
         self._rich = None
         self._task = None
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> RunProgress:
         if self.live:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -52,7 +52,7 @@ class Counts:
         )
 
 
-class Progress:
+class SweepProgress:
     """A rich progress bar on a terminal; one line per ended case otherwise (or quiet: none)."""
 
     def __init__(self, counts: Counts, workers: int, quiet: bool = False, file=None):
@@ -63,7 +63,7 @@ class Progress:
         self._bar = None
         self._task = None
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> SweepProgress:
         if not self.quiet and getattr(self.file, "isatty", lambda: False)():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn

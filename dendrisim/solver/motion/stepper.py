@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 
-class MeshUpdater:
+class MotionStepper:
     """Moves the mesh of a :class:`~dendrisim.solver.simulation.Simulation` after each step.
 
     ``fraction``: how far the last move went, as a fraction of the local interface cell
