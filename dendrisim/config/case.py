@@ -97,7 +97,7 @@ class Case(Section):
         raw = self.to_input_dict()
         raw = apply_overrides(raw, overrides)
         return validate_case(
-            raw, source=f"case {self.name!r} with overrides", source_dir=self.source_dir
+            raw, source=f"{self.name!r} with overrides", source_dir=self.source_dir
         )
 
     def to_input_dict(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ UM = 1e-6  # metres per micrometre
 M_TO_UM = 1e6  # micrometres per metre
 UM2_TO_M2 = UM * UM  # square metres per square micrometre
 UM3_TO_M3 = UM**3  # cubic metres per cubic micrometre
+NM = 1e-9  # metres per nanometre
 
 # metres per unit of a mesh file's coordinates (geometry.mesh_unit)
 LENGTH_UNIT_TO_M: dict[str, float] = {"m": 1.0, "mm": 1e-3, "um": UM, "nm": 1e-9}

@@ -37,6 +37,8 @@ def _sizes():
                     )
                     yield rel, type(child).__name__, f"{rel}:{name}", n, limit
                     stack.append((child, name + "."))
+                else:  # defs inside if/with/for/try blocks count too
+                    stack.append((child, prefix))
 
 
 def test_files_functions_and_classes_within_limits():

@@ -13,7 +13,7 @@ import numpy as np
 import pyvista as pv
 
 from dendrisim.core.groups import CELL_IDS as REGION_IDS
-from dendrisim.core.units import UM
+from dendrisim.core.units import NM, UM
 from dendrisim.io.field_reader import Fields
 
 LITHIUM_COLOR = "#8c8c9e"  # same grey as the mesh preview
@@ -42,7 +42,7 @@ def section_grid(fields: Fields, t: float, warp: bool = True) -> pv.Unstructured
         vals = fields.get(name, t, mask_lithium=(name == "c"))
         if np.ndim(vals) == 1:
             grid.point_data[name] = vals
-    grid.point_data["displacement_nm"] = fields.displacement(t) / 1e-9
+    grid.point_data["displacement_nm"] = fields.displacement(t) / NM
     return grid
 
 
