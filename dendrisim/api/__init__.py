@@ -79,6 +79,7 @@ def plot(
     ax: Any = None,
     formats: Any = ("png", "svg"),
     adiabatic_bound: bool = True,
+    labels: list[str] | None = None,
 ) -> Any:
     """Fig. 5d-style plots of one or more results folders (or Result objects) [issue #6].
 
@@ -86,6 +87,7 @@ def plot(
     <parent>/compare for several) and returns a report (files, summary rows, figure).
     ``ax``: a matplotlib Axes (retention and temperature on twin axes) or a pair of Axes
     (two panels) to draw into; then nothing is written unless ``out`` is given.
+    ``labels``: legend label per folder, same order (default: the case names).
     A sweep's folder (summary.csv) gets its trend plots instead.
     """
     from dendrisim.core import parallel
@@ -102,7 +104,12 @@ def plot(
             [plot_sweep_folder(f, out) for f in sweeps]
             if sweeps
             else plot_results(
-                items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound
+                items,
+                out=out,
+                ax=ax,
+                formats=formats,
+                adiabatic_bound=adiabatic_bound,
+                labels=labels,
             )
         )
 

@@ -161,9 +161,15 @@ def plot_cmd(
     bound: Annotated[
         bool, typer.Option("--bound/--no-bound", help="Draw the lumped adiabatic bound.")
     ] = True,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="Legend label, once per DIR in order (default: case name)."),
+    ] = None,
 ) -> None:
     """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
-    parallel.root_print(api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound))
+    parallel.root_print(
+        api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound, labels=label or None)
+    )
 
 
 @app.command("view")
