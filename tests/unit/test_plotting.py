@@ -251,3 +251,18 @@ def test_every_run_fills_figures_unless_off(tmp_path, monkeypatch):
     assert r.status == "finished"
     log = (r.path / "log.txt").read_text("utf-8")
     assert "WARNING figures not written: RuntimeError: no fonts" in log
+
+
+def test_sweep_trend_shows_retention_in_percent():
+    from matplotlib.figure import Figure
+
+    from dendrisim.post.plots import trends
+
+    rows = [
+        {"status": "finished", "L_over_D": 1.0, "li_retention_end": 0.923},
+        {"status": "finished", "L_over_D": 10.0, "li_retention_end": 0.823},
+    ]
+    ax = Figure().add_subplot()
+    trends._lines(ax, rows, "L_over_D", "li_retention_end", [])
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [92.3, 82.3])
+    assert trends._label("li_retention_end") == "Li retention at end [%]"
