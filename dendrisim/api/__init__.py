@@ -123,7 +123,8 @@ def view(
     times: Any = None,
     fields: Any = ("c", "T"),
     mode: str = "3d",
-    shared_clim: bool = False,
+    shared_clim: bool = True,
+    zoom: bool = True,
 ) -> Any:
     """PyVista view of a result's fields [issue #6].
 
@@ -131,6 +132,9 @@ def view(
     and last output; rows: ``fields`` of "c", "T"); ``mode`` "3d" (axisymmetric revolved,
     cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
     (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
+    ``shared_clim`` (default): one absolute colour range per field over all folders and
+    times; False: each picture its own (tiny variations as offsets). ``zoom``: a last
+    column on the dendrite tip with the t = 0 surface and a scale bar.
     """
     from dendrisim.core import parallel
     from dendrisim.post.views.fields_view import view as _view
@@ -154,5 +158,6 @@ def view(
             fields=fields,
             mode=mode,
             shared_clim=shared_clim,
+            zoom=zoom,
         )
     )

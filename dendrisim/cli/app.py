@@ -192,8 +192,15 @@ def view_cmd(
     fields: Annotated[str, typer.Option("--fields", help="Rows: c and/or T.")] = "c,T",
     mode: Annotated[str, typer.Option("--mode", help="3d (revolved cut-away) or section.")] = "3d",
     shared: Annotated[
-        bool, typer.Option("--shared-range", help="Same colour range in every column.")
-    ] = False,
+        bool,
+        typer.Option(
+            "--shared-range/--own-range",
+            help="One absolute colour range for all folders and times, or one per picture.",
+        ),
+    ] = True,
+    zoom: Annotated[
+        bool, typer.Option("--zoom/--no-zoom", help="Last column: the dendrite tip, scale bar.")
+    ] = True,
 ) -> None:
     """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
     parallel.root_print(
@@ -204,6 +211,7 @@ def view_cmd(
             fields=fields,
             mode=mode,
             shared_clim=shared,
+            zoom=zoom,
         )
     )
 
