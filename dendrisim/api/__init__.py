@@ -35,11 +35,12 @@ def mesh(
     png = Path(preview) if preview is not None else out_path.with_suffix(".png")
     rep = generate(c, out_msh=out_path)
     shown, formulation = previewed_mesh(c, out_path), c.geometry.formulation
+    unit = c.geometry.mesh_unit if c.geometry.mesh else "um"
 
     def draw() -> None:  # pyvista runs on rank 0 only, after gmsh is done
         from dendrisim.post.views.mesh_preview import render_mesh_preview
 
-        render_mesh_preview(shown, png, formulation=formulation)
+        render_mesh_preview(shown, png, formulation=formulation, unit=unit)
 
     parallel.on_root(draw)
     return rep

@@ -266,3 +266,30 @@ def test_zoom_frames_the_tip_with_a_round_scale_bar(result):
     assert tip == pytest.approx(g.length_um, rel=0.02)
     assert radius == pytest.approx(g.diameter_um / 2, rel=0.05)
     assert nice_length(1.0) == 0.2 and nice_length(0.3) == 0.05 and nice_length(3.0, 0.85) == 2
+
+
+def test_mesh_preview_shows_the_whole_cell_legibly_with_scales(result):
+    from dendrisim.post.views.mesh_preview import _triangles
+    from dendrisim.post.views.mesh_preview_2d import preview_figure
+
+    f = result.fields()
+    grid = scene.section_grid(f, 0.0, warp=False)  # points in µm
+    names = {1: "lithium", 2: "electrolyte", 3: "sei"}
+    region = [names[int(r)] for r in grid.cell_data["region"]]
+    fig = preview_figure(grid.points, _triangles(grid), region, "t", True)
+    whole, dendrite, tip = fig.axes
+    assert (whole.get_xlabel(), whole.get_ylabel()) == ("z [µm]", "r [µm]")
+    assert {a.get_xlabel() for a in (dendrite, tip)} == {"r [µm]"}
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    box = whole.get_window_extent()
+    assert box.width > 0.75 * fig.bbox.width  # the cell fills the width, not a thin strip
+    assert box.height > 0.15 * fig.bbox.height
+    z = grid.points[:, 1]
+    lo, hi = whole.get_xlim()
+    assert lo <= z.min() and hi >= z.max() and hi - lo < 1.2 * (z.max() - z.min())
+    r = float(np.abs(grid.points[:, 0]).max())
+    assert whole.get_ylim()[0] <= -r and whole.get_ylim()[1] >= r  # mirrored about the axis
+    g = result.case.geometry
+    assert dendrite.get_ylim()[1] > g.length_um  # the whole dendrite in the second panel
