@@ -234,22 +234,29 @@ SHORT_RUN = [
 ]
 
 
-def test_every_run_fills_figures_unless_off(tmp_path, monkeypatch):
+@pytest.mark.mpi
+def test_every_run_fills_figures_unless_off(mpi_tmp_path, monkeypatch):
+    from dendrisim.core import parallel
+
     case = api.load_case("fig5-stable", SHORT_RUN)
-    r = api.run(case, out=tmp_path / "on", quiet=True)
-    pngs = sorted((r.path / "figures").glob("*.png"))
-    assert [p.name for p in pngs] == ["fig5d.png"] and _is_png(pngs[0])
+    r = api.run(case, out=mpi_tmp_path / "on", quiet=True)
+
+    def pngs(folder):
+        return sorted(p.name for p in (folder / "figures").glob("*.png"))
+
+    assert parallel.on_root(lambda: pngs(r.path)) == ["fig5d.png"]
+    assert parallel.on_root(lambda: _is_png(r.path / "figures" / "fig5d.png"))
     off = api.load_case("fig5-stable", [*SHORT_RUN, "output.figures=false"])
-    r = api.run(off, out=tmp_path / "off", quiet=True)
-    assert not (r.path / "figures").exists()
+    r = api.run(off, out=mpi_tmp_path / "off", quiet=True)
+    assert not parallel.on_root(lambda: (r.path / "figures").exists())
 
     def broken(*a, **k):
         raise RuntimeError("no fonts")
 
     monkeypatch.setattr(compare, "plot_results", broken)
-    r = api.run(case, out=tmp_path / "broken", quiet=True)  # the run still succeeds
+    r = api.run(case, out=mpi_tmp_path / "broken", quiet=True)  # the run still succeeds
     assert r.status == "finished"
-    log = (r.path / "log.txt").read_text("utf-8")
+    log = parallel.on_root(lambda: (r.path / "log.txt").read_text("utf-8"))
     assert "WARNING figures not written: RuntimeError: no fonts" in log
 
 
