@@ -15,7 +15,7 @@ import numpy as np
 import pyvista as pv
 
 from dendrisim.core import groups as G
-from dendrisim.post.views.mesh_preview_2d import render_2d
+from dendrisim.post.views.mesh_preview_2d import UM_PER_UNIT, render_2d
 
 REGION_COLOURS = {G.LITHIUM: "#8c8c9e", G.ELECTROLYTE: "#bfe3f5", G.SEI: "#e8902e"}
 _VTK_TYPE = {
@@ -75,10 +75,11 @@ def _add_regions(
 
 
 def _legend(p: pv.Plotter, entries: list[list[str]]) -> None:
-    """Region legend; its size is relative to the whole window, so keep it small."""
-    p.add_legend(
-        entries, bcolor="white", face="rectangle", loc="lower left", size=(0.3, 0.07 * len(entries))
-    )
+    """Region legend as black text (coloured legend text is unreadable on white)."""
+    names = {c: n for n, c in entries}
+    words = {"#8c8c9e": "grey", "#bfe3f5": "light blue", "#e8902e": "orange"}
+    text = ",  ".join(f"{n} {words.get(c, c)}" for c, n in names.items())
+    p.add_text(text, position="lower_left", font_size=10, color="black")
 
 
 def _solid_bounds(grid: pv.UnstructuredGrid, names: dict[int, str], tdim: int) -> np.ndarray:
@@ -111,7 +112,7 @@ def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
     return tip, float(w)
 
 
-def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
+def _preview_3d(p: pv.Plotter, grid, names, title: str, um_per_unit: float = 1.0) -> None:
     b = _solid_bounds(grid, names, 3)
     tip, w = _tip_3d(grid, names)
     clipped = grid.clip(normal=(0, -1, 0), origin=(0, tip[1], 0), crinkle=True)
@@ -123,32 +124,55 @@ def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
         ("Li and SEI (translucent)", grid, False, (G.LITHIUM, G.SEI), b),
         ("highest tip, cut, with mesh", clipped, True, None, tip_box),
     ]
-    for col, (text, g, edges, only, bounds) in enumerate(views):
-        p.subplot(0, col)
+    for k, (text, g, edges, only, bounds) in enumerate(views):
+        p.subplot((2, 0, 1)[k])  # shape "1/2": renderers 0, 1 below, 2 across the top
         legend = _add_regions(
-            p, g, names, edges=edges, only=only, opacity={G.SEI: 0.35} if col == 1 else None
+            p, g, names, edges=edges, only=only, opacity={G.SEI: 0.35} if k == 1 else None
         )
         p.view_xz()
-        p.camera.elevation = 15
-        p.camera.azimuth = -20
+        if k == 0:  # the tall cell on its side across the top, with a length scale
+            p.camera.up = (-1.0, 0.0, 0.0)
+            p.enable_parallel_projection()
+            _ruler_along_z(p, np.asarray(clipped.bounds).reshape(3, 2), um_per_unit)
+            p.reset_camera()
+            p.camera.zoom(2.2)
+        else:
+            p.camera.elevation = 15
+            p.camera.azimuth = -20
         if bounds is not None:
             pad = 0.1 * (bounds[:, 1] - bounds[:, 0]).max()
             p.reset_camera(bounds=(bounds + np.array([-pad, pad])).ravel().tolist())
-        p.add_text(text, font_size=9)
-        if col == 0:
+        p.add_text(text, font_size=10, color="black")
+        if k == 0:
             _legend(p, legend)
+
+
+def _ruler_along_z(p: pv.Plotter, box: np.ndarray, um_per_unit: float) -> None:
+    """µm ruler under the cell lying on its side (along z, beyond its largest x)."""
+    x = box[0, 1] + 0.12 * (box[0, 1] - box[0, 0])
+    p.add_ruler(
+        (x, box[1, 1], box[2, 0]),
+        (x, box[1, 1], box[2, 1]),
+        title="length [µm]",
+        number_labels=6,
+        label_format="%.3g",
+        scale=um_per_unit,
+        font_size_factor=0.8,
+        label_size_factor=0.8,
+    )
 
 
 def render_mesh_preview(
     msh: str | Path,
     png: str | Path,
     formulation: str | None = None,
-    window_size: tuple[int, int] = (1800, 800),
+    window_size: tuple[int, int] = (1600, 1300),
     unit: str = "um",
 ) -> Path:
     """Write a PNG picture of ``msh`` with regions coloured and a legend; returns the path.
 
-    Three panels: the whole mesh, the dendrite(s) without edges, and the tip with edges.
+    Three panels: the whole mesh (3D: on its side, across the top, with a µm ruler), the
+    dendrite(s) without edges, and the tip with edges.
     ``unit``: the length unit of the file's coordinates ("m", "mm", "um", "nm").
     """
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
@@ -159,10 +183,13 @@ def render_mesh_preview(
     if tdim == 2:
         tris = _triangles(grid)
         region = [names.get(int(r), "?") for r in grid.cell_data["region"]]
-        return render_2d(grid.points, tris, region, out, title, formulation == "axisymmetric")
-    p = pv.Plotter(off_screen=True, shape=(1, 3), window_size=window_size)
+        axisym = formulation == "axisymmetric"
+        return render_2d(grid.points, tris, region, out, title, axisym, unit)
+    p = pv.Plotter(
+        off_screen=True, shape="1/2", window_size=window_size, border=False, splitting_position=0.6
+    )
     p.set_background("white")
-    _preview_3d(p, grid, names, title)
+    _preview_3d(p, grid, names, title, UM_PER_UNIT[unit])
     p.screenshot(str(out))
     p.close()
     return out
