@@ -269,8 +269,8 @@ def test_zoom_frames_the_tip_with_a_round_scale_bar(result):
 
 
 def test_mesh_preview_shows_the_whole_cell_legibly_with_scales(result):
+    from dendrisim.post.plots.mesh_preview_2d import preview_figure
     from dendrisim.post.views.mesh_preview import _triangles
-    from dendrisim.post.views.mesh_preview_2d import preview_figure
 
     f = result.fields()
     grid = scene.section_grid(f, 0.0, warp=False)  # points in µm

@@ -1,8 +1,9 @@
 """Preview picture of a generated (or user) mesh: regions in colour, off-screen PyVista.
 
-Axisymmetric and planar meshes are drawn with matplotlib (:mod:`.mesh_preview_2d`: the
-whole cell on its side, the dendrite, the tip with the mesh, axes in µm); 3D meshes with
-PyVista as a crinkle-clipped half (cells cut by the plane y = 0) with a µm ruler.
+Axisymmetric and planar meshes are drawn with matplotlib
+(:mod:`dendrisim.post.plots.mesh_preview_2d`: the whole cell on its side, the dendrite, the
+tip with the mesh, axes in µm); 3D meshes with PyVista as a crinkle-clipped half (cells cut
+by the plane y = 0) with a µm ruler.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pyvista as pv
 
 from dendrisim.core import groups as G
-from dendrisim.post.views.mesh_preview_2d import UM_PER_UNIT, render_2d
+from dendrisim.post.plots.mesh_preview_2d import UM_PER_UNIT, render_2d
 
 REGION_COLOURS = {G.LITHIUM: "#8c8c9e", G.ELECTROLYTE: "#bfe3f5", G.SEI: "#e8902e"}
 _VTK_TYPE = {
