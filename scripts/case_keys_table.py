@@ -105,7 +105,7 @@ NOTES = {
     "output.fields_every_s": "interval of field output (lands on these times exactly)",
     "output.fields": "fields written to `fields.xdmf`",
     "output.checkpoint": "reserved: checkpoint/restart is not built yet",
-    "output.figures": "reserved: figures are drawn by `dendrisim plot`",
+    "output.figures": "true: `figures/` gets retention and temperature (PNG) after the run",
     "stop.li_exhausted_retention": "stop (`li_exhausted`) at or below this Li retention",
 }
 

@@ -35,11 +35,12 @@ def mesh(
     png = Path(preview) if preview is not None else out_path.with_suffix(".png")
     rep = generate(c, out_msh=out_path)
     shown, formulation = previewed_mesh(c, out_path), c.geometry.formulation
+    unit = c.geometry.mesh_unit if c.geometry.mesh else "um"
 
     def draw() -> None:  # pyvista runs on rank 0 only, after gmsh is done
         from dendrisim.post.views.mesh_preview import render_mesh_preview
 
-        render_mesh_preview(shown, png, formulation=formulation)
+        render_mesh_preview(shown, png, formulation=formulation, unit=unit)
 
     parallel.on_root(draw)
     return rep
@@ -79,6 +80,7 @@ def plot(
     ax: Any = None,
     formats: Any = ("png", "svg"),
     adiabatic_bound: bool = True,
+    labels: list[str] | None = None,
 ) -> Any:
     """Fig. 5d-style plots of one or more results folders (or Result objects) [issue #6].
 
@@ -86,6 +88,7 @@ def plot(
     <parent>/compare for several) and returns a report (files, summary rows, figure).
     ``ax``: a matplotlib Axes (retention and temperature on twin axes) or a pair of Axes
     (two panels) to draw into; then nothing is written unless ``out`` is given.
+    ``labels``: legend label per folder, same order (default: the case names).
     A sweep's folder (summary.csv) gets its trend plots instead.
     """
     from dendrisim.core import parallel
@@ -102,7 +105,12 @@ def plot(
             [plot_sweep_folder(f, out) for f in sweeps]
             if sweeps
             else plot_results(
-                items, out=out, ax=ax, formats=formats, adiabatic_bound=adiabatic_bound
+                items,
+                out=out,
+                ax=ax,
+                formats=formats,
+                adiabatic_bound=adiabatic_bound,
+                labels=labels,
             )
         )
 
@@ -116,7 +124,8 @@ def view(
     times: Any = None,
     fields: Any = ("c", "T"),
     mode: str = "3d",
-    shared_clim: bool = False,
+    shared_clim: bool = True,
+    zoom: bool = True,
 ) -> Any:
     """PyVista view of a result's fields [issue #6].
 
@@ -124,6 +133,9 @@ def view(
     and last output; rows: ``fields`` of "c", "T"); ``mode`` "3d" (axisymmetric revolved,
     cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
     (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
+    ``shared_clim`` (default): one absolute colour range per field over all folders and
+    times; False: each picture its own (tiny variations as offsets). ``zoom``: a last
+    column on the dendrite tip with the t = 0 surface and a scale bar.
     """
     from dendrisim.core import parallel
     from dendrisim.post.views.fields_view import view as _view
@@ -147,5 +159,6 @@ def view(
             fields=fields,
             mode=mode,
             shared_clim=shared_clim,
+            zoom=zoom,
         )
     )

@@ -16,6 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
+from dendrisim.api.run_figures import write_run_figures
 from dendrisim.core import parallel
 from dendrisim.core.errors import SimulationError
 from dendrisim.io.run_folder import FAILED, FINISHED, ResultsDir
@@ -168,10 +169,12 @@ def run_case(
         )
         if summary.valid:
             rd.finish(FINISHED, summary.stop_reason, **stats)
+            write_run_figures(case, rd.path, comm)
             log.info(message)
             if not quiet:
                 parallel.root_print(message, comm=comm)
             return rd.path
         rd.finish(FAILED, summary.stop_reason, **stats)
+        write_run_figures(case, rd.path, comm)
         log.error(message)
         raise SimulationError(message + f"; partial results in {rd.path}")

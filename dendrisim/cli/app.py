@@ -161,9 +161,15 @@ def plot_cmd(
     bound: Annotated[
         bool, typer.Option("--bound/--no-bound", help="Draw the lumped adiabatic bound.")
     ] = True,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="Legend label, once per DIR in order (default: case name)."),
+    ] = None,
 ) -> None:
     """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
-    parallel.root_print(api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound))
+    parallel.root_print(
+        api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound, labels=label or None)
+    )
 
 
 @app.command("view")
@@ -186,8 +192,15 @@ def view_cmd(
     fields: Annotated[str, typer.Option("--fields", help="Rows: c and/or T.")] = "c,T",
     mode: Annotated[str, typer.Option("--mode", help="3d (revolved cut-away) or section.")] = "3d",
     shared: Annotated[
-        bool, typer.Option("--shared-range", help="Same colour range in every column.")
-    ] = False,
+        bool,
+        typer.Option(
+            "--shared-range/--own-range",
+            help="One absolute colour range for all folders and times, or one per picture.",
+        ),
+    ] = True,
+    zoom: Annotated[
+        bool, typer.Option("--zoom/--no-zoom", help="Last column: the dendrite tip, scale bar.")
+    ] = True,
 ) -> None:
     """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
     parallel.root_print(
@@ -198,6 +211,7 @@ def view_cmd(
             fields=fields,
             mode=mode,
             shared_clim=shared,
+            zoom=zoom,
         )
     )
 

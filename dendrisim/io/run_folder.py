@@ -95,7 +95,8 @@ class ResultsDir:
             if path.exists() and force:
                 shutil.rmtree(path)
             path.mkdir(parents=True, exist_ok=True)
-            (path / "figures").mkdir(exist_ok=True)
+            if case.output.figures:
+                (path / "figures").mkdir(exist_ok=True)
             (path / "case.toml").write_text(
                 f"# resolved case written by dendrisim; units in key names (SI otherwise)\n"
                 f"{case.to_toml()}",

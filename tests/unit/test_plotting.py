@@ -18,7 +18,7 @@ from dendrisim.cli.app import main  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core.errors import DendrisimError  # noqa: E402
 from dendrisim.io.result import SUMMARY_COLUMNS, Result  # noqa: E402
-from dendrisim.post.plots import compare  # noqa: E402
+from dendrisim.post.plots import compare, fig5  # noqa: E402
 from dendrisim.post.plots.style import CASE_COLORS, case_colors  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -166,3 +166,110 @@ def test_plot_under_mpi_writes_once_from_rank_0():
     parallel.barrier()
     if parallel.is_root():
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _legend_matches_artists(ax) -> list[str]:
+    """Legend texts; each names an artist drawn on ``ax`` with the same marker and style."""
+    leg = ax.get_legend()
+    texts = [t.get_text() for t in leg.get_texts()]
+    drawn = [ln for ln in ax.get_lines() if ln.get_visible() and len(ln.get_xdata())]
+    for handle, text in zip(leg.legend_handles, texts, strict=True):
+        same = [
+            ln
+            for ln in drawn
+            if ln.get_linestyle() == handle.get_linestyle()
+            and ln.get_marker() == handle.get_marker()
+            and (ln.get_label() == text or ln.get_label().startswith("_bound"))
+        ]
+        assert same, f"legend entry {text!r} has no drawn artist"
+    return texts
+
+
+def test_legend_shows_only_what_is_drawn_and_the_bound_is_visible(stable, tmp_path):
+    rep = api.plot([SMALL, stable], out=tmp_path)
+    ret_ax, temp_ax = rep.figure.axes[:2]
+    assert _legend_matches_artists(ret_ax) == ["fig5-routine", "fig5-stable"]
+    assert _legend_matches_artists(temp_ax) == [fig5.BOUND_LABEL]
+    bounds = [ln for ln in temp_ax.get_lines() if ln.get_label().startswith("_bound")]
+    curves = {ln.get_label(): ln for ln in temp_ax.get_lines()}
+    assert len(bounds) == 2
+    for b in bounds:  # open markers above the curve it coincides with: visible
+        curve = curves[b.get_label().removeprefix("_bound ")]
+        assert b.get_marker() == "o" and b.get_linestyle() == "None"
+        assert b.get_zorder() > curve.get_zorder()
+        assert b.get_markeredgecolor() == curve.get_color()
+    rep = api.plot([SMALL], out=tmp_path / "nb", adiabatic_bound=False)
+    temp_ax = rep.figure.axes[1]
+    assert temp_ax.get_legend() is None  # nothing to explain
+    assert not [ln for ln in temp_ax.get_lines() if ln.get_marker() == "o"]
+
+
+def test_labels_replace_the_case_names(stable, tmp_path, capsys):
+    rep = api.plot([SMALL, stable], out=tmp_path, labels=["L/D = 10", "L/D = 1"])
+    ret_ax = rep.figure.axes[0]
+    assert _legend_matches_artists(ret_ax) == ["L/D = 10", "L/D = 1"]
+    fig, ax = plt.subplots()
+    api.plot([SMALL, stable], ax=ax, labels=["thin", "thick"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["thin", "thick"]
+    plt.close(fig)
+    with pytest.raises(DendrisimError, match="labels: 1 given .* for 2 results folders"):
+        api.plot([SMALL, stable], out=tmp_path, labels=["only one"])
+    with pytest.raises(SystemExit) as exc:
+        main(["plot", str(SMALL), str(stable), "-o", str(tmp_path / "cli"), "--format", "png",
+              "--label", "needle", "--label", "stub"])  # fmt: skip
+    assert exc.value.code in (0, None)
+    assert _is_png(tmp_path / "cli" / "fig5d.png")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["plot", str(SMALL), str(stable), "-o", str(tmp_path), "--label", "one"])
+    assert exc.value.code not in (0, None)
+    assert "labels: 1 given" in capsys.readouterr().err
+
+
+SHORT_RUN = [
+    "time.end_s=0.1",
+    "output.fields_every_s=0.1",
+    "interface.moving=false",
+    "output.fields=[]",
+]
+
+
+@pytest.mark.mpi
+def test_every_run_fills_figures_unless_off(mpi_tmp_path, monkeypatch):
+    from dendrisim.core import parallel
+
+    case = api.load_case("fig5-stable", SHORT_RUN)
+    r = api.run(case, out=mpi_tmp_path / "on", quiet=True)
+
+    def pngs(folder):
+        return sorted(p.name for p in (folder / "figures").glob("*.png"))
+
+    assert parallel.on_root(lambda: pngs(r.path)) == ["fig5d.png"]
+    assert parallel.on_root(lambda: _is_png(r.path / "figures" / "fig5d.png"))
+    off = api.load_case("fig5-stable", [*SHORT_RUN, "output.figures=false"])
+    r = api.run(off, out=mpi_tmp_path / "off", quiet=True)
+    assert not parallel.on_root(lambda: (r.path / "figures").exists())
+
+    def broken(*a, **k):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(compare, "plot_results", broken)
+    r = api.run(case, out=mpi_tmp_path / "broken", quiet=True)  # the run still succeeds
+    assert r.status == "finished"
+    log = parallel.on_root(lambda: (r.path / "log.txt").read_text("utf-8"))
+    assert "WARNING figures not written: RuntimeError: no fonts" in log
+
+
+def test_sweep_trend_shows_retention_in_percent():
+    from matplotlib.figure import Figure
+
+    from dendrisim.post.plots import trends
+
+    rows = [
+        {"status": "finished", "L_over_D": 1.0, "li_retention_end": 0.923},
+        {"status": "finished", "L_over_D": 10.0, "li_retention_end": 0.823},
+    ]
+    ax = Figure().add_subplot()
+    trends._lines(ax, rows, "L_over_D", "li_retention_end", [])
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [92.3, 82.3])
+    assert trends._label("li_retention_end") == "Li retention at end [%]"

@@ -41,7 +41,7 @@ def test_screenshot_3d_panel(tmp_path):
     msg = api.view(SMALL, screenshot=out)
     assert str(out) in msg and out.stat().st_size > 10_000
     img = _png_pixels(out)
-    assert img.shape[0] == 2 * 760 and img.shape[1] == 2 * 640  # 2 fields x 2 times
+    assert img.shape[0] == 2 * 760 and img.shape[1] == 3 * 640  # 2 fields x (2 times + zoom)
     assert _not_blank(img) > 0.15
     # the viridis and inferno colour maps are both in the picture (c row, T row)
     assert np.any((img[..., 1] > 150) & (img[..., 0] < 120) & (img[..., 2] < 150))  # greens
@@ -64,6 +64,7 @@ def test_cli_section_screenshot_with_times(tmp_path):
                 "0,3,100",
                 "--screenshot",
                 str(out),
+                "--no-zoom",
             ]
         )
     assert exc.value.code in (0, None)
@@ -144,7 +145,7 @@ def test_two_results_stack_rows_at_one_scale(tmp_path):
     out = tmp_path / "both.png"
     api.view([tmp_path / "a", tmp_path / "b"], screenshot=out, fields="c")
     img = _png_pixels(out)
-    assert img.shape[:2] == (2 * 760, 2 * 640)
+    assert img.shape[:2] == (2 * 760, 3 * 640)  # 2 times + the zoom on the tip
     top, bottom = img[:760], img[760:]
     # same result, one shared camera -> the same picture (up to text anti-aliasing)
     differ = np.mean(np.any(np.abs(top.astype(int) - bottom.astype(int)) > 30, axis=2))
@@ -185,7 +186,7 @@ def test_3d_result_is_clipped_and_rendered(tmp_path):
     out = tmp_path / "v3.png"
     api.view(folder, screenshot=out, fields="c,T")
     img = _png_pixels(out)
-    assert img.shape[:2] == (2 * 760, 2 * 640) and _not_blank(img) > 0.1
+    assert img.shape[:2] == (2 * 760, 2 * 640) and _not_blank(img) > 0.1  # 3D: no zoom
 
 
 def test_bad_times_is_a_clear_error():
@@ -203,3 +204,92 @@ def test_no_li_left_still_renders(result, monkeypatch, tmp_path):
     p.screenshot(str(tmp_path / "empty.png"))
     p.close()
     assert _not_blank(_png_pixels(tmp_path / "empty.png")) > 0.05
+
+
+def _colour_ranges(p) -> list[tuple[float, float]]:
+    """Scalar range of every coloured mesh, per subplot that has one."""
+    out = []
+    for ren in p.renderers:
+        ranges = {
+            tuple(round(v, 9) for v in a.mapper.scalar_range)
+            for a in ren.actors.values()
+            if getattr(a, "mapper", None) is not None
+            and getattr(a.mapper, "scalar_visibility", False)
+            and a.mapper.dataset is not None
+            and "shown" in a.mapper.dataset.point_data
+        }
+        assert len(ranges) <= 1
+        out += list(ranges)
+    return out
+
+
+@pytest.mark.skip_in_parallel
+def test_compared_panels_share_one_absolute_colour_scale(tmp_path, result):
+    import shutil
+
+    for name in ("a", "b"):
+        shutil.copytree(SMALL, tmp_path / name)
+    f = tmp_path / "b" / "fields.h5"  # make b's c differ: a different level per case
+    import h5py
+
+    with h5py.File(f, "r+") as h:
+        for ds in h["Function"]["c"].values():
+            ds[...] = ds[...] - 30.0
+    both = [Result.load(tmp_path / "a"), Result.load(tmp_path / "b")]
+    p = fields_view.panel(both, fields=["c", "T"], off_screen=True)
+    ranges = _colour_ranges(p)
+    assert len(ranges) == 2 * 2 * 3  # 2 folders x 2 fields x (2 times + zoom)
+    c_all = np.concatenate(
+        [r.fields().get("c", t, mask_lithium=True) for r in both for t in r.field_times()]
+    )
+    c_range = (round(float(np.nanmin(c_all)), 9), round(float(np.nanmax(c_all)), 9))
+    assert {ranges[i] for i in (0, 1, 2, 6, 7, 8)} == {c_range}  # c rows: one absolute range
+    assert len({ranges[i] for i in (3, 4, 5, 9, 10, 11)}) == 1  # T rows: one range
+    titles = [b.GetTitle() for b in p.scalar_bars.values()]
+    assert titles and all("−" not in t and "\n" not in t for t in titles)  # no offsets
+    assert any(t.startswith("c [mol/m³]") for t in titles)
+    assert len(titles) == 2 * 2  # one bar per row, in its last time column
+    p.close()
+    own = fields_view.panel(both, fields=["c"], shared_clim=False, zoom=False, off_screen=True)
+    assert c_range not in _colour_ranges(own)  # without sharing: each picture its own range
+    own.close()
+
+
+def test_zoom_frames_the_tip_with_a_round_scale_bar(result):
+    from dendrisim.post.views import zoom
+    from dendrisim.post.views.camera import nice_length
+
+    first = scene.section_grid(result.fields(), 0.0)
+    initial = scene.outline(first, "lithium")
+    tip, radius = zoom.tip_frame(initial)
+    g = result.case.geometry
+    assert tip == pytest.approx(g.length_um, rel=0.02)
+    assert radius == pytest.approx(g.diameter_um / 2, rel=0.05)
+    assert nice_length(1.0) == 0.2 and nice_length(0.3) == 0.05 and nice_length(3.0, 0.85) == 2
+
+
+def test_mesh_preview_shows_the_whole_cell_legibly_with_scales(result):
+    from dendrisim.post.plots.mesh_preview_2d import preview_figure
+    from dendrisim.post.views.mesh_preview import _triangles
+
+    f = result.fields()
+    grid = scene.section_grid(f, 0.0, warp=False)  # points in µm
+    names = {1: "lithium", 2: "electrolyte", 3: "sei"}
+    region = [names[int(r)] for r in grid.cell_data["region"]]
+    fig = preview_figure(grid.points, _triangles(grid), region, "t", True)
+    whole, dendrite, tip = fig.axes
+    assert (whole.get_xlabel(), whole.get_ylabel()) == ("z [µm]", "r [µm]")
+    assert {a.get_xlabel() for a in (dendrite, tip)} == {"r [µm]"}
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    box = whole.get_window_extent()
+    assert box.width > 0.75 * fig.bbox.width  # the cell fills the width, not a thin strip
+    assert box.height > 0.15 * fig.bbox.height
+    z = grid.points[:, 1]
+    lo, hi = whole.get_xlim()
+    assert lo <= z.min() and hi >= z.max() and hi - lo < 1.2 * (z.max() - z.min())
+    r = float(np.abs(grid.points[:, 0]).max())
+    assert whole.get_ylim()[0] <= -r and whole.get_ylim()[1] >= r  # mirrored about the axis
+    g = result.case.geometry
+    assert dendrite.get_ylim()[1] > g.length_um  # the whole dendrite in the second panel

@@ -79,16 +79,17 @@ def plot_results(
     formats: Sequence[str] = ("png", "svg"),
     adiabatic_bound: bool = True,
     title: str | None = None,
+    labels: Sequence[str] | None = None,
 ) -> PlotReport:
     """Fig. 5d figure + summary tables.
 
     ``out``: a folder (gets fig5d.<fmt>, summary.csv, summary.md) or a figure file
     (its suffix is the format; tables beside it as <stem>_summary.csv/.md). Default:
     :func:`default_out`, except with ``ax`` (drawing into user axes writes nothing unless
-    ``out`` is given).
+    ``out`` is given). ``labels``: legend label per folder (default: the case names).
     """
     results = load_results(items)
-    fig = fig5.fig5d(results, ax=ax, title=title, adiabatic_bound=adiabatic_bound)
+    fig = fig5.fig5d(results, ax=ax, title=title, adiabatic_bound=adiabatic_bound, labels=labels)
     rows = tables.summary_rows(results)
     note = tables.thresholds_note(results)
     report = PlotReport(rows=rows, figure=fig, markdown=tables.markdown(rows, note))

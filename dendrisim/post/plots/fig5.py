@@ -37,10 +37,41 @@ def _series(r: Result, col: str) -> tuple[np.ndarray, np.ndarray]:
     return r.timeseries["time_s"], r.timeseries[col]
 
 
-def _styles(results: Sequence[Result], colors: dict[str, str] | None) -> list[tuple[str, str]]:
+def _styles(
+    results: Sequence[Result],
+    colors: dict[str, str] | None,
+    labels: Sequence[str] | None = None,
+) -> list[tuple[str, str]]:
+    """(legend label, colour) per result: ``labels`` if given (one per result), else names."""
     names = [r.name for r in results]
     cmap = colors or case_colors(names)
-    return list(zip(unique_labels(names), [cmap[n] for n in names], strict=True))
+    return list(
+        zip(
+            check_labels(labels, len(results)) or unique_labels(names),
+            [cmap[n] for n in names],
+            strict=True,
+        )
+    )
+
+
+def check_labels(labels: Sequence[str] | None, n: int) -> list[str] | None:
+    """Legend labels, one per result (None: the case names); a wrong count is refused."""
+    if labels is None:
+        return None
+    labels = [labels] if isinstance(labels, str) else [str(x) for x in labels]
+    if len(labels) != n:
+        raise DendrisimError(
+            f"labels: {len(labels)} given ({', '.join(map(repr, labels))}) for {n} results "
+            "folders; give one label per folder, in the same order"
+        )
+    return labels
+
+
+# The lumped adiabatic bound coincides with the simulated interface temperature within
+# the line width in a micrometre cell (docs/fig5.md), so a line would hide under the
+# curve: it is drawn as open circles on top, in the case colour, where it can be seen.
+BOUND_STYLE = {"ls": "none", "marker": "o", "ms": 5, "mfc": "white", "mew": 1.1, "markevery": 0.08}
+BOUND_LABEL = "lumped adiabatic bound T0 + ΔT_ad"
 
 
 def _mark_stop(ax: Axes, r: Result, t: np.ndarray, y: np.ndarray, color: str, above: bool) -> None:
@@ -79,10 +110,14 @@ def plot_retention(
     colors: dict[str, str] | None = None,
     linestyle: str = "-",
     legend: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> list[Line2D]:
-    """Li retention V_Li(t)/V_Li(0) [%] of each result on ``ax``; returns the lines."""
+    """Li retention V_Li(t)/V_Li(0) [%] of each result on ``ax``; returns the lines.
+
+    ``labels``: legend label per result (default: the case names).
+    """
     lines = []
-    for r, (label, color) in zip(results, _styles(results, colors), strict=True):
+    for r, (label, color) in zip(results, _styles(results, colors, labels), strict=True):
         t, ret = _series(r, "li_retention")
         (ln,) = ax.plot(t, 100.0 * ret, color=color, ls=linestyle, label=label)
         _mark_stop(ax, r, t, 100.0 * ret, color, above=True)
@@ -105,15 +140,17 @@ def plot_interface_temperature(
     adiabatic_bound: bool = True,
     legend: bool = True,
     case_legend: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> list[Line2D]:
     """Mean interface temperature [K] of each result on ``ax`` (°C on a right axis).
 
-    ``adiabatic_bound``: also the lumped bound T0 + ΔT_ad (dotted) when the time series has
-    ``dT_adiabatic_bound_K`` (docs/fig5.md). ``case_legend`` False: the legend explains
-    the line styles only (when the cases are named in another panel).
+    ``adiabatic_bound``: also the lumped bound T0 + ΔT_ad (open circles on the curve, see
+    ``BOUND_STYLE``) when the time series has ``dT_adiabatic_bound_K`` (docs/fig5.md).
+    ``case_legend`` False: the legend explains the markers only (when the cases are named
+    in another panel). ``labels``: legend label per result (default: the case names).
     """
     lines, bound_drawn = [], False
-    for r, (label, color) in zip(results, _styles(results, colors), strict=True):
+    for r, (label, color) in zip(results, _styles(results, colors, labels), strict=True):
         t, T = _series(r, "T_interface_mean_K")
         (ln,) = ax.plot(t, T, color=color, ls=linestyle, label=label)
         lines.append(ln)
@@ -123,9 +160,10 @@ def plot_interface_temperature(
                 t,
                 T[0] + r.timeseries["dT_adiabatic_bound_K"],
                 color=color,
-                ls=":",
-                lw=1.2,
-                alpha=0.9,
+                mec=color,
+                zorder=4,
+                label=f"_bound {label}",
+                **BOUND_STYLE,
             )
             bound_drawn = True
     ax.set_ylabel("interface temperature [K]")
@@ -140,9 +178,8 @@ def plot_interface_temperature(
     if legend:
         handles = list(lines) if case_legend else []
         if bound_drawn:
-            handles.append(
-                Line2D([], [], color="0.35", ls=":", lw=1.2, label="lumped adiabatic bound")
-            )
+            proxy = {k: v for k, v in BOUND_STYLE.items() if k != "markevery"}
+            handles.append(Line2D([], [], color="0.35", mec="0.35", label=BOUND_LABEL, **proxy))
         if handles:
             ax.legend(handles=handles, loc="upper left", frameon=False)
     return lines
@@ -153,12 +190,14 @@ def fig5d(
     ax: Axes | Sequence[Axes] | None = None,
     title: str | None = None,
     adiabatic_bound: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> Figure:
     """The Fig. 5d-style figure of one or more results.
 
     ``ax`` None: a new two-panel figure (retention over temperature, shared time axis);
     two axes: the same panels in them; one axes: retention (solid, left) and temperature
-    (dashed, right twin axis, no adiabatic bound) overlaid in it. Returns the figure.
+    (dashed, right twin axis, no adiabatic bound) overlaid in it. ``labels``: legend
+    label per result (default: the case names). Returns the figure.
     """
     if not results:
         raise DendrisimError("nothing to plot: give at least one results folder")
@@ -166,24 +205,26 @@ def fig5d(
         if ax is None:
             fig = Figure(figsize=(6.4, 6.2), layout="constrained")
             a, b = fig.subplots(2, 1, sharex=True)
-            _panels(results, a, b, adiabatic_bound)
+            _panels(results, a, b, adiabatic_bound, labels)
             a.set_xlabel("")
         elif isinstance(ax, Axes):
             fig = ax.figure
-            _twin(results, ax, adiabatic_bound)
+            _twin(results, ax, labels)
         else:
             a, b = ax
             fig = a.figure
-            _panels(results, a, b, adiabatic_bound)
+            _panels(results, a, b, adiabatic_bound, labels)
         if title:
             fig.suptitle(title)
     return fig
 
 
-def _panels(results: Sequence[Result], a: Axes, b: Axes, adiabatic_bound: bool) -> None:
-    plot_retention(results, a)
+def _panels(results: Sequence[Result], a: Axes, b: Axes, adiabatic_bound: bool, labels) -> None:
+    plot_retention(results, a, labels=labels)
     a.spines["right"].set_visible(False)
-    plot_interface_temperature(results, b, adiabatic_bound=adiabatic_bound, case_legend=False)
+    plot_interface_temperature(
+        results, b, adiabatic_bound=adiabatic_bound, case_legend=False, labels=labels
+    )
     for axis, tag in ((a, "a"), (b, "b")):
         axis.text(
             0.99,
@@ -196,14 +237,14 @@ def _panels(results: Sequence[Result], a: Axes, b: Axes, adiabatic_bound: bool) 
         )
 
 
-def _twin(results: Sequence[Result], ax: Axes, adiabatic_bound: bool) -> None:
-    plot_retention(results, ax, legend=False)
+def _twin(results: Sequence[Result], ax: Axes, labels) -> None:
+    plot_retention(results, ax, legend=False, labels=labels)
     right = ax.twinx()
     plot_interface_temperature(
         results, right, linestyle="--", celsius_axis=False, adiabatic_bound=False, legend=False
     )
     right.grid(False)
-    handles = [Line2D([], [], color=c, label=lab) for lab, c in _styles(results, None)]
+    handles = [Line2D([], [], color=c, label=lab) for lab, c in _styles(results, None, labels)]
     handles += [
         Line2D([], [], color="0.3", ls="-", label="Li retention (left)"),
         Line2D([], [], color="0.3", ls="--", label="interface T (right)"),

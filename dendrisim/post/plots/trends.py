@@ -35,9 +35,14 @@ _DERIVED = {
 _LABELS = {
     "L_over_D": "L/D",
     "ambient_K": "ambient temperature [K]",
-    "li_retention_end": "Li retention at end",
+    "li_retention_end": "Li retention at end [%]",
     "dT_interface_max_K": "peak interface temperature rise [K]",
 }
+
+
+# summary columns shown in another unit: Li retention is a fraction in summary.csv, % in
+# every figure (as in Fig. 5d)
+_SHOWN_FACTOR = {"li_retention_end": 100.0}
 
 
 def is_sweep_folder(folder: str | Path) -> bool:
@@ -124,9 +129,10 @@ def critical_ambient(
 
 def _lines(ax, rows, x, y, group_cols) -> None:
     groups: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    factor = _SHOWN_FACTOR.get(y, 1.0)
     for r in rows:
         if r.get("status") == "finished" and isinstance(r.get(y), float):
-            groups[tuple(r.get(g) for g in group_cols)].append((r[x], r[y]))
+            groups[tuple(r.get(g) for g in group_cols)].append((r[x], factor * r[y]))
     for g, pts in sorted(groups.items(), key=lambda kv: str(kv[0])):
         pts.sort()
         label = (

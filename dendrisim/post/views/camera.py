@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyvista as pv
 
@@ -20,6 +22,28 @@ def ruler(p: pv.Plotter, grid: pv.DataSet, axisym: bool) -> None:
         font_size_factor=0.8,
         label_size_factor=0.8,
         label_format="%.2g",
+        tick_length=4,
+    )
+
+
+def nice_length(span: float, fraction: float = 0.25) -> float:
+    """A round scale-bar length (1, 2 or 5 x 10^k) of at most ``fraction`` of ``span``."""
+    target = fraction * span
+    k = math.floor(math.log10(target))
+    return max(m * 10.0**k for m in (1, 2, 5) if m * 10.0**k <= target)
+
+
+def ruler_3d(p: pv.Plotter, window: tuple[float, float], radius: float) -> None:
+    """Scale bar [µm] of a round length up the outer edge of a revolved cut-away."""
+    length = nice_length(window[1] - window[0], 0.85)
+    p.add_ruler(
+        (1.04 * radius, 0.0, window[0]),
+        (1.04 * radius, 0.0, window[0] + length),
+        title="µm",
+        number_labels=3,
+        font_size_factor=0.8,
+        label_size_factor=0.8,
+        label_format="%g",
         tick_length=4,
     )
 

@@ -10,6 +10,7 @@ The initial Li outline is drawn in black in later columns to show the recession.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyvista as pv
 
 from dendrisim.core.errors import DendrisimError
 from dendrisim.io.result import Result
-from dendrisim.post.views import scene, subplot
+from dendrisim.post.views import scene, subplot, zoom
 from dendrisim.post.views.camera import shift_scene_left as _shift_scene_left
 from dendrisim.post.views.subplot import FIELDS, axial_index
 
@@ -100,13 +101,15 @@ def _initial_outline(
     return li.slice(normal=(0, 1, 0), origin=scene.dendrite_center(grid))
 
 
-def _scene(p, result: Result, t: float, field: str, mode: str, window, clim, initial, key: str):
+def _scene(p, view: subplot.View, initial, key: str):
     """One subplot: the field view, shifted left for the colour bar, with its caption."""
-    view = subplot.View(result, t, field, _layout(result, mode), window, clim)
     subplot.draw(p, view, initial, key)
     _shift_scene_left(p, 0.12)
     p.add_text(
-        _caption(result, t, initial is not None), position="upper_left", font_size=11, color="black"
+        _caption(view.result, view.t, initial is not None),
+        position="upper_left",
+        font_size=11,
+        color="black",
     )
 
 
@@ -132,15 +135,20 @@ def panel(
     times: Sequence[float] | None = None,
     fields: Sequence[str] = ("c", "T"),
     mode: str = "3d",
-    shared_clim: bool = False,
+    shared_clim: bool = True,
     window_size: tuple[int, int] | None = None,
     off_screen: bool | None = None,
+    zoom: bool = True,
 ) -> pv.Plotter:
-    """Before/after picture (Fig. 5c style): columns = times, rows = fields.
+    """Before/after picture (Fig. 5c style): columns = times (+ a zoom), rows = fields.
 
     ``results``: one result (folder or :class:`Result`) or several: their rows are stacked,
     all views share one camera and one axial window, so shapes compare at the same scale.
-    ``shared_clim``: one colour range per row instead of one per picture.
+    ``shared_clim`` (default): one absolute colour range per field over every folder and
+    time, units on the bar (in the last time column), so cases compare by colour; False:
+    each picture its own range (tiny variations as offsets, e.g. "c − 6954.43 mol/m³").
+    ``zoom``: a last column framing the dendrite tip at the last time, with the t = 0 Li
+    surface and a scale bar (2D and axisymmetric results).
     """
     results = _as_results(results)
     fields = list(fields)
@@ -151,35 +159,60 @@ def panel(
     boxes = [scene.crop_box(g, axial_index(r)) for g, r in zip(firsts, results, strict=True)]
     window = (min(b[0] for b in boxes), max(b[1] for b in boxes))
     initials = [_initial_outline(r, g, window) for g, r in zip(firsts, results, strict=True)]
-    nrow, ncol = len(fields) * len(results), max(len(t) for t in tlists)
-    size = window_size or (640 * ncol, 760 * nrow)
+    zoom = zoom and all(r.formulation != "3d" for r in results)
+    ntimes = max(len(t) for t in tlists)
+    nrow, ncol = len(fields) * len(results), ntimes + int(zoom)
     p = pv.Plotter(
         shape=(nrow, ncol),
-        window_size=size,
+        window_size=window_size or (640 * ncol, 760 * nrow),
         border=False,
         theme=_theme(),
         off_screen=pv.OFF_SCREEN if off_screen is None else off_screen,
     )
     p.set_background("white")
+    clims = {f: _global_clim(results, tlists, f) for f in fields} if shared_clim else {}
     row = 0
     for r, tlist, initial in zip(results, tlists, initials, strict=True):
         t0 = float(r.field_times()[0])
         for field in fields:
-            clim = _row_clim(r, tlist, field) if shared_clim else None
             for j, t in enumerate(tlist):
                 p.subplot(row, j)
-                before = initial if t > t0 else None
-                _scene(p, r, t, field, mode, window, clim, before, key=" " * (row * ncol + j))
+                view = subplot.View(
+                    r, t, field, _layout(r, mode), window, clims.get(field), shared_clim,
+                    bar=not shared_clim or j == len(tlist) - 1,
+                )  # fmt: skip
+                _scene(p, view, initial if t > t0 else None, key=" " * (row * ncol + j))
+            if zoom:
+                p.subplot(row, ntimes)
+                view = subplot.View(r, tlist[-1], field, "section", window, clims.get(field),
+                                    shared_clim, bar=False)  # fmt: skip
+                _zoom_scene(p, view, initial, key=" " * (row * ncol + ntimes))
             row += 1
-    if nrow * ncol > 1:
-        p.link_views()
+    p.link_views(_linked(nrow, ncol, ntimes))
     return p
 
 
-def _row_clim(result: Result, times: list[float], field: str) -> tuple[float, float]:
-    """One colour range [field unit] over all times of a row."""
-    vals = [scene.section_grid(result.fields(t), t).point_data[field] for t in times]
-    return float(min(np.nanmin(v) for v in vals)), float(max(np.nanmax(v) for v in vals))
+def _linked(nrow: int, ncol: int, ntimes: int) -> list[int]:
+    """Subplot indices that share one camera: every time column (not the zooms)."""
+    return [i * ncol + j for i in range(nrow) for j in range(ntimes)]
+
+
+def _zoom_scene(p, view: subplot.View, initial, key: str) -> None:
+    zoom.draw_zoom(p, view, initial, key)
+    text = p.add_text(zoom.caption(view.result, view.t), position="upper_left", font_size=11,
+                      color="black")  # fmt: skip
+    text.prop.background_color = "white"  # readable over any colour of the map
+    text.prop.background_opacity = 0.85
+
+
+def _global_clim(results: Sequence[Result], tlists, field: str) -> tuple[float, float]:
+    """One colour range [field unit] over every result and time shown."""
+    lo, hi = math.inf, -math.inf
+    for r, times in zip(results, tlists, strict=True):
+        for t in times:
+            v = scene.section_grid(r.fields(t), t).point_data[field]
+            lo, hi = min(lo, float(np.nanmin(v))), max(hi, float(np.nanmax(v)))
+    return lo, hi
 
 
 def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d") -> pv.Plotter:
@@ -196,7 +229,8 @@ def interactive(result: Result | str | Path, field: str = "c", mode: str = "3d")
     def update(value: float) -> None:
         t = result.nearest_field_time(float(value))
         p.clear_actors()
-        _scene(p, result, t, field, mode, window, None, initial if t > times[0] else None, key="")
+        view = subplot.View(result, t, field, _layout(result, mode), window)
+        _scene(p, view, initial if t > times[0] else None, key="")
 
     update(float(times[0]))
     if times.size > 1:
@@ -220,14 +254,17 @@ def view(
     times: Sequence[float] | None = None,
     fields: Sequence[str] = ("c", "T"),
     mode: str = "3d",
-    shared_clim: bool = False,
+    shared_clim: bool = True,
+    zoom: bool = True,
 ) -> str:
     """Screenshot of the before/after panel, or an interactive window with a slider.
 
     ``folder``: a results folder or Result, or a list of them (stacked rows in the panel;
     the interactive window shows the first). Off-screen (``PYVISTA_OFF_SCREEN=true``, as
     scripts/ set it) without ``screenshot``: the panel goes to <dir>/figures/fields.png.
+    ``shared_clim``, ``zoom``: see :func:`panel`.
     """
+    opts = {"times": times, "fields": fields, "mode": mode, "shared_clim": shared_clim}
     results = _as_results(folder)
     result = results[0]
     if screenshot is not None:
@@ -235,17 +272,13 @@ def view(
         if out.suffix.lower() != ".png":
             raise DendrisimError(f"--screenshot {out}: give a .png file name")
         out.parent.mkdir(parents=True, exist_ok=True)
-        p = panel(
-            results, times=times, fields=fields, mode=mode, shared_clim=shared_clim, off_screen=True
-        )
+        p = panel(results, off_screen=True, zoom=zoom, **opts)
         p.screenshot(str(out))
         p.close()
         return f"wrote {out}"
     if pv.OFF_SCREEN or os.environ.get("PYVISTA_OFF_SCREEN", "").lower() == "true":
         shot = result.path / "figures" / "fields.png"
-        msg = view(
-            results, screenshot=shot, times=times, fields=fields, mode=mode, shared_clim=shared_clim
-        )
+        msg = view(results, screenshot=shot, zoom=zoom, **opts)
         return (
             f"{msg} (off-screen rendering is on, so no window; unset PYVISTA_OFF_SCREEN "
             "for the interactive view with a time slider)"

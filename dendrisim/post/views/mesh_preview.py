@@ -1,7 +1,9 @@
 """Preview picture of a generated (or user) mesh: regions in colour, off-screen PyVista.
 
-Axisymmetric and planar meshes are shown as the 2D section (whole cell and a zoom on
-the dendrite); 3D meshes as a crinkle-clipped half (cells cut by the plane y = 0).
+Axisymmetric and planar meshes are drawn with matplotlib
+(:mod:`dendrisim.post.plots.mesh_preview_2d`: the whole cell on its side, the dendrite, the
+tip with the mesh, axes in µm); 3D meshes with PyVista as a crinkle-clipped half (cells cut
+by the plane y = 0) with a µm ruler.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pyvista as pv
 
 from dendrisim.core import groups as G
+from dendrisim.post.plots.mesh_preview_2d import UM_PER_UNIT, render_2d
 
 REGION_COLOURS = {G.LITHIUM: "#8c8c9e", G.ELECTROLYTE: "#bfe3f5", G.SEI: "#e8902e"}
 _VTK_TYPE = {
@@ -73,10 +76,11 @@ def _add_regions(
 
 
 def _legend(p: pv.Plotter, entries: list[list[str]]) -> None:
-    """Region legend; its size is relative to the whole window, so keep it small."""
-    p.add_legend(
-        entries, bcolor="white", face="rectangle", loc="lower left", size=(0.3, 0.07 * len(entries))
-    )
+    """Region legend as black text (coloured legend text is unreadable on white)."""
+    names = {c: n for n, c in entries}
+    words = {"#8c8c9e": "grey", "#bfe3f5": "light blue", "#e8902e": "orange"}
+    text = ",  ".join(f"{n} {words.get(c, c)}" for c, n in names.items())
+    p.add_text(text, position="lower_left", font_size=10, color="black")
 
 
 def _solid_bounds(grid: pv.UnstructuredGrid, names: dict[int, str], tdim: int) -> np.ndarray:
@@ -89,46 +93,10 @@ def _solid_bounds(grid: pv.UnstructuredGrid, names: dict[int, str], tdim: int) -
     return np.asarray(grid.extract_cells(np.flatnonzero(pick)).bounds).reshape(3, 2)
 
 
-def _frame_2d(p: pv.Plotter, lo: np.ndarray, hi: np.ndarray, aspect: float) -> None:
-    """Parallel projection of the xy box [lo, hi] in a panel of width/height ``aspect``."""
-    cx, cy = 0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])
-    p.camera.focal_point = (cx, cy, 0.0)
-    p.camera.position = (cx, cy, 10.0 * max(hi[1] - lo[1], hi[0] - lo[0]))
-    p.camera.up = (0.0, 1.0, 0.0)
-    p.camera.parallel_scale = 0.5 * max(hi[1] - lo[1], (hi[0] - lo[0]) / aspect)
-    p.renderer.reset_camera_clipping_range()
-
-
-def _preview_2d(p: pv.Plotter, grid, names, title: str, formulation: str | None) -> None:
-    b = _solid_bounds(grid, names, 2)
-    aspect = 0.9 * p.window_size[0] / 3 / p.window_size[1]
-    whole = np.asarray(grid.bounds).reshape(3, 2)
-    w = b[0, 1] - b[0, 0]
-    flat = b[1, 1] <= 1e-12 * (whole[1, 1] - whole[1, 0])  # no Li above the foil
-    views = [
-        (title, True, whole[:, 0], whole[:, 1]),
-        (
-            "foil" if flat else "dendrite",
-            False,
-            b[:, 0] - 0.15 * (b[:, 1] - b[:, 0]).max(),
-            b[:, 1] + 0.15 * (b[:, 1] - b[:, 0]).max(),
-        ),
-        (
-            "foil top, with mesh" if flat else "tip, with mesh",
-            True,
-            np.array([b[0, 0] - 0.3 * w, b[1, 1] - 1.5 * w, 0]),
-            np.array([b[0, 1] + 0.3 * w, b[1, 1] + 0.4 * w, 0]),
-        ),
-    ]
-    for col, (text, edges, lo, hi) in enumerate(views):
-        p.subplot(0, col)
-        legend = _add_regions(p, grid, names, edges=edges)
-        p.enable_parallel_projection()
-        _frame_2d(p, lo, hi, aspect)
-        axes = " (x = r, y = z)" if formulation == "axisymmetric" and col == 1 else ""
-        p.add_text(text + axes, font_size=9)
-        if col == 0:
-            _legend(p, legend)
+def _triangles(grid: pv.UnstructuredGrid) -> np.ndarray:
+    """Corner node indices (n, 3) of the (linear or quadratic) triangles, in cell order."""
+    offsets, conn = grid.cell_offsets, grid.cell_connectivity
+    return np.array([conn[offsets[i] : offsets[i] + 3] for i in range(grid.n_cells)])
 
 
 def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
@@ -145,7 +113,7 @@ def _tip_3d(grid, names) -> tuple[np.ndarray, float]:
     return tip, float(w)
 
 
-def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
+def _preview_3d(p: pv.Plotter, grid, names, title: str, um_per_unit: float = 1.0) -> None:
     b = _solid_bounds(grid, names, 3)
     tip, w = _tip_3d(grid, names)
     clipped = grid.clip(normal=(0, -1, 0), origin=(0, tip[1], 0), crinkle=True)
@@ -157,43 +125,72 @@ def _preview_3d(p: pv.Plotter, grid, names, title: str) -> None:
         ("Li and SEI (translucent)", grid, False, (G.LITHIUM, G.SEI), b),
         ("highest tip, cut, with mesh", clipped, True, None, tip_box),
     ]
-    for col, (text, g, edges, only, bounds) in enumerate(views):
-        p.subplot(0, col)
+    for k, (text, g, edges, only, bounds) in enumerate(views):
+        p.subplot((2, 0, 1)[k])  # shape "1/2": renderers 0, 1 below, 2 across the top
         legend = _add_regions(
-            p, g, names, edges=edges, only=only, opacity={G.SEI: 0.35} if col == 1 else None
+            p, g, names, edges=edges, only=only, opacity={G.SEI: 0.35} if k == 1 else None
         )
         p.view_xz()
-        p.camera.elevation = 15
-        p.camera.azimuth = -20
+        if k == 0:  # the tall cell on its side across the top, with a length scale
+            p.camera.up = (-1.0, 0.0, 0.0)
+            p.enable_parallel_projection()
+            _ruler_along_z(p, np.asarray(clipped.bounds).reshape(3, 2), um_per_unit)
+            p.reset_camera()
+            p.camera.zoom(2.2)
+        else:
+            p.camera.elevation = 15
+            p.camera.azimuth = -20
         if bounds is not None:
             pad = 0.1 * (bounds[:, 1] - bounds[:, 0]).max()
             p.reset_camera(bounds=(bounds + np.array([-pad, pad])).ravel().tolist())
-        p.add_text(text, font_size=9)
-        if col == 0:
+        p.add_text(text, font_size=10, color="black")
+        if k == 0:
             _legend(p, legend)
+
+
+def _ruler_along_z(p: pv.Plotter, box: np.ndarray, um_per_unit: float) -> None:
+    """µm ruler under the cell lying on its side (along z, beyond its largest x)."""
+    x = box[0, 1] + 0.12 * (box[0, 1] - box[0, 0])
+    p.add_ruler(
+        (x, box[1, 1], box[2, 0]),
+        (x, box[1, 1], box[2, 1]),
+        title="length [µm]",
+        number_labels=6,
+        label_format="%.3g",
+        scale=um_per_unit,
+        font_size_factor=0.8,
+        label_size_factor=0.8,
+    )
 
 
 def render_mesh_preview(
     msh: str | Path,
     png: str | Path,
     formulation: str | None = None,
-    window_size: tuple[int, int] = (1800, 800),
+    window_size: tuple[int, int] = (1600, 1300),
+    unit: str = "um",
 ) -> Path:
     """Write a PNG picture of ``msh`` with regions coloured and a legend; returns the path.
 
-    Three panels: the whole mesh, the dendrite(s) without edges, and the tip with edges.
+    Three panels: the whole mesh (3D: on its side, across the top, with a µm ruler), the
+    dendrite(s) without edges, and the tip with edges.
+    ``unit``: the length unit of the file's coordinates ("m", "mm", "um", "nm").
     """
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     grid, names, tdim = _grid(msh)
     out = Path(png)
     out.parent.mkdir(parents=True, exist_ok=True)
     title = f"{Path(msh).name}: {formulation or f'{tdim}D'}, {grid.n_cells} cells"
-    p = pv.Plotter(off_screen=True, shape=(1, 3), window_size=window_size)
-    p.set_background("white")
     if tdim == 2:
-        _preview_2d(p, grid, names, title, formulation)
-    else:
-        _preview_3d(p, grid, names, title)
+        tris = _triangles(grid)
+        region = [names.get(int(r), "?") for r in grid.cell_data["region"]]
+        axisym = formulation == "axisymmetric"
+        return render_2d(grid.points, tris, region, out, title, axisym, unit)
+    p = pv.Plotter(
+        off_screen=True, shape="1/2", window_size=window_size, border=False, splitting_position=0.6
+    )
+    p.set_background("white")
+    _preview_3d(p, grid, names, title, UM_PER_UNIT[unit])
     p.screenshot(str(out))
     p.close()
     return out

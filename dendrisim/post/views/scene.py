@@ -17,7 +17,10 @@ from dendrisim.core.units import NM, UM
 from dendrisim.io.field_reader import Fields
 
 LITHIUM_COLOR = "#8c8c9e"  # same grey as the mesh preview
-OUTLINE_INITIAL = "#111111"
+OUTLINE_INITIAL = "#000000"
+# the t = 0 Li surface: thick black lines, drawn as tubes so they stay visible over the
+# grey Li and the dark end of the colour maps
+INITIAL_STYLE = {"color": OUTLINE_INITIAL, "line_width": 4.0, "render_lines_as_tubes": True}
 _VTK = {
     "triangle": pv.CellType.TRIANGLE,
     "quad": pv.CellType.QUAD,

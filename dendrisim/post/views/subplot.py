@@ -13,7 +13,7 @@ import pyvista as pv
 
 from dendrisim.io.result import Result
 from dendrisim.post.views import scene
-from dendrisim.post.views.camera import camera_3d, camera_clipped, ruler
+from dendrisim.post.views.camera import camera_3d, camera_clipped, ruler, ruler_3d
 
 FIELDS = {  # name -> (symbol, unit, colour map)
     "c": ("c", "mol/m³", "viridis"),
@@ -32,6 +32,8 @@ class View:
     layout: str
     window: tuple[float, float]
     clim: tuple[float, float] | None = None
+    absolute: bool = False  # with clim: colour the values themselves (no offset), units on bar
+    bar: bool = True  # draw this scene's colour bar
 
 
 @dataclass
@@ -67,6 +69,8 @@ def look(p: pv.Plotter, view: View, values: np.ndarray, key: str) -> Look:
     sym, unit, cmap = FIELDS[field]
     vals = np.asarray(view.clim if view.clim else values, float)
     base, factor, title, uniform = scene.display_scale(vals, sym, unit)
+    if view.clim is not None and view.absolute and not uniform:
+        base, factor, title = 0.0, 1.0, f"{sym} [{unit}]"
     rng = ((float(np.nanmin(vals)) - base) * factor, (float(np.nanmax(vals)) - base) * factor)
     if uniform:
         style: dict = {"color": UNIFORM_COLOR[field]}
@@ -92,9 +96,9 @@ def look(p: pv.Plotter, view: View, values: np.ndarray, key: str) -> Look:
             color="black",
         )
         style = {"scalars": "shown", "cmap": cmap, "clim": rng, "scalar_bar_args": bar}
-    li_style = (
+    li_style = (  # on an absolute shared scale the Li's µK variation is one colour: grey
         {"color": scene.LITHIUM_COLOR}
-        if field == "c" or uniform
+        if field == "c" or uniform or (view.clim is not None and view.absolute)
         else {"scalars": "shown", "cmap": cmap, "clim": rng, "show_scalar_bar": False}
     )
     return Look(base, factor, uniform, style, li_style)
@@ -119,11 +123,11 @@ def _draw_clipped(p, view: View, grid, colored, lk: Look, initial) -> None:
     field = view.field
     center = scene.dendrite_center(grid)
     half = lk.shown(colored, field).clip(normal=(0, 1, 0), origin=center, invert=False)
-    p.add_mesh(half, **lk.style)
+    p.add_mesh(half, show_scalar_bar=view.bar and not lk.uniform, **lk.style)
     li = scene.region(grid, "lithium").extract_surface(algorithm=None)
     p.add_mesh(lk.shown(li, field) if field == "T" else li, specular=0.4, **lk.li_style)
     if initial is not None:
-        p.add_mesh(initial, color=scene.OUTLINE_INITIAL, line_width=2.5)
+        p.add_mesh(initial, **scene.INITIAL_STYLE)
     p.camera_position = camera_clipped(view.window, center)
     p.reset_camera()
     p.camera.zoom(1.05)
@@ -146,12 +150,14 @@ def _draw_section(p, view: View, grid, colored, lk: Look, initial) -> None:
             return scene.to_3d(ds, angle)
 
         p.add_mesh(
-            put(lk.shown(colored, field)), show_scalar_bar=(k == 0 and not lk.uniform), **lk.style
+            put(lk.shown(colored, field)),
+            show_scalar_bar=(k == 0 and view.bar and not lk.uniform),
+            **lk.style,
         )
         if field == "c" and layout == "section":
             p.add_mesh(put(scene.region(grid, "lithium")), color=scene.LITHIUM_COLOR)
         if initial is not None:
-            p.add_mesh(put(initial, lift=lift), color=scene.OUTLINE_INITIAL, line_width=2.5)
+            p.add_mesh(put(initial, lift=lift), **scene.INITIAL_STYLE)
         p.add_mesh(put(li_edges, lift=2 * lift), color="white", line_width=1.2)
     if layout == "revolved":
         surf = scene.revolve(li_edges, 0.0, 360.0)
@@ -162,9 +168,11 @@ def _draw_section(p, view: View, grid, colored, lk: Look, initial) -> None:
             specular_power=20,
             **lk.li_style,
         )
-        p.camera_position = camera_3d(view.window, float(np.abs(grid.points[:, 0]).max()))
+        radius = float(np.abs(grid.points[:, 0]).max())
+        p.camera_position = camera_3d(view.window, radius)
         p.reset_camera()
         p.camera.zoom(1.05)
+        ruler_3d(p, view.window, radius)
     else:
         p.view_xy()
         p.camera.zoom(1.2)
