@@ -19,9 +19,10 @@ from dendrisim.api import (
 )
 from dendrisim.config import Case
 from dendrisim.core.errors import CaseError, DendrisimError
+from dendrisim.core.version import package_version
 from dendrisim.io.result import Result
 
-__version__ = "0.1.0"
+__version__: str = package_version()  # one source: pyproject.toml (package metadata)
 
 __all__ = [
     "Case",

@@ -38,8 +38,24 @@ CaseArg = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from dendrisim.core.version import package_version
+
+        parallel.root_print(f"dendrisim {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
     _state["debug"] = debug
 
 

@@ -49,9 +49,10 @@ def versions() -> dict[str, str]:
     """Versions of dendrisim and the libraries that shape its results."""
     from importlib import metadata
 
-    out: dict[str, str] = {}
+    from dendrisim.core.version import package_version
+
+    out: dict[str, str] = {"dendrisim": package_version()}
     for dist in (
-        "dendrisim",
         "numpy",
         "gmsh",
         "meshio",
