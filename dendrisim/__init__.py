@@ -19,6 +19,7 @@ from dendrisim.api import (
 )
 from dendrisim.config import Case
 from dendrisim.core.errors import CaseError, DendrisimError
+from dendrisim.core.logs import set_log_level
 from dendrisim.core.version import package_version
 from dendrisim.io.result import Result
 
@@ -36,6 +37,7 @@ __all__ = [
     "mesh",
     "plot",
     "run",
+    "set_log_level",
     "sweep",
     "view",
 ]

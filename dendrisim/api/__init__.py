@@ -37,7 +37,10 @@ def mesh(
     shown, formulation = previewed_mesh(c, out_path), c.geometry.formulation
 
     def draw() -> None:  # pyvista runs on rank 0 only, after gmsh is done
+        from dendrisim.api.offscreen import quiet_vtk_display_warning
         from dendrisim.post.views.mesh_preview import render_mesh_preview
+
+        quiet_vtk_display_warning()  # a file is rendered: the no-display warning is noise
 
         render_mesh_preview(shown, png, formulation=formulation)
 
@@ -125,8 +128,12 @@ def view(
     cut-away) or "section" (2D section). Several folders: stacked rows at the same scale
     (Fig. 5c compares the two shapes). Without it: an interactive window, time slider.
     """
+    from dendrisim.api.offscreen import offscreen_requested, quiet_vtk_display_warning
     from dendrisim.core import parallel
     from dendrisim.post.views.fields_view import view as _view
+
+    if offscreen_requested(screenshot):
+        quiet_vtk_display_warning()
 
     if isinstance(times, str):
         try:
