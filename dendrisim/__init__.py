@@ -5,6 +5,9 @@ Python API (docs/architecture.md#layers)::
     import dendrisim
     case = dendrisim.load_case("fig5-routine", overrides={"time.end_s": 2.0})
     result = dendrisim.run(case)
+
+``import dendrisim`` also prepares a plain ``import dolfinx`` after it (PyPI route: the
+wheel's MPI/PETSc libraries load first; see :mod:`dendrisim.core.compat`).
 """
 
 from dendrisim.api import (
@@ -18,10 +21,13 @@ from dendrisim.api import (
     view,
 )
 from dendrisim.config import Case
+from dendrisim.core.compat import install_import_hook
 from dendrisim.core.errors import CaseError, DendrisimError
 from dendrisim.core.logs import set_log_level
 from dendrisim.core.version import package_version
 from dendrisim.io.result import Result
+
+install_import_hook()  # `import dolfinx` after `import dendrisim` works on the PyPI route
 
 __version__: str = package_version()  # one source: pyproject.toml (package metadata)
 
