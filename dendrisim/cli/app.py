@@ -221,7 +221,7 @@ def plot_cmd(
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
+    """Figure 5d-style curves (Li retention, interface temperature); several dirs overlay."""
     _verbosity(verbose, quiet)
     parallel.root_print(api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound))
 
