@@ -10,6 +10,9 @@ Python API (docs/architecture.md#layers)::
 wheel's MPI/PETSc libraries load first; see :mod:`dendrisim.core.compat`).
 """
 
+import sys
+import types
+
 from dendrisim.api import (
     builtin_case_names,
     builtin_case_text,
@@ -30,6 +33,24 @@ from dendrisim.io.result import Result
 install_import_hook()  # `import dolfinx` after `import dendrisim` works on the PyPI route
 
 __version__: str = package_version()  # one source: pyproject.toml (package metadata)
+
+
+class _Package(types.ModuleType):
+    """Keeps ``dendrisim.sweep`` the API function once the sweep package is imported.
+
+    Importing a subpackage sets it as an attribute of its parent, so the first
+    ``dendrisim.sweep(...)`` (which imports :mod:`dendrisim.sweep`) would otherwise turn
+    ``dendrisim.sweep`` into a module. The package stays reachable as
+    ``from dendrisim.sweep import run_sweep`` (``sys.modules``).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in __all__ and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Case",

@@ -42,6 +42,14 @@ def test_public_functions_have_real_return_types(name, expected):
     assert "Any" not in str(ann)
 
 
+def test_sweep_stays_the_api_function_after_the_sweep_package_is_imported():
+    import dendrisim.sweep.driver  # noqa: F401 - would set dendrisim.sweep to the package
+    from dendrisim.sweep import run_sweep
+
+    assert callable(dendrisim.sweep) and dendrisim.sweep is dendrisim.api.sweep
+    assert run_sweep.__module__ == "dendrisim.sweep.driver"
+
+
 def test_return_annotations_resolve():
     import dendrisim.api as api
 
