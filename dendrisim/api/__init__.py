@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dendrisim.api.reports import SweepPlots
 from dendrisim.config import Case, builtin_case_names, builtin_case_text, load_case
+from dendrisim.io.result import Result
+
+if TYPE_CHECKING:
+    from dendrisim.geometry.report import MeshReport
+    from dendrisim.post.plots.compare import PlotReport
+    from dendrisim.sweep.driver import SweepReport
 
 __all__ = [
     "builtin_case_names",
@@ -14,6 +22,7 @@ __all__ = [
     "mesh",
     "plot",
     "run",
+    "SweepPlots",
     "sweep",
     "view",
 ]
@@ -21,7 +30,7 @@ __all__ = [
 
 def mesh(
     case: Case | str | Path, out: str | Path | None = None, preview: str | Path | None = None
-) -> Any:
+) -> MeshReport:
     """Generate the case's geometry and mesh (gmsh); returns a ``MeshReport``.
 
     ``out`` defaults to ``meshes/<name>.msh``; the JSON report goes beside it and the
@@ -38,7 +47,10 @@ def mesh(
     unit = c.geometry.mesh_unit if c.geometry.mesh else "um"
 
     def draw() -> None:  # pyvista runs on rank 0 only, after gmsh is done
+        from dendrisim.api.offscreen import quiet_vtk_display_warning
         from dendrisim.post.views.mesh_preview import render_mesh_preview
+
+        quiet_vtk_display_warning()  # a file is rendered: the no-display warning is noise
 
         render_mesh_preview(shown, png, formulation=formulation, unit=unit)
 
@@ -48,7 +60,7 @@ def mesh(
 
 def run(
     case: Case | str | Path, out: str | Path | None = None, force: bool = False, quiet: bool = False
-) -> Any:
+) -> Result:
     """Run one simulation -> results folder; returns its :class:`~dendrisim.io.result.Result`.
 
     ``case`` is a Case, a case file or a built-in case name.  A run that ends without a
@@ -56,13 +68,12 @@ def run(
     manifest.
     """
     from dendrisim.api.run_case import run_case
-    from dendrisim.io.result import Result
 
     folder = run_case(load_case(case), out=out, force=force, quiet=quiet)
     return Result.load(folder)
 
 
-def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
+def sweep(sweep_file: str | Path, **kwargs: Any) -> SweepReport:
     """Run (or resume) a parameter sweep [issue #7]; returns a SweepReport.
 
     ``sweep_file``: a sweep TOML, a built-in sweep name, or a sweep's output folder.
@@ -75,13 +86,13 @@ def sweep(sweep_file: str | Path, **kwargs: Any) -> Any:
 
 
 def plot(
-    folders: list[str | Path],
+    folders: str | Path | Result | Sequence[str | Path | Result],
     out: str | Path | None = None,
-    ax: Any = None,
-    formats: Any = ("png", "svg"),
+    ax: Any = None,  # a matplotlib Axes or a pair of them (api does not import matplotlib)
+    formats: str | Sequence[str] = ("png", "svg"),
     adiabatic_bound: bool = True,
     labels: list[str] | None = None,
-) -> Any:
+) -> PlotReport | SweepPlots | None:
     """Fig. 5d-style plots of one or more results folders (or Result objects) [issue #6].
 
     Writes fig5d.<fmt> and summary.csv/.md into ``out`` (default <dir>/figures, or
@@ -89,12 +100,13 @@ def plot(
     ``ax``: a matplotlib Axes (retention and temperature on twin axes) or a pair of Axes
     (two panels) to draw into; then nothing is written unless ``out`` is given.
     ``labels``: legend label per folder, same order (default: the case names).
-    A sweep's folder (summary.csv) gets its trend plots instead.
+    A sweep's folder (summary.csv) gets its trend plots instead (a :class:`SweepPlots`).
+    Under MPI the files are written by rank 0, which gets the report; other ranks get None.
     """
     from dendrisim.core import parallel
     from dendrisim.post.plots.compare import is_sweep_folder, plot_results, plot_sweep_folder
 
-    items = [folders] if isinstance(folders, str | Path) else list(folders)
+    items = [folders] if isinstance(folders, str | Path | Result) else list(folders)
     if isinstance(formats, str):
         formats = formats.split(",")
     held: dict[str, Any] = {}
@@ -102,7 +114,7 @@ def plot(
     def work() -> None:  # files are written once, by rank 0 (others get None)
         sweeps = [f for f in items if isinstance(f, str | Path) and is_sweep_folder(f)]
         held["out"] = (
-            [plot_sweep_folder(f, out) for f in sweeps]
+            SweepPlots([p for f in sweeps for p in plot_sweep_folder(f, out)])
             if sweeps
             else plot_results(
                 items,
@@ -119,14 +131,14 @@ def plot(
 
 
 def view(
-    folder: str | Path | list[str | Path],
+    folder: str | Path | Result | Sequence[str | Path | Result],
     screenshot: str | Path | None = None,
-    times: Any = None,
-    fields: Any = ("c", "T"),
+    times: str | Sequence[float] | None = None,
+    fields: str | Sequence[str] = ("c", "T"),
     mode: str = "3d",
     shared_clim: bool = True,
     zoom: bool = True,
-) -> Any:
+) -> str:
     """PyVista view of a result's fields [issue #6].
 
     ``screenshot`` (.png): off-screen before/after panel (columns: ``times``, default first
@@ -137,8 +149,12 @@ def view(
     times; False: each picture its own (tiny variations as offsets). ``zoom``: a last
     column on the dendrite tip with the t = 0 surface and a scale bar.
     """
+    from dendrisim.api.offscreen import offscreen_requested, quiet_vtk_display_warning
     from dendrisim.core import parallel
     from dendrisim.post.views.fields_view import view as _view
+
+    if offscreen_requested(screenshot):
+        quiet_vtk_display_warning()
 
     if isinstance(times, str):
         try:

@@ -48,8 +48,10 @@ class _LogToFile:
 
     def __enter__(self):
         if self.handler is not None:
+            self.handler.setLevel(logging.INFO)  # log.txt keeps INFO and above
             log.addHandler(self.handler)
-            log.setLevel(logging.INFO)
+            # the logger passes INFO to the file; a console handler filters on its own level
+            log.setLevel(min(logging.INFO, self.previous or logging.WARNING))
         return self
 
     def __exit__(self, *exc):
@@ -170,9 +172,7 @@ def run_case(
         if summary.valid:
             rd.finish(FINISHED, summary.stop_reason, **stats)
             write_run_figures(case, rd.path, comm)
-            log.info(message)
-            if not quiet:
-                parallel.root_print(message, comm=comm)
+            log.info(message)  # stderr with the CLI's default level; always in log.txt
             return rd.path
         rd.finish(FAILED, summary.stop_reason, **stats)
         write_run_figures(case, rd.path, comm)

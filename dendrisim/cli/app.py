@@ -22,7 +22,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "verbose": 0, "quiet": False}
+
+VerboseOpt = Annotated[
+    int,
+    typer.Option(
+        "--verbose", "-v", count=True, help="More messages on stderr (-v: debug, every step)."
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Warnings and errors only; no progress display."),
+]
 
 SetOpt = Annotated[
     list[str] | None,
@@ -38,28 +49,67 @@ CaseArg = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from dendrisim.core.version import package_version
+
+        parallel.root_print(f"dendrisim {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
-    _state["debug"] = debug
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Reaction, transport, heat release and Li consumption of Li-metal dendrites."""
+    _state.update(debug=debug, verbose=verbose, quiet=quiet)
+    _verbosity()
+
+
+def _verbosity(verbose: int = 0, quiet: bool = False) -> bool:
+    """Apply -v/-q given before or after the command; returns True when quiet."""
+    from dendrisim.core.logs import set_log_level
+
+    v = int(_state["verbose"]) + verbose
+    q = bool(_state["quiet"]) or quiet
+    set_log_level("warning" if q else "debug" if v else "info")
+    return q
 
 
 @app.command("cases")
-def cases_cmd() -> None:
+def cases_cmd(verbose: VerboseOpt = 0, quiet: QuietOpt = False) -> None:
     """List the built-in cases (name first on each line)."""
+    _verbosity(verbose, quiet)
     for name in api.builtin_case_names():
         case = api.load_case(name)
         parallel.root_print(f"{name:<18} {case.description}")
 
 
 @app.command("show-case")
-def show_case_cmd(name: Annotated[str, typer.Argument(help="Built-in case name.")]) -> None:
+def show_case_cmd(
+    name: Annotated[str, typer.Argument(help="Built-in case name.")],
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
     """Print a built-in case as commented TOML, to start a case file from."""
+    _verbosity(verbose, quiet)
     parallel.root_print(api.builtin_case_text(name), end="")
 
 
 @app.command("check")
-def check_cmd(case: CaseArg, set_: SetOpt = None) -> None:
+def check_cmd(
+    case: CaseArg, set_: SetOpt = None, verbose: VerboseOpt = 0, quiet: QuietOpt = False
+) -> None:
     """Validate a case and print it fully resolved (TOML)."""
+    _verbosity(verbose, quiet)
     c = api.load_case(case, set_)
     parallel.root_print(
         f"# {c.name}: valid. Fully resolved (lengths in µm where the key says so, SI otherwise):"
@@ -73,8 +123,11 @@ def mesh_cmd(
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output .msh file.")] = None,
     preview: Annotated[Path | None, typer.Option("--preview", help="Preview PNG.")] = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Build the geometry and mesh only (gmsh) -> meshes/<name>.msh."""
+    _verbosity(verbose, quiet)
     c = api.load_case(case, set_)
     result = api.mesh(c, out=out, preview=preview)
     parallel.root_print(result)
@@ -86,9 +139,11 @@ def run_cmd(
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a finished result.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run one simulation -> results/<name>/."""
+    quiet = _verbosity(verbose, quiet)
     c = api.load_case(case, set_)
     result = api.run(c, out=out, force=force, quiet=quiet)
     parallel.root_print(result)
@@ -132,9 +187,11 @@ def sweep_cmd(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run failed cases again.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run many cases: a grid over any case keys, resumable."""
+    quiet = _verbosity(verbose, quiet)
     parallel.root_print(
         api.sweep(
             sweep_file,
@@ -165,8 +222,11 @@ def plot_cmd(
         list[str] | None,
         typer.Option("--label", help="Legend label, once per DIR in order (default: case name)."),
     ] = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Fig. 5d-style curves (Li retention, interface temperature); several dirs overlay."""
+    """Figure 5d-style curves (Li retention, interface temperature); several dirs overlay."""
+    _verbosity(verbose, quiet)
     parallel.root_print(
         api.plot(folders, out=out, formats=fmt, adiabatic_bound=bound, labels=label or None)
     )
@@ -201,8 +261,11 @@ def view_cmd(
     zoom: Annotated[
         bool, typer.Option("--zoom/--no-zoom", help="Last column: the dendrite tip, scale bar.")
     ] = True,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """PyVista view of the fields (interactive, or --screenshot FILE.png)."""
+    _verbosity(verbose, quiet)
     parallel.root_print(
         api.view(
             folders,

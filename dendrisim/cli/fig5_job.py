@@ -71,6 +71,9 @@ def main(results_root: str = "results") -> int:
 
 
 if __name__ == "__main__":
+    from dendrisim.core.logs import set_log_level
+
+    set_log_level("info")  # progress and stop messages on stderr, like `dendrisim run`
     try:
         sys.exit(main())
     except DendrisimError as exc:

@@ -5,12 +5,19 @@ The PyPI route (``dolfinx-solver-real``) ships PETSc/MPI shared libraries in a
 ``petsc4py``; conda-forge's ``fenics-dolfinx`` has no such module.  Every other
 module of dendrisim imports dolfinx through :func:`import_dolfinx` (or after
 having called it once), never directly first.
+
+For users (scripts, notebooks): ``import dendrisim`` installs :func:`install_import_hook`,
+so a plain ``import dolfinx`` (or ``petsc4py``) *after* ``import dendrisim`` loads
+``dolfinx_solver`` first and works; a bare ``import dolfinx`` before it fails on the PyPI
+route with ``libmpi.so.12: cannot open shared object file``.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.util
+import sys
 from types import ModuleType
 
 from dendrisim.core.errors import MissingDependencyError
@@ -29,15 +36,43 @@ def load_solver_libraries() -> bool:
     return True
 
 
+_PREPARED = ("dolfinx", "petsc4py", "slepc4py")
+
+
+class _SolverLibrariesFirst(importlib.abc.MetaPathFinder):
+    """Imports ``dolfinx_solver`` (if installed) just before dolfinx/petsc4py are found."""
+
+    def find_spec(self, fullname, path=None, target=None):  # noqa: D102 - finder protocol
+        if fullname in _PREPARED and "dolfinx_solver" not in sys.modules:
+            load_solver_libraries()
+        return None  # the regular finders import the module itself
+
+
+def install_import_hook() -> None:
+    """Make a later plain ``import dolfinx`` work on the PyPI route (idempotent)."""
+    if not any(isinstance(f, _SolverLibrariesFirst) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SolverLibrariesFirst())
+
+
+def dolfinx_import_error(exc: BaseException) -> str:
+    """What to do when importing dolfinx failed (one message for users)."""
+    text = str(exc)
+    if "libmpi" in text or "libpetsc" in text:
+        return (
+            f"dolfinx could not be imported ({text}): on the PyPI route (dolfinx-solver-real) "
+            "its MPI/PETSc libraries are loaded by `import dendrisim` (or `import "
+            "dolfinx_solver`); import dendrisim before dolfinx, e.g. first in the notebook"
+        )
+    return f"dolfinx could not be imported ({text}); {_FENICS_HINT}"
+
+
 def import_dolfinx() -> ModuleType:
     """Import and return ``dolfinx`` after the optional solver-library shim."""
     load_solver_libraries()
     try:
         return importlib.import_module("dolfinx")
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise MissingDependencyError(
-            f"dolfinx could not be imported ({exc}); {_FENICS_HINT}"
-        ) from exc
+        raise MissingDependencyError(dolfinx_import_error(exc)) from exc
 
 
 def fenics_available() -> bool:
@@ -49,9 +84,10 @@ def versions() -> dict[str, str]:
     """Versions of dendrisim and the libraries that shape its results."""
     from importlib import metadata
 
-    out: dict[str, str] = {}
+    from dendrisim.core.version import package_version
+
+    out: dict[str, str] = {"dendrisim": package_version()}
     for dist in (
-        "dendrisim",
         "numpy",
         "gmsh",
         "meshio",

@@ -17,17 +17,20 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dendrisim.config import Case, load_case
 from dendrisim.config.case import validate_case
-from dendrisim.core.errors import CaseError, DendrisimError
+from dendrisim.core.errors import CaseError, DendrisimError, MissingDependencyError
 from dendrisim.io.field_reader import Fields, read_fields
 from dendrisim.io.run_folder import read_manifest
 from dendrisim.io.timeseries import read_timeseries
 from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Keys of summarize() / Result.summary() and columns of the summary tables, in order (units
 # in the names).  Definitions: SUMMARY_DEFINITIONS.
@@ -291,13 +294,20 @@ class Result:
     def __getitem__(self, column: str) -> np.ndarray:
         return self.timeseries[column]
 
-    def to_dataframe(self):
-        """Time series as a pandas DataFrame (pandas is optional)."""
+    def to_dataframe(self) -> pd.DataFrame:
+        """The time series as a pandas DataFrame indexed by ``time_s`` (one row per step).
+
+        ``df.loc[4.5:, "li_retention"]``, ``df["T_interface_K"].plot()``; the other columns
+        as in ``timeseries.csv``.  pandas is the ``post`` extra: ``pip install -e ".[post]"``.
+        """
         try:
             import pandas as pd
-        except ImportError as exc:  # pragma: no cover
-            raise DendrisimError("pandas is needed for to_dataframe(): pip install pandas") from exc
-        return pd.DataFrame(self.timeseries)
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise MissingDependencyError(
+                'pandas is needed for to_dataframe(): pip install -e ".[post]" (or pandas)'
+            ) from exc
+        df = pd.DataFrame(self.timeseries)
+        return df.set_index("time_s") if "time_s" in df.columns else df
 
     def __str__(self) -> str:
         t = self.timeseries.get("time_s")

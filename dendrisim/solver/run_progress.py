@@ -1,4 +1,7 @@
-"""One live progress line on rank 0 (rich), plain lines when not a terminal, none if quiet."""
+"""One live progress line on rank 0 (rich), plain lines when not a terminal, none if quiet.
+
+Always on stderr (results go to stdout); off after ``dendrisim.set_log_level("warning")``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import logging
 import sys
 import time
 
-from dendrisim.core import parallel
+from dendrisim.core import logs, parallel
 
 log = logging.getLogger("dendrisim")
 
@@ -16,8 +19,8 @@ class RunProgress:
 
     def __init__(self, end_s: float, quiet: bool = False, comm=None, plain_every_s: float = 10.0):
         self.end_s = end_s
-        self.active = parallel.is_root(comm) and not quiet
-        self.live = self.active and sys.stdout.isatty()
+        self.active = parallel.is_root(comm) and not quiet and logs.progress_enabled()
+        self.live = self.active and sys.stderr.isatty()
         self.plain_every_s = plain_every_s
         self._last_plain = 0.0
         self._rich = None
@@ -25,6 +28,7 @@ class RunProgress:
 
     def __enter__(self) -> RunProgress:
         if self.live:
+            from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._rich = Progress(
@@ -33,6 +37,7 @@ class RunProgress:
                 TextColumn("{task.fields[info]}"),
                 TimeElapsedColumn(),
                 transient=False,
+                console=Console(stderr=True),
             )
             self._rich.__enter__()
             self._task = self._rich.add_task("run", total=self.end_s, t="0", info="")
@@ -51,7 +56,7 @@ class RunProgress:
         now = time.time()
         if now - self._last_plain >= self.plain_every_s or t >= self.end_s:
             self._last_plain = now
-            print(f"t = {t:.4g} s {info}", flush=True)
+            print(f"t = {t:.4g} s {info}", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self._rich is not None:

@@ -6,6 +6,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from dendrisim.core import logs
 from dendrisim.sweep.execute import CaseOutcome
 
 
@@ -58,7 +59,7 @@ class SweepProgress:
     def __init__(self, counts: Counts, workers: int, quiet: bool = False, file=None):
         self.counts = counts
         self.workers = workers
-        self.quiet = quiet
+        self.quiet = quiet or not logs.progress_enabled()
         self.file = file or sys.stderr
         self._bar = None
         self._task = None

@@ -123,8 +123,11 @@ def test_out_file_and_default_folder(tmp_path, stable):
 def test_sweep_folder_goes_to_the_sweep_hook(tmp_path, monkeypatch):
     (tmp_path / "summary.csv").write_text("case,status\n", encoding="utf-8")
     calls = []
-    monkeypatch.setattr(compare, "plot_sweep_folder", lambda f, out: calls.append(f) or "ok")
-    assert api.plot([tmp_path]) == ["ok"] and calls == [tmp_path]
+    png = tmp_path / "trend.png"
+    monkeypatch.setattr(compare, "plot_sweep_folder", lambda f, out: calls.append(f) or [png])
+    rep = api.plot([tmp_path])
+    assert rep.files == [png] and calls == [tmp_path]
+    assert str(rep) == f"wrote {png}"  # not a raw [[PosixPath(...)]]
 
 
 def test_case_colours_stable_and_distinct():
