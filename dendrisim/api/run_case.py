@@ -152,26 +152,36 @@ def run_case(
     import_dolfinx()
     comm = comm or parallel.world()
     rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
-    with _LogToFile(rd.path / "log.txt", comm):
-        t0 = time.perf_counter()
-        try:
-            summary = _simulate(case, rd, quiet, comm)
-        except Exception as exc:
-            rd.finish(FAILED, "error", error=str(exc))
-            log.error("run failed: %s", exc)
-            raise
-        stats = run_stats(summary, time.perf_counter() - t0)
-        message = (
-            f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
-            f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "
-            f"[{summary.stop_reason}]"
-        )
-        if summary.valid:
-            rd.finish(FINISHED, summary.stop_reason, **stats)
-            log.info(message)
-            if not quiet:
-                parallel.root_print(message, comm=comm)
-            return rd.path
-        rd.finish(FAILED, summary.stop_reason, **stats)
-        log.error(message)
-        raise SimulationError(message + f"; partial results in {rd.path}")
+    try:
+        with _LogToFile(rd.path / "log.txt", comm):
+            if rd.replaced:
+                log.info("replacing the %s in %s", rd.replaced, rd.path)
+            return _run_into(case, rd, quiet, comm)
+    finally:
+        rd.release()  # the folder's lock (already free after the final manifest)
+
+
+def _run_into(case, rd: ResultsDir, quiet: bool, comm):
+    """The run into the locked folder ``rd``; the final manifest records how it ended."""
+    t0 = time.perf_counter()
+    try:
+        summary = _simulate(case, rd, quiet, comm)
+    except Exception as exc:
+        rd.finish(FAILED, "error", error=str(exc))
+        log.error("run failed: %s", exc)
+        raise
+    stats = run_stats(summary, time.perf_counter() - t0)
+    message = (
+        f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
+        f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "
+        f"[{summary.stop_reason}]"
+    )
+    if summary.valid:
+        rd.finish(FINISHED, summary.stop_reason, **stats)
+        log.info(message)
+        if not quiet:
+            parallel.root_print(message, comm=comm)
+        return rd.path
+    rd.finish(FAILED, summary.stop_reason, **stats)
+    log.error(message)
+    raise SimulationError(message + f"; partial results in {rd.path}")

@@ -9,6 +9,10 @@ class DendrisimError(Exception):
     exit_code = 1
 
 
+class DendrisimWarning(UserWarning):
+    """A warning meant for the user as it is (the CLI prints it as one line)."""
+
+
 class CaseError(DendrisimError):
     """Invalid case input: names the key path, the value and what is allowed."""
 
@@ -39,6 +43,12 @@ class ResultsExistError(DendrisimError):
     """A finished result would be overwritten without --force."""
 
     exit_code = 2
+
+
+class OutputError(DendrisimError):
+    """The environment refuses a write: disk full, read-only, no permission, not a folder."""
+
+    exit_code = 3
 
 
 class MissingDependencyError(DendrisimError):
