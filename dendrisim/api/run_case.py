@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import time
 from pathlib import Path
 
 from dendrisim.core import parallel
-from dendrisim.core.errors import SimulationError
-from dendrisim.io.run_folder import FAILED, FINISHED, ResultsDir
+from dendrisim.core.errors import RunInterrupted, SimulationError
+from dendrisim.io.run_folder import FAILED, FINISHED, INTERRUPTED, ResultsDir
+from dendrisim.solver.interrupt import StopRequest, signal_name
 
 log = logging.getLogger("dendrisim")
 
@@ -30,7 +32,7 @@ STOP_MESSAGES = {
     "diverged": "Newton did not converge even at time.dt_min_s",
     "mesh_quality": "the moving Li surface distorted the mesh below interface.min_quality "
     "(remeshing off, not possible for this mesh, or failed: see log.txt)",
-    "interrupted": "interrupted (Ctrl-C); the results so far are kept",
+    "interrupted": "interrupted (SIGINT/SIGTERM); the results so far are kept",
     "error": "an error stopped the run",
 }
 
@@ -127,9 +129,25 @@ def run_stats(summary, wall_s: float) -> dict:
     }
 
 
-def _simulate(case, rd: ResultsDir, quiet: bool, comm):
+def _interrupted(case, rd: ResultsDir, summary, stats: dict, stop: StopRequest) -> None:
+    """Record a run ended by a signal and raise RunInterrupted (exit 128 + signal)."""
+    name = signal_name(stop.agreed or stop.signum or signal.SIGINT)
+    rd.finish(INTERRUPTED, "interrupted", signal=name, **stats)
+    message = (
+        f"{case.name}: interrupted by {name} at t = {summary.time_s:.6g} s; the results so "
+        f"far are kept in {rd.path} (status interrupted); there is no restart yet: run the "
+        "case again to start over"
+    )
+    if parallel.is_root(rd.comm):
+        log.warning(message)
+    raise RunInterrupted(message, stop.exit_code)
+
+
+def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest | None = None):
     """Mesh, simulation and time loop into ``rd``; returns the run summary."""
     bundle = case_mesh(case, rd.path, comm)
+    if stop is not None:
+        stop.reinstall()  # gmsh.initialize() reset SIGTERM
     log.info(
         "case %s: %s mesh, %d ranks",
         case.name,
@@ -137,6 +155,7 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm):
         parallel.size(comm),
     )
     sim = simulation(case, bundle, folder=rd.path, quiet=quiet)
+    sim.stop_request = stop
     rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
     return sim.run()
 
@@ -151,21 +170,22 @@ def run_case(
     # (ResultsDir.prepare -> versions() would otherwise import it on rank 0 alone)
     import_dolfinx()
     comm = comm or parallel.world()
-    rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
-    try:
-        with _LogToFile(rd.path / "log.txt", comm):
-            if rd.replaced:
-                log.info("replacing the %s in %s", rd.replaced, rd.path)
-            return _run_into(case, rd, quiet, comm)
-    finally:
-        rd.release()  # the folder's lock (already free after the final manifest)
+    with StopRequest(comm) as stop:  # SIGINT/SIGTERM: end after the current step
+        rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
+        try:
+            with _LogToFile(rd.path / "log.txt", comm):
+                if rd.replaced:
+                    log.info("replacing the %s in %s", rd.replaced, rd.path)
+                return _run_into(case, rd, quiet, comm, stop)
+        finally:
+            rd.release()  # the folder's lock (already free after the final manifest)
 
 
-def _run_into(case, rd: ResultsDir, quiet: bool, comm):
+def _run_into(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest):
     """The run into the locked folder ``rd``; the final manifest records how it ended."""
     t0 = time.perf_counter()
     try:
-        summary = _simulate(case, rd, quiet, comm)
+        summary = _simulate(case, rd, quiet, comm, stop)
     except Exception as exc:
         rd.finish(FAILED, "error", error=str(exc))
         log.error("run failed: %s", exc)
@@ -182,6 +202,8 @@ def _run_into(case, rd: ResultsDir, quiet: bool, comm):
         if not quiet:
             parallel.root_print(message, comm=comm)
         return rd.path
+    if summary.stop_reason == "interrupted":
+        _interrupted(case, rd, summary, stats, stop)
     rd.finish(FAILED, summary.stop_reason, **stats)
     log.error(message)
     raise SimulationError(message + f"; partial results in {rd.path}")

@@ -12,7 +12,7 @@ import typer
 
 from dendrisim import api
 from dendrisim.core import parallel
-from dendrisim.core.errors import DendrisimError, DendrisimWarning
+from dendrisim.core.errors import DendrisimError, DendrisimWarning, RunInterrupted
 
 app = typer.Typer(
     name="dendrisim",
@@ -223,8 +223,14 @@ def main(argv: list[str] | None = None) -> None:
     except DendrisimError as exc:
         if debug:
             traceback.print_exc()
-        parallel.root_print(f"dendrisim: error: {exc}", file=sys.stderr)
+        kind = "" if isinstance(exc, RunInterrupted) else "error: "
+        parallel.root_print(f"dendrisim: {kind}{exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # before a run installed its handlers, or a second Ctrl-C
+        if debug:
+            traceback.print_exc()
+        parallel.root_print("dendrisim: interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

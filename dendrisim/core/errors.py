@@ -67,3 +67,11 @@ class SimulationError(DendrisimError):
     """A run that ended without reaching a valid stop (diverged, dt too small, ...)."""
 
     exit_code = 1
+
+
+class RunInterrupted(DendrisimError):
+    """A run ended by SIGINT/SIGTERM; exit 128 + the signal (130, 143), results kept."""
+
+    def __init__(self, message: str, exit_code: int = 130):
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -41,10 +41,23 @@ def dendrisim(*args: str, **kw) -> subprocess.CompletedProcess:
     )
 
 
-def start_long_run(out: Path, case: str = "fig5-stable") -> subprocess.Popen:
+def start_long_run(
+    out: Path, case: str = "fig5-stable", launcher: tuple[str, ...] = ()
+) -> subprocess.Popen:
     """A ``dendrisim run`` into ``out`` that is writing rows when this returns."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dendrisim", "run", case, *LONG_RUN, "--out", str(out), "-q"],
+        [
+            *launcher,
+            sys.executable,
+            "-m",
+            "dendrisim",
+            "run",
+            case,
+            *LONG_RUN,
+            "--out",
+            str(out),
+            "-q",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
