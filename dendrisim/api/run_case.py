@@ -69,7 +69,9 @@ def case_mesh(case, folder: Path, comm=None):
     if g.mesh:
         src = g.mesh_path(Path(case.source_dir) if case.source_dir else None)
         parallel.on_root(lambda: shutil.copyfile(src, target), comm)
-        return load_msh(target, comm, unit=g.mesh_unit, formulation=g.formulation)
+        return load_msh(
+            target, comm, unit=g.mesh_unit, formulation=g.formulation, label=f"geometry.mesh {src}"
+        )
     from dendrisim.geometry.generator import generate
 
     generate(case, out_msh=target)
@@ -188,7 +190,8 @@ def _run_into(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest):
         summary = _simulate(case, rd, quiet, comm, stop)
     except Exception as exc:
         rd.finish(FAILED, "error", error=str(exc))
-        log.error("run failed: %s", exc)
+        if parallel.is_root(comm):  # once, not once per rank
+            log.error("run failed: %s", exc)
         raise
     stats = run_stats(summary, time.perf_counter() - t0)
     message = (
