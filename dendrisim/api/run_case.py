@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import time
 from pathlib import Path
 
 from dendrisim.api.run_figures import write_run_figures
 from dendrisim.core import parallel
-from dendrisim.core.errors import SimulationError
-from dendrisim.io.run_folder import FAILED, FINISHED, ResultsDir
+from dendrisim.core.errors import RunInterrupted, SimulationError
+from dendrisim.io.run_folder import FAILED, FINISHED, INTERRUPTED, ResultsDir
+from dendrisim.solver.interrupt import StopRequest, signal_name
 
 log = logging.getLogger("dendrisim")
 
@@ -31,7 +33,7 @@ STOP_MESSAGES = {
     "diverged": "Newton did not converge even at time.dt_min_s",
     "mesh_quality": "the moving Li surface distorted the mesh below interface.min_quality "
     "(remeshing off, not possible for this mesh, or failed: see log.txt)",
-    "interrupted": "interrupted (Ctrl-C); the results so far are kept",
+    "interrupted": "interrupted (SIGINT/SIGTERM); the results so far are kept",
     "error": "an error stopped the run",
 }
 
@@ -70,7 +72,9 @@ def case_mesh(case, folder: Path, comm=None):
     if g.mesh:
         src = g.mesh_path(Path(case.source_dir) if case.source_dir else None)
         parallel.on_root(lambda: shutil.copyfile(src, target), comm)
-        return load_msh(target, comm, unit=g.mesh_unit, formulation=g.formulation)
+        return load_msh(
+            target, comm, unit=g.mesh_unit, formulation=g.formulation, label=f"geometry.mesh {src}"
+        )
     from dendrisim.geometry.generator import generate
 
     generate(case, out_msh=target)
@@ -130,9 +134,25 @@ def run_stats(summary, wall_s: float) -> dict:
     }
 
 
-def _simulate(case, rd: ResultsDir, quiet: bool, comm):
+def _interrupted(case, rd: ResultsDir, summary, stats: dict, stop: StopRequest) -> None:
+    """Record a run ended by a signal and raise RunInterrupted (exit 128 + signal)."""
+    name = signal_name(stop.agreed or stop.signum or signal.SIGINT)
+    rd.finish(INTERRUPTED, "interrupted", signal=name, **stats)
+    message = (
+        f"{case.name}: interrupted by {name} at t = {summary.time_s:.6g} s; the results so "
+        f"far are kept in {rd.path} (status interrupted); there is no restart yet: run the "
+        "case again to start over"
+    )
+    if parallel.is_root(rd.comm):
+        log.warning(message)
+    raise RunInterrupted(message, stop.exit_code)
+
+
+def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest | None = None):
     """Mesh, simulation and time loop into ``rd``; returns the run summary."""
     bundle = case_mesh(case, rd.path, comm)
+    if stop is not None:
+        stop.reinstall()  # gmsh.initialize() reset SIGTERM
     log.info(
         "case %s: %s mesh, %d ranks",
         case.name,
@@ -140,6 +160,7 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm):
         parallel.size(comm),
     )
     sim = simulation(case, bundle, folder=rd.path, quiet=quiet)
+    sim.stop_request = stop
     rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
     return sim.run()
 
@@ -154,27 +175,41 @@ def run_case(
     # (ResultsDir.prepare -> versions() would otherwise import it on rank 0 alone)
     import_dolfinx()
     comm = comm or parallel.world()
-    rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
-    with _LogToFile(rd.path / "log.txt", comm):
-        t0 = time.perf_counter()
+    with StopRequest(comm) as stop:  # SIGINT/SIGTERM: end after the current step
+        rd = ResultsDir.prepare(case, out=out, force=force, comm=comm)
         try:
-            summary = _simulate(case, rd, quiet, comm)
-        except Exception as exc:
-            rd.finish(FAILED, "error", error=str(exc))
+            with _LogToFile(rd.path / "log.txt", comm):
+                if rd.replaced:
+                    log.info("replacing the %s in %s", rd.replaced, rd.path)
+                return _run_into(case, rd, quiet, comm, stop)
+        finally:
+            rd.release()  # the folder's lock (already free after the final manifest)
+
+
+def _run_into(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest):
+    """The run into the locked folder ``rd``; the final manifest records how it ended."""
+    t0 = time.perf_counter()
+    try:
+        summary = _simulate(case, rd, quiet, comm, stop)
+    except Exception as exc:
+        rd.finish(FAILED, "error", error=str(exc))
+        if parallel.is_root(comm):  # once, not once per rank
             log.error("run failed: %s", exc)
-            raise
-        stats = run_stats(summary, time.perf_counter() - t0)
-        message = (
-            f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
-            f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "
-            f"[{summary.stop_reason}]"
-        )
-        if summary.valid:
-            rd.finish(FINISHED, summary.stop_reason, **stats)
-            write_run_figures(case, rd.path, comm)
-            log.info(message)  # stderr with the CLI's default level; always in log.txt
-            return rd.path
-        rd.finish(FAILED, summary.stop_reason, **stats)
+        raise
+    stats = run_stats(summary, time.perf_counter() - t0)
+    message = (
+        f"{case.name}: stopped at t = {summary.time_s:.6g} s: "
+        f"{STOP_MESSAGES.get(summary.stop_reason, summary.stop_reason)} "
+        f"[{summary.stop_reason}]"
+    )
+    if summary.valid:
+        rd.finish(FINISHED, summary.stop_reason, **stats)
         write_run_figures(case, rd.path, comm)
-        log.error(message)
-        raise SimulationError(message + f"; partial results in {rd.path}")
+        log.info(message)  # stderr with the CLI's default level; always in log.txt
+        return rd.path
+    if summary.stop_reason == "interrupted":
+        _interrupted(case, rd, summary, stats, stop)
+    rd.finish(FAILED, summary.stop_reason, **stats)
+    write_run_figures(case, rd.path, comm)
+    log.error(message)
+    raise SimulationError(message + f"; partial results in {rd.path}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ import typer
 
 from dendrisim import api
 from dendrisim.core import parallel
-from dendrisim.core.errors import DendrisimError
+from dendrisim.core.errors import DendrisimError, DendrisimWarning, RunInterrupted
 
 app = typer.Typer(
     name="dendrisim",
@@ -279,16 +280,34 @@ def view_cmd(
     )
 
 
+_show_warning = warnings.showwarning
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Dendrisim's own warnings as one line on stderr (rank 0); others as Python shows them."""
+    if issubclass(category, DendrisimWarning):
+        parallel.root_print(f"dendrisim: warning: {message}", file=sys.stderr)
+    else:
+        _show_warning(message, category, filename, lineno, file, line)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one clear message and exit 2 (or 3: not built yet)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    warnings.showwarning = _one_line_warning
     try:
         app(args=argv, prog_name="dendrisim")  # click handles usage errors (exit 2)
     except DendrisimError as exc:
         if debug:
             traceback.print_exc()
-        parallel.root_print(f"dendrisim: error: {exc}", file=sys.stderr)
+        kind = "" if isinstance(exc, RunInterrupted) else "error: "
+        parallel.root_print(f"dendrisim: {kind}{exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # before a run installed its handlers, or a second Ctrl-C
+        if debug:
+            traceback.print_exc()
+        parallel.root_print("dendrisim: interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from dendrisim.config.base import Section
+from dendrisim.config.base import Section, read_utf8
 from dendrisim.config.control import OutputConfig, SolverConfig, TimeConfig
 from dendrisim.config.geometry import GeometryConfig
 from dendrisim.config.physics import (
@@ -210,6 +210,11 @@ def load_case(case: str | Path | Case, overrides: dict[str, Any] | list[str] | N
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"not valid TOML ({exc})", source=source) from None
+    if not any(isinstance(v, dict) for v in raw.values()):
+        raise CaseError(
+            "no sections; start from `dendrisim show-case fig5-routine` (a complete case)",
+            source=source,
+        )
     raw.setdefault("name", default_name)
     raw = apply_overrides(raw, overrides)
     return validate_case(raw, source=source, source_dir=source_dir)
@@ -218,8 +223,12 @@ def load_case(case: str | Path | Case, overrides: dict[str, Any] | list[str] | N
 def _read_case_source(case: str) -> tuple[str, str, str, str]:
     path = Path(case).expanduser()
     if path.is_file():
+        try:
+            text = read_utf8(path, "case")
+        except ValueError as exc:
+            raise CaseError(str(exc)) from None
         return (
-            path.read_text("utf-8"),
+            text,
             str(path),
             str(path.resolve().parent),
             re.sub(r"[^A-Za-z0-9._+-]", "_", path.stem) or "case",
@@ -278,6 +287,7 @@ _ALLOWED = {
     "greater_than_equal": "must be >= {ge}",
     "less_than": "must be < {lt}",
     "less_than_equal": "must be <= {le}",
+    "finite_number": "must be a finite number (inf, -inf and nan are not allowed)",
 }
 
 

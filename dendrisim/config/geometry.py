@@ -11,6 +11,11 @@ from dendrisim.config.base import Section
 from dendrisim.core.units import UM
 from dendrisim.geometry import shapes
 
+# [C] OpenCASCADE's geometric tolerance (Precision::Confusion) is 1e-7 in model units (µm
+# here); measured: a needle of 1e-7 µm fails ("BRep_API: command not done"), 3e-7 µm builds.
+# A factor 10 of margin above the tolerance:
+MIN_FEATURE_UM = 1e-6
+
 
 class ForestConfig(Section):
     """Several dendrites on one substrate (3D only)."""
@@ -156,12 +161,34 @@ class GeometryConfig(Section):
     def _check_consistency(self) -> None:
         if self.mesh:
             return  # a user mesh defines its own geometry; checked when loaded
+        self._check_buildable()
         problem = self.shape_kind.check(self.dendrite(), self.substrate_thickness_um > 0)
         if problem is not None:
             raise ValueError(problem)
         if self.shape_kind.has_body:
             self._check_body_fits()
         self._check_forest()
+
+    def _check_buildable(self) -> None:
+        """Every length at least MIN_FEATURE_UM: OpenCASCADE cannot build smaller faces."""
+        d = self.dendrite() if self.shape_kind.has_body else None
+        sizes = {
+            "diameter_um": d.diameter_um if d else None,
+            "length_um": d.length_um if d else None,
+            "tip_radius_um": self.tip_radius_um,
+            "head_diameter_um": self.head_diameter_um,
+            "sei_thickness_um": self.sei_thickness_um or None,
+            "substrate_thickness_um": self.substrate_thickness_um or None,
+            "mesh_size_interface_um": self.mesh_size_interface_um,
+            "mesh_size_bulk_um": self.mesh_size_bulk_um,
+        }
+        for key, v in sizes.items():
+            if v is not None and v < MIN_FEATURE_UM:
+                raise ValueError(
+                    f"geometry.{key} = {v:g} µm is below {MIN_FEATURE_UM:g} µm, the smallest "
+                    "size gmsh/OpenCASCADE builds here (its tolerance is 1e-7 in the model's "
+                    "µm units; 1e-7 µm fails, 3e-7 µm builds)"
+                )
 
     def _check_body_fits(self) -> None:
         """The dendrite (with its SEI) inside the cell, and the SEI thinner than any radius."""

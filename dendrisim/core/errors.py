@@ -9,6 +9,10 @@ class DendrisimError(Exception):
     exit_code = 1
 
 
+class DendrisimWarning(UserWarning):
+    """A warning meant for the user as it is (the CLI prints it as one line)."""
+
+
 class CaseError(DendrisimError):
     """Invalid case input: names the key path, the value and what is allowed."""
 
@@ -41,6 +45,12 @@ class ResultsExistError(DendrisimError):
     exit_code = 2
 
 
+class OutputError(DendrisimError):
+    """The environment refuses a write: disk full, read-only, no permission, not a folder."""
+
+    exit_code = 3
+
+
 class MissingDependencyError(DendrisimError):
     """An optional dependency is needed for the requested action."""
 
@@ -57,3 +67,11 @@ class SimulationError(DendrisimError):
     """A run that ended without reaching a valid stop (diverged, dt too small, ...)."""
 
     exit_code = 1
+
+
+class RunInterrupted(DendrisimError):
+    """A run ended by SIGINT/SIGTERM; exit 128 + the signal (130, 143), results kept."""
+
+    def __init__(self, message: str, exit_code: int = 130):
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -11,10 +11,17 @@ from collections.abc import Iterator
 
 import gmsh
 
+from dendrisim.config.geometry import MIN_FEATURE_UM
 from dendrisim.core import groups as G
+from dendrisim.core.errors import MeshError
 from dendrisim.geometry.bodies import DimTags, body
 from dendrisim.geometry.sizing import apply_sizing
 from dendrisim.geometry.spec import Layout
+
+# [C] facets on a plane are found from OCC bounding boxes, which are enlarged by the
+# shape tolerance (measured 1e-7 µm); half the smallest buildable length stays above that
+# and below every real extent, at any mesh size.
+FACET_TOL_UM = 0.5 * MIN_FEATURE_UM
 
 
 @contextlib.contextmanager
@@ -91,7 +98,7 @@ def _classify_facets(lay: Layout, region: dict[int, str]) -> dict[str, list[int]
     """Facet entity tags per boundary group (docs/architecture.md#groups + contract)."""
     dim = lay.dim
     zi = dim - 1  # index of the vertical coordinate in a bounding box triple
-    tol = 1e-3 * lay.h_interface_um
+    tol = FACET_TOL_UM  # not tied to the mesh size (issue 13: 1e-3 h lost bulk/substrate)
     adjacent: dict[int, list[str]] = {}
     for t, name in region.items():
         for _, f in gmsh.model.getBoundary([(dim, t)], combined=False, oriented=False):
@@ -123,6 +130,28 @@ def _classify_facets(lay: Layout, region: dict[int, str]) -> dict[str, list[int]
     return out
 
 
+def required_facet_groups(lay: Layout) -> list[str]:
+    """The boundary groups every generated mesh of ``lay`` has."""
+    need = [G.INTERFACE, G.BULK, G.SIDE]
+    if lay.formulation == "axisymmetric":
+        need.append(G.AXIS)
+    if lay.substrate_thickness_um > 0:
+        need.append(G.SUBSTRATE)
+        if not lay.flat:
+            need.append(G.SUBSTRATE_TOP)
+    return need
+
+
+def _check_facets(lay: Layout, facets: dict[str, list[int]]) -> None:
+    missing = [n for n in required_facet_groups(lay) if not facets.get(n)]
+    if missing:
+        raise MeshError(
+            f"the generated geometry has no {', '.join(missing)} boundary (facet "
+            f"classification failed at geometry.mesh_size_interface_um = "
+            f"{lay.h_interface_um:g} µm); please report this case"
+        )
+
+
 def build_model(lay: Layout, generate: bool = True) -> dict[str, tuple[int, int]]:
     """Build geometry, physical groups and (optionally) the mesh in the current gmsh model.
 
@@ -131,6 +160,7 @@ def build_model(lay: Layout, generate: bool = True) -> dict[str, tuple[int, int]
     region = _geometry(lay)
     dim = lay.dim
     facets = _classify_facets(lay, region)
+    _check_facets(lay, facets)
     groups: dict[str, tuple[int, int]] = {}
     for name in (G.LITHIUM, G.ELECTROLYTE, G.SEI):
         tags = sorted(t for t, r in region.items() if r == name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,14 @@ import numpy as np
 
 from dendrisim.config import Case, load_case
 from dendrisim.config.case import validate_case
-from dendrisim.core.errors import CaseError, DendrisimError, MissingDependencyError
+from dendrisim.core.errors import (
+    CaseError,
+    DendrisimError,
+    DendrisimWarning,
+    MissingDependencyError,
+)
 from dendrisim.io.field_reader import Fields, read_fields
-from dendrisim.io.run_folder import read_manifest
+from dendrisim.io.run_folder import FINISHED, folder_status, read_manifest, status_line
 from dendrisim.io.timeseries import read_timeseries
 from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
 
@@ -210,8 +216,12 @@ class Result:
     _fields: list[Fields] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def load(cls, folder: str | Path) -> Result:
-        """Load a results folder written by ``dendrisim run``."""
+    def load(cls, folder: str | Path, warn: bool = True) -> Result:
+        """Load a results folder written by ``dendrisim run``.
+
+        ``warn``: a :class:`DendrisimWarning` when the run is not ``finished`` (failed,
+        interrupted, or still running: its results are partial or still growing).
+        """
         folder = Path(folder)
         if not folder.is_dir():
             raise DendrisimError(f"{folder}: no such results folder")
@@ -220,7 +230,15 @@ class Result:
         case = _load_resolved_case(case_file) if case_file.is_file() else None
         ts_file = folder / "timeseries.csv"
         ts = read_timeseries(ts_file) if ts_file.is_file() else {}
-        return cls(path=folder, case=case, manifest=manifest, timeseries=ts)
+        res = cls(path=folder, case=case, manifest=manifest, timeseries=ts)
+        if warn and res.status != FINISHED:
+            warnings.warn(
+                f"{folder}: the run is not finished: {status_line(folder, manifest)}, stop "
+                f"{res.stop_reason}; its results are partial",
+                DendrisimWarning,
+                stacklevel=2,
+            )
+        return res
 
     @property
     def name(self) -> str:
@@ -229,8 +247,8 @@ class Result:
 
     @property
     def status(self) -> str:
-        """'finished', 'running' or 'failed' (from the manifest)."""
-        return str(self.manifest.get("status", "unknown"))
+        """'finished', 'failed', 'interrupted' or 'running' (a free lock: 'interrupted')."""
+        return folder_status(self.path, self.manifest) if self.manifest else "unknown"
 
     @property
     def stop_reason(self) -> str | None:

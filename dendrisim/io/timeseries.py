@@ -7,14 +7,16 @@ Contract: docs/architecture.md#results-layout.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
+import os
 from pathlib import Path
 
 import numpy as np
 
 from dendrisim.core import parallel
-from dendrisim.core.errors import DendrisimError
+from dendrisim.core.errors import DendrisimError, OutputError
 from dendrisim.solver.sinks import Sink
 
 # Columns every timeseries.csv has (docs/architecture.md#results-layout); a run may add more.
@@ -34,10 +36,14 @@ TIMESERIES_COLUMNS = (
 
 
 def read_timeseries(path: str | Path) -> dict[str, np.ndarray]:
-    """``timeseries.csv`` -> {column: float array}; a truncated last line is ignored."""
+    """``timeseries.csv`` -> {column: float array}; a truncated last line is ignored.
+
+    Lines with NUL bytes or undecodable text (a file cut by a crash) are dropped.
+    """
     path = Path(path)
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        lines = [ln for ln in fh.read().splitlines() if "\0" not in ln and "\ufffd" not in ln]
+    rows = [r for r in csv.reader(lines) if r and not r[0].startswith("#")]
     if not rows:
         raise DendrisimError(f"{path}: empty time series (no header)")
     header, body = rows[0], rows[1:]
@@ -60,32 +66,70 @@ def ordered_columns(columns: list[str]) -> list[str]:
 
 
 class TimeSeriesCsv(Sink):
-    """``timeseries.csv`` on rank 0, one flushed row per accepted step (a run's sink)."""
+    """``timeseries.csv`` on rank 0, one flushed row per accepted step (a run's sink).
+
+    Each row goes out in one write and is flushed; if the write fails (a full disk) the
+    file is cut back to its last whole row and an OutputError (exit 3) says why.
+    """
 
     def __init__(self, path: str | Path, comm=None):
         self.path = Path(path)
         self.comm = comm
         self.columns: list[str] = []
         self.fh = None
-        self.writer = None
 
     def start(self, model, columns: list[str], values: dict[str, float]) -> None:
         """Header and the initial row."""
         self.columns = ordered_columns(columns)
+        error = None
         if parallel.is_root(self.comm):
-            self.fh = open(self.path, "w", newline="", encoding="utf-8")
-            self.writer = csv.writer(self.fh)
-            self.writer.writerow(self.columns)
+            try:
+                self.fh = open(self.path, "wb", buffering=0)
+                self._write(",".join(self.columns) + "\n")
+            except OSError as exc:
+                error = _write_error(self.path, exc)
+        error = parallel.broadcast(error, self.comm)
+        if error is not None:
+            raise error
         self.row(values)
 
     def row(self, values: dict[str, float]) -> None:
-        """Append one row (12 significant digits)."""
+        """Append one row (12 significant digits); rank 0 writes, every rank learns an error."""
+        error = None
         if self.fh is not None:
-            self.writer.writerow([f"{values.get(c, math.nan):.12g}" for c in self.columns])
-            self.fh.flush()
+            try:
+                self._write(",".join(f"{values.get(c, math.nan):.12g}" for c in self.columns))
+            except OSError as exc:
+                error = _write_error(self.path, exc)
+        if parallel.global_any(error is not None, self.comm):
+            raise parallel.broadcast(error, self.comm) or OutputError(f"{self.path}: write failed")
+
+    def _write(self, line: str) -> None:
+        """One whole line, unbuffered; on failure the file is cut back to where it was."""
+        fd = self.fh.fileno()
+        pos = os.lseek(fd, 0, os.SEEK_CUR)
+        try:
+            write_all(fd, (line if line.endswith("\n") else line + "\n").encode("utf-8"))
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, pos)
+            self.close()
+            raise
 
     def close(self) -> None:
         """Close the file."""
         if self.fh is not None:
             self.fh.close()
             self.fh = None
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is out (a short write is retried; an error raised)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_error(path: Path, exc: OSError) -> OutputError:
+    why = os.strerror(exc.errno) if exc.errno else str(exc)
+    return OutputError(f"{path}: cannot write the time series ({why}); the rows so far are kept")

@@ -203,11 +203,17 @@ def gmsh_on_root(comm):
 
 
 def load_msh(
-    path: str | Path, comm=None, unit: str = "um", formulation: str = "axisymmetric"
+    path: str | Path,
+    comm=None,
+    unit: str = "um",
+    formulation: str = "axisymmetric",
+    label: str | None = None,
 ) -> MeshBundle:
     """Load a gmsh .msh (generated or a user's own) into a :class:`MeshBundle` (metres).
 
-    ``unit`` is the length unit inside the file (m, mm, um, nm).
+    ``unit`` is the length unit inside the file (m, mm, um, nm); ``label`` names the file
+    in messages (default: ``path``). A file gmsh cannot read is a MeshError raised on every
+    rank, reported once (rank 0 reads).
     """
     comm = comm or parallel.world()
     if unit not in UNIT_TO_M:
@@ -217,8 +223,18 @@ def load_msh(
         raise MeshError(f"mesh file not found: {p}")
 
     def check() -> dict:
-        gmsh.open(str(p))
-        return check_model(formulation)
+        try:
+            gmsh.open(str(p))
+        except Exception as exc:  # noqa: BLE001 - gmsh raises a bare Exception
+            why = str(exc).replace(f"'{p}', ", "").strip() or "unreadable"
+            raise MeshError(
+                f"{label or p}: not a mesh gmsh can read ({why}); give a gmsh .msh file "
+                "(format 2.2 or 4.1), e.g. from `dendrisim mesh`"
+            ) from None
+        try:
+            return check_model(formulation)
+        except MeshError as exc:
+            raise MeshError(f"{label or p}: {exc}") from None
 
     with gmsh_on_root(comm):
         return _to_bundle(comm, formulation, UNIT_TO_M[unit], check)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import math
 
+from dendrisim.core import parallel
 from dendrisim.solver.events import VALID_STOPS, Event, Window
+from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
 from dendrisim.solver.motion.stepper import MotionStepper
 from dendrisim.solver.run_progress import RunProgress
@@ -53,7 +55,7 @@ class TimeLoop:
         try:
             self._start()
             with RunProgress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
-                while self.stop is None:
+                while self.stop is None and not self._signalled():
                     self._step(progress)
         except KeyboardInterrupt:
             log.warning("interrupted at t = %.6g s: the results so far are kept", self.t)
@@ -63,6 +65,20 @@ class TimeLoop:
                 sink.close()
             sim.destroy()
         return self._summary()
+
+    def _signalled(self) -> bool:
+        """True once SIGINT/SIGTERM reached any rank (collective; ``sim.stop_request``)."""
+        req = getattr(self.sim, "stop_request", None)
+        if req is None or not req.pending():
+            return False
+        if parallel.is_root(self.sim.comm):  # one line, not one per rank
+            log.warning(
+                "%s at t = %.6g s: the run stops here; the results so far are kept",
+                signal_name(req.agreed),
+                self.t,
+            )
+        self.stop = "interrupted"
+        return True
 
     def _start(self) -> None:
         sim = self.sim

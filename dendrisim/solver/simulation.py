@@ -134,6 +134,7 @@ class Simulation:
         self.events = events if events is not None else build_events(case)
         self._history = HistorySink()
         self.sinks: list[Sink] = [self._history, *sinks]
+        self.stop_request = None  # a solver.interrupt.StopRequest: signals end the run cleanly
         if self.folder is not None and not sinks:
             log.warning(
                 "Simulation(folder=%s) writes no time series or fields by itself: use "

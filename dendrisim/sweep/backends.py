@@ -23,6 +23,7 @@ from dendrisim.sweep.execute import (
     mark_failed,
     running_marker,
 )
+from dendrisim.sweep.lifeline import die_with_parent
 from dendrisim.sweep.spec import SweepError
 
 OnDone = Callable[[CaseOutcome], None]
@@ -76,6 +77,8 @@ class LocalBackend:
             max_workers=workers,
             mp_context=ctx,
             max_tasks_per_child=1 if self.fresh_process else None,
+            initializer=die_with_parent,  # SIGTERM when the sweep dies: no orphans
+            initargs=(os.getpid(),),
         )
 
     def _batch(self, tasks: list[CaseTask], workers: int, on_done: OnDone) -> list[CaseTask]:

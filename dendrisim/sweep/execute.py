@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from dendrisim.core.errors import DendrisimError
-from dendrisim.io.run_folder import FAILED, FINISHED, read_manifest
+from dendrisim.io.folder_lock import is_locked
+from dendrisim.io.run_folder import (
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    is_results_folder,
+    read_manifest,
+)
+from dendrisim.sweep.lifeline import child_preexec
 
 OUTCOME_MARK = "DENDRISIM_SWEEP_OUTCOME "
 # environment of an MPI launcher; a child process must not inherit it (it would try to join
@@ -106,12 +114,14 @@ def mark_failed(folder: Path, reason: str, message: str, case_file: str | None =
     ``case_file`` is copied to ``folder/case.toml`` when the run did not get to write it, so
     the failure is kept as the result of this case (a resumed sweep does not re-run it).
     """
+    if folder.is_dir() and (is_locked(folder) or not is_results_folder(folder)):
+        return  # a live run owns it (it writes its own manifest), or it is not dendrisim's
     folder.mkdir(parents=True, exist_ok=True)
     if case_file and not (folder / "case.toml").is_file():
         shutil.copyfile(case_file, folder / "case.toml")
     manifest = read_manifest(folder) or {"case": folder.name}
     status = manifest.get("status")
-    if status == FINISHED or (status == FAILED and manifest.get("error")):
+    if status in (FINISHED, INTERRUPTED) or (status == FAILED and manifest.get("error")):
         return
     if status != FAILED or not manifest.get("stop_reason"):
         manifest["stop_reason"] = reason
@@ -211,6 +221,7 @@ def run_subprocess(task: CaseTask) -> CaseOutcome:
             text=True,
             timeout=task.timeout_s,
             check=False,
+            preexec_fn=child_preexec(os.getpid()),  # the worker dies with this process
         )
     except subprocess.TimeoutExpired:
         msg = f"timed out after {task.timeout_s:g} s (run.case_timeout_s)"

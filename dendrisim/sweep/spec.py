@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dendrisim.config.base import read_utf8
 from dendrisim.core.errors import DendrisimError
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
@@ -313,7 +314,11 @@ def load_sweep(sweep: str | Path, overrides: dict[str, Any] | None = None) -> Sw
     if path.is_dir() and (path / "sweep" / "sweep.json").is_file():
         return _from_sweep_folder(path / "sweep" / "sweep.json", overrides)
     if path.is_file():
-        text, source, source_dir = path.read_text("utf-8"), str(path), str(path.resolve().parent)
+        try:
+            text = read_utf8(path, "sweep")
+        except ValueError as exc:
+            raise SweepError(str(exc)) from None
+        source, source_dir = str(path), str(path.resolve().parent)
         default_name = re.sub(r"[^A-Za-z0-9._+-]", "_", path.stem) or "sweep"
     elif str(sweep) in builtin_sweep_names():
         text = resources.files("dendrisim.data.sweeps").joinpath(f"{sweep}.toml").read_text("utf-8")

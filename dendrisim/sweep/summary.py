@@ -86,7 +86,7 @@ def output_values(folder: Path, stop_reason: str | None) -> dict[str, Any]:
     if not ts_file.is_file():
         return {}
     try:
-        res = Result.load(folder)
+        res = Result.load(folder, warn=False)
     except DendrisimError:
         return {}
     manifest = dict(res.manifest, stop_reason=stop_reason or res.manifest.get("stop_reason"))

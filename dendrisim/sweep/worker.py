@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from dendrisim.sweep.execute import OUTCOME_MARK, CaseTask, run_in_process
+from dendrisim.sweep.lifeline import die_with_parent
 from dendrisim.sweep.spec import DEFAULT_RUNNER
 
 
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         help="do nothing if OUT already holds a finished result of this case",
     )
     args = ap.parse_args(argv)
+    die_with_parent()  # under mpiexec: its proxy; else the sweep process
     task = CaseTask(
         name="", case_file=args.case_file, out=args.out, runner=args.runner, ranks=args.ranks
     )
