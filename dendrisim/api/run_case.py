@@ -20,6 +20,7 @@ from pathlib import Path
 from dendrisim.api.run_figures import write_run_figures
 from dendrisim.core import parallel
 from dendrisim.core.errors import RunInterrupted, SimulationError
+from dendrisim.core.logs import FILE_ONLY
 from dendrisim.io.run_folder import FAILED, FINISHED, INTERRUPTED, ResultsDir
 from dendrisim.solver.interrupt import StopRequest, signal_name
 
@@ -194,7 +195,7 @@ def _run_into(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest):
     except Exception as exc:
         rd.finish(FAILED, "error", error=str(exc))
         if parallel.is_root(comm):  # once, not once per rank
-            log.error("run failed: %s", exc)
+            log.error("run failed: %s", exc, extra={FILE_ONLY: True})  # the CLI prints it
         raise
     stats = run_stats(summary, time.perf_counter() - t0)
     message = (

@@ -23,6 +23,8 @@ _NAMES = {
     "critical": logging.CRITICAL,
 }
 _state: dict[str, object] = {"handler": None, "progress": True}
+# a log record with this attribute set (``extra={FILE_ONLY: True}``) goes to log.txt only
+FILE_ONLY = "dendrisim_file_only"
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -32,6 +34,8 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, FILE_ONLY, False):  # e.g. an error the CLI prints itself
+            return
         self.stream = sys.stderr
         super().emit(record)
 
