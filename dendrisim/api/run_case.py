@@ -145,7 +145,7 @@ def _interrupted(case, rd: ResultsDir, summary, stats: dict, stop: StopRequest) 
         "case again to start over"
     )
     if parallel.is_root(rd.comm):
-        log.warning(message)
+        log.warning(message, extra={FILE_ONLY: True})  # the CLI prints the exception once
     raise RunInterrupted(message, stop.exit_code)
 
 

@@ -14,6 +14,7 @@ import logging
 import math
 
 from dendrisim.core import parallel
+from dendrisim.core.logs import FILE_ONLY
 from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
@@ -72,10 +73,11 @@ class TimeLoop:
         if req is None or not req.pending():
             return False
         if parallel.is_root(self.sim.comm):  # one line, not one per rank
-            log.warning(
+            log.warning(  # log.txt only: the run's end prints the one console line
                 "%s at t = %.6g s: the run stops here; the results so far are kept",
                 signal_name(req.agreed),
                 self.t,
+                extra={FILE_ONLY: True},
             )
         self.stop = "interrupted"
         return True
