@@ -47,7 +47,7 @@ class SolverConfig(Section):
     linear: Literal["auto", "direct", "iterative"] = "auto"  # auto: direct 2D, iterative 3D
     newton_rtol: float = Field(default=1e-9, gt=0, lt=1)
     newton_atol: float = Field(default=1e-10, gt=0)  # scaled residual (docs/physics.md#weak-forms)
-    # step criterion on the scaled unknowns: |δu| < stol |u| (round-off floors the residual)
+    # scaled unknowns: predicted error |δu_k|²/|δu_k-1| or step |δu_k| < stol |u| (newton.py)
     newton_stol: float = Field(default=1e-10, ge=0, lt=1)
     newton_max_it: int = Field(default=25, ge=1)
     element_degree: Literal[1, 2] = 1
