@@ -20,6 +20,9 @@ class TimeConfig(Section):
     dt_max_s: float = Field(default=0.25, gt=0)
     max_dT_per_step_K: float = Field(default=2.0, gt=0)  # step cut above this |ΔT|
     scheme: Literal["backward_euler", "bdf2"] = "backward_euler"
+    # bdf2: local error per step / (atol + rtol |u|) <= 1 on the scaled unknowns (timeerror.py)
+    rtol: float = Field(default=1e-3, gt=0, lt=1)
+    atol: float = Field(default=1e-3, gt=0)  # bdf2: c/c_bulk [-] and T - T0 [K] (T_scale 1 K)
 
     @model_validator(mode="after")
     def _check(self) -> TimeConfig:
@@ -47,7 +50,7 @@ class SolverConfig(Section):
     linear: Literal["auto", "direct", "iterative"] = "auto"  # auto: direct 2D, iterative 3D
     newton_rtol: float = Field(default=1e-9, gt=0, lt=1)
     newton_atol: float = Field(default=1e-10, gt=0)  # scaled residual (docs/physics.md#weak-forms)
-    # step criterion on the scaled unknowns: |δu| < stol |u| (round-off floors the residual)
+    # scaled unknowns: predicted error |δu_k|²/|δu_k-1| or step |δu_k| < stol |u| (newton.py)
     newton_stol: float = Field(default=1e-10, ge=0, lt=1)
     newton_max_it: int = Field(default=25, ge=1)
     element_degree: Literal[1, 2] = 1

@@ -46,6 +46,16 @@ class StepState:
     before: dict[str, float] = field(default_factory=dict)  # after_move: values before
     mesh_quality: float | None = None  # after_move: worst cell quality after the move
 
+    def increment(self, previous: float, rate: float) -> float:
+        """The step's increment of a running total of ``rate``, in the scheme's quadrature.
+
+        γ rate + β × (the previous step's increment) with the model's step weights (γ, β)
+        (``CoupledModel.set_step``): Δt rate for backward Euler; for BDF2 the totals then
+        balance the discrete storage (H − H_n) − β (H_n − H_{n−1}) exactly.
+        """
+        gamma, beta = getattr(self.model, "step_weights", (self.dt_s, 0.0))
+        return beta * previous + gamma * rate
+
 
 @dataclass
 class Inventory:
@@ -108,7 +118,7 @@ def integral(form, comm) -> float:
 
 
 class Cumulative(Observable):
-    """Running sum of ``factor * dt * rate`` of an earlier column (backward Euler).
+    """Running sum of ``factor * rate`` of an earlier column (the scheme's quadrature).
 
     Subclasses set ``columns = (name,)``, ``rate`` (the column integrated) and ``factor``.
     """
@@ -118,20 +128,23 @@ class Cumulative(Observable):
 
     def __init__(self):
         self.total = 0.0
+        self.last = 0.0  # the last accepted step's increment
 
     def compute(self, state: StepState) -> dict[str, float]:
         """Committed total plus this step's increment."""
         if state.first:
             return {self.columns[0]: self.total}
-        return {self.columns[0]: self.total + self.factor * state.dt_s * state.values[self.rate]}
+        inc = state.increment(self.last, self.factor * state.values[self.rate])
+        return {self.columns[0]: self.total + inc}
 
     def commit(self, values: dict[str, float]) -> None:
         """Move the total on."""
+        self.last = values[self.columns[0]] - self.total
         self.total = values[self.columns[0]]
 
     def adopt(self, old: Observable) -> None:
         """Keep the total."""
-        self.total = old.total
+        self.total, self.last = old.total, old.last
 
 
 def extreme_at_dofs(model, dofs: np.ndarray, op: str, comp: int) -> float:

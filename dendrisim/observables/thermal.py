@@ -116,7 +116,7 @@ class RobinHeat(Observable):
     def __init__(self, model, forms):
         self.form = fem.form(sum(forms[1:], forms[0]))
         self.comm = model.comm
-        self.total = 0.0
+        self.total = self.last = 0.0
 
     @classmethod
     def build(cls, ctx: Context) -> RobinHeat | None:
@@ -129,16 +129,17 @@ class RobinHeat(Observable):
     def compute(self, state: StepState) -> dict[str, float]:
         """Heat leaving through the flux conditions [W], and its total [J]."""
         q = integral(self.form, self.comm) / 1.0
-        total = self.total if state.first else self.total + state.dt_s * q
+        total = self.total if state.first else self.total + state.increment(self.last, q)
         return {"robin_out_W": q, "heat_out_robin_J": total}
 
     def commit(self, values: dict[str, float]) -> None:
         """Move the total on."""
+        self.last = values["heat_out_robin_J"] - self.total
         self.total = values["heat_out_robin_J"]
 
     def adopt(self, old: Observable) -> None:
         """Keep the total."""
-        self.total = old.total
+        self.total, self.last = old.total, old.last
 
 
 class DirichletFluxes(Observable):
@@ -162,6 +163,7 @@ class DirichletFluxes(Observable):
         self.active = parallel.global_sum(n, model.comm) > 0
         self.form = fem.form(model.F) if self.active else None
         self.totals = {"species_in_mol": 0.0, "heat_out_dirichlet_J": 0.0}
+        self.last = dict(self.totals)  # the last accepted step's increments
 
     @classmethod
     def build(cls, ctx: Context) -> DirichletFluxes:
@@ -185,22 +187,26 @@ class DirichletFluxes(Observable):
 
     def compute(self, state: StepState) -> dict[str, float]:
         """Fluxes and running totals."""
-        s_in, h_out = (0.0, 0.0) if state.first else self.fluxes(state.dt_s)
+        gamma = getattr(state.model, "step_weights", (state.dt_s, 0.0))[0]
+        s_in, h_out = (0.0, 0.0) if state.first else self.fluxes(gamma)
         tot = self.totals
         if not state.first:
+            inc = state.increment
             tot = {
-                "species_in_mol": tot["species_in_mol"] + state.dt_s * s_in,
-                "heat_out_dirichlet_J": tot["heat_out_dirichlet_J"] + state.dt_s * h_out,
+                "species_in_mol": tot["species_in_mol"] + inc(self.last["species_in_mol"], s_in),
+                "heat_out_dirichlet_J": tot["heat_out_dirichlet_J"]
+                + inc(self.last["heat_out_dirichlet_J"], h_out),
             }
         return {"dirichlet_species_in_mol_s": s_in, "dirichlet_heat_out_W": h_out, **tot}
 
     def commit(self, values: dict[str, float]) -> None:
         """Move the totals on."""
+        self.last = {k: values[k] - self.totals[k] for k in self.totals}
         self.totals = {k: values[k] for k in self.totals}
 
     def adopt(self, old: Observable) -> None:
         """Keep the totals."""
-        self.totals = dict(old.totals)
+        self.totals, self.last = dict(old.totals), dict(old.last)
 
 
 class EnergyBalance(Observable):

@@ -54,10 +54,43 @@ FORMULATIONS = ("axisymmetric", "planar", "3d")
 FIELD_COMPONENT = {"species": 0, "heat": 1}  # field name -> component of u
 
 
+def facet_sides(bundle, ids: list[int]) -> tuple[bool, bool]:
+    """Whether the facets tagged ``ids`` include interior / exterior facets (global).
+
+    Uses the mesh's exterior facets (correct on partition boundaries too).
+    """
+    ft, mesh = bundle.facet_tags, bundle.mesh
+    facets = ft.indices[np.isin(ft.values, ids)]
+    exterior = np.isin(facets, dolfinx.mesh.exterior_facet_indices(mesh.topology))
+    return (
+        parallel.global_any(bool(np.any(~exterior)), mesh.comm),
+        parallel.global_any(bool(np.any(exterior)), mesh.comm),
+    )
+
+
+def step_weights(dt_s: float, dt_prev_s: float | None) -> tuple[float, float]:
+    """(γ [s], β) of a step: backward Euler (Δt, 0) without ``dt_prev_s``, else BDF2.
+
+    Variable-step BDF2 with ω = Δt/Δt_prev, a0 = (1+2ω)/(1+ω), a2 = ω²/(1+ω), divided
+    by a0: γ = Δt/a0, β = a2/a0 (docs/physics.md#time-discretisation).
+    """
+    if not dt_prev_s:
+        return dt_s, 0.0
+    w = dt_s / dt_prev_s
+    return dt_s * (1 + w) / (1 + 2 * w), w * w / (1 + 2 * w)
+
+
 class CoupledModel:
     """Forms, unknowns and boundary conditions of one tagged mesh (MeshBundle-like)."""
 
-    def __init__(self, bundle, params: ModelParameters, degree: int = 1, ale: bool = False):
+    def __init__(
+        self,
+        bundle,
+        params: ModelParameters,
+        degree: int = 1,
+        ale: bool = False,
+        scheme: str = "backward_euler",
+    ):
         if bundle.formulation not in FORMULATIONS:
             from dendrisim.core.errors import CaseError
 
@@ -75,7 +108,10 @@ class CoupledModel:
         self.V = fem.functionspace(mesh, ("Lagrange", degree, (2,)))
         self.u = fem.Function(self.V, name="u")
         self.u_n = fem.Function(self.V, name="u_n")
-        self.dt = fem.Constant(mesh, PETSc.ScalarType(1e-3))
+        self.dt = fem.Constant(mesh, PETSc.ScalarType(1e-3))  # step weight γ (set_step)
+        self.u_nm1 = fem.Function(self.V, name="u_nm1") if scheme == "bdf2" else None
+        self.beta = fem.Constant(mesh, PETSc.ScalarType(0.0))
+        self.step_weights = (1e-3, 0.0)  # (γ [s], β) of the last set_step
         self.t = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.zero = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.velocity = (
@@ -115,6 +151,12 @@ class CoupledModel:
             if solved[site.field] and self.bundle.has(site.group)
         ]
 
+    def set_step(self, dt_s: float, dt_prev_s: float | None) -> None:
+        """Weights (:func:`step_weights`) of the step [t, t + dt_s] after one of ``dt_prev_s``."""
+        gamma, beta = step_weights(dt_s, dt_prev_s if self.u_nm1 is not None else None)
+        self.dt.value, self.beta.value = gamma, beta
+        self.step_weights = (gamma, beta)
+
     # --- geometry-dependent pieces ------------------------------------------------------
     def build(self) -> None:
         """(Re)build measures, scales and the residual (call again after the mesh moves)."""
@@ -132,28 +174,17 @@ class CoupledModel:
         self.reacting_ids = [b.id(groups.INTERFACE)]
         if self.params.substrate_reacts and b.has(groups.SUBSTRATE_TOP):
             self.reacting_ids.append(b.id(groups.SUBSTRATE_TOP))
-        self._interior, self._exterior = self._facet_sides(self.reacting_ids)
+        self._interior, self._exterior = facet_sides(self.bundle, self.reacting_ids)
         self.volume_m3 = self.integrate(self.weight * self.dx)
         self.build_residual()
-
-    def _facet_sides(self, ids: list[int]) -> tuple[bool, bool]:
-        """Whether the tagged facets include interior / exterior facets (global).
-
-        Uses the mesh's exterior facets (correct on partition boundaries too).
-        """
-        ft = self.bundle.facet_tags
-        facets = ft.indices[np.isin(ft.values, ids)]
-        exterior = np.isin(facets, dolfinx.mesh.exterior_facet_indices(self.mesh.topology))
-        return (
-            parallel.global_any(bool(np.any(~exterior)), self.comm),
-            parallel.global_any(bool(np.any(exterior)), self.comm),
-        )
 
     def interface_integral(self, expr, ids: list[int] | None = None):
         """UFL form ``∫_Γ expr dA`` (weighted) over the reacting facets (or ``ids``)."""
         ids = self.reacting_ids if ids is None else ids
         interior, exterior = (
-            (self._interior, self._exterior) if ids is self.reacting_ids else self._facet_sides(ids)
+            (self._interior, self._exterior)
+            if ids is self.reacting_ids
+            else facet_sides(self.bundle, ids)
         )
         form = 0
         w = self.weight
@@ -213,6 +244,8 @@ class CoupledModel:
         F = (c - c_n) * vc * w * dxe + dt * self.diffusivity() * ufl.inner(
             ufl.grad(c), ufl.grad(vc)
         ) * w * dxe
+        if self.u_nm1 is not None:
+            F -= self.beta * (c_n - self.concentration(self.u_nm1)) * vc * w * dxe
         if self.velocity is not None:
             F -= dt * ufl.inner(self.velocity, ufl.grad(c)) * vc * w * dxe
         for term in self.terms:
@@ -242,6 +275,9 @@ class CoupledModel:
             dxr = self.dx(rid)
             dh = self.enthalpy_density(name) - self.enthalpy_density(name, self.u_n)
             F += dh * vT * w * dxr
+            if self.u_nm1 is not None:
+                h_n = self.enthalpy_density(name, self.u_n)
+                F -= self.beta * (h_n - self.enthalpy_density(name, self.u_nm1)) * vT * w * dxr
             F += dt * reg.conductivity_W_mK * ufl.inner(ufl.grad(T), ufl.grad(vT)) * w * dxr
             if self.velocity is not None:
                 F -= dt * self.ale_heat_advection(name) * vT * w * dxr
@@ -334,6 +370,8 @@ class CoupledModel:
         self.u.x.array[self.li_species_dofs] = 0.0
         self.u.x.scatter_forward()
         self.u_n.x.array[:] = self.u.x.array
+        if self.u_nm1 is not None:
+            self.u_nm1.x.array[:] = self.u.x.array
 
     # --- helpers ------------------------------------------------------------------------
     def integrate(self, form) -> float:

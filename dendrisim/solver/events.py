@@ -141,21 +141,59 @@ class LiExhausted(Event):
         return self.retention - min(vals) if vals else NAN
 
 
+def quadratic_rates_K_min(w: Window) -> tuple[float, float]:
+    """(rate at ``w.row``, rate at ``w.prev``) [K/min] from the quadratic through 3 rows.
+
+    The derivatives of the quadratic interpolant of ``T_interface_mean_K`` through
+    ``prev2``, ``prev`` and ``row``: at the newest row this is BDF2's own derivative
+    (second order, where the difference quotient of the last step is first order).
+    NaN without three rows of distinct times.
+    """
+    if w.prev is None or w.prev2 is None:
+        return NAN, NAN
+    t0, t1, t2 = (r["time_s"] for r in (w.prev2, w.prev, w.row))
+    y0, y1, y2 = (r["T_interface_mean_K"] for r in (w.prev2, w.prev, w.row))
+    if not (t0 < t1 < t2):
+        return NAN, NAN
+
+    def dq(t: float) -> float:
+        return (
+            y0 * (2 * t - t1 - t2) / ((t0 - t1) * (t0 - t2))
+            + y1 * (2 * t - t0 - t2) / ((t1 - t0) * (t1 - t2))
+            + y2 * (2 * t - t0 - t1) / ((t2 - t0) * (t2 - t1))
+        )
+
+    return K_per_s_to_K_per_min(dq(t2)), K_per_s_to_K_per_min(dq(t1))
+
+
+def _rates_K_min(w: Window, order: int) -> tuple[float, float]:
+    """(rate at the end of the step, at its start): order 1 difference quotients, 2 quadratic."""
+    if order == 2 and w.prev2 is not None:
+        return quadratic_rates_K_min(w)
+    r = heating_rate_K_min(w.row, w.prev)
+    return r, (heating_rate_K_min(w.prev, w.prev2) if w.prev is not None else NAN)
+
+
 class Runaway(Event):
     """Thermal runaway: the heating rate is above the runaway rate and rising."""
 
     name, label, located = "runaway", "runaway", True
 
-    def __init__(self, rate_K_per_min: float = DEFAULT_RUNAWAY_K_PER_MIN, stops: bool = True):
+    def __init__(
+        self, rate_K_per_min: float = DEFAULT_RUNAWAY_K_PER_MIN, stops: bool = True, order: int = 1
+    ):
         self.rate = rate_K_per_min
         self.terminal = stops
+        self.order = order  # 2: rates from the quadratic through three rows (BDF2)
 
     @property
     def definition(self) -> str:
         """Rate threshold and the accelerating condition."""
         return (
-            "thermal runaway: the heating rate of the interface-mean temperature (backward "
-            f"Euler, the rate at the end of a step) is above {self.rate:g} K/min and rising "
+            "thermal runaway: the heating rate of the interface-mean temperature (the rate "
+            "at the end of a step: backward Euler's difference quotient, or with BDF2 the "
+            "derivative of the quadratic through the last three rows) is above "
+            f"{self.rate:g} K/min and rising "
             "(above the rate of the step before; a rate that starts high and decays is not a "
             "runaway); located to 1e-3 of the step"
             + ("; the run stops" if self.terminal else "; the run goes on")
@@ -163,8 +201,7 @@ class Runaway(Event):
 
     def g(self, w: Window) -> float:
         """The lower of rate - R and rate - previous rate [K/min]; NaN before two steps."""
-        r = heating_rate_K_min(w.row, w.prev)
-        r_prev = heating_rate_K_min(w.prev, w.prev2) if w.prev is not None else NAN
+        r, r_prev = _rates_K_min(w, self.order)
         if math.isnan(r) or math.isnan(r_prev):
             return NAN
         return min(r - self.rate, r - r_prev)
@@ -175,8 +212,9 @@ class Onset(Event):
 
     name, label, terminal, located = "onset", "onset", False, True
 
-    def __init__(self, rate_K_per_min: float = DEFAULT_ONSET_K_PER_MIN):
+    def __init__(self, rate_K_per_min: float = DEFAULT_ONSET_K_PER_MIN, order: int = 1):
         self.rate = rate_K_per_min
+        self.order = order  # 2: the rate from the quadratic through three rows (BDF2)
 
     @property
     def definition(self) -> str:
@@ -190,7 +228,7 @@ class Onset(Event):
 
     def g(self, w: Window) -> float:
         """The heating rate minus the onset rate [K/min]."""
-        return heating_rate_K_min(w.row, w.prev) - self.rate
+        return _rates_K_min(w, self.order)[0] - self.rate
 
 
 class MeshQuality(Event):
@@ -263,10 +301,11 @@ def build_events(case=None) -> EventSet:
     if case is None:
         return EventSet([Onset(), Runaway(stops=True), LiExhausted(), *SOLVER_EVENTS])
     st = case.stop
+    order = 2 if case.time.scheme == "bdf2" else 1  # the heating rate of the scheme
     return EventSet(
         [
-            Onset(st.onset_K_per_min),
-            Runaway(st.runaway_K_per_min, stops=st.runaway_stops),
+            Onset(st.onset_K_per_min, order),
+            Runaway(st.runaway_K_per_min, stops=st.runaway_stops, order=order),
             LiExhausted(st.li_exhausted_retention),
             MeshQuality(case.interface.min_quality),
             EndTime(case.time.end_s),

@@ -23,6 +23,7 @@ from dendrisim.solver.run_progress import RunProgress
 from dendrisim.solver.simulation import RunSummary
 from dendrisim.solver.sinks import OutputTimes
 from dendrisim.solver.stepsize import StepController
+from dendrisim.solver.timeerror import LocalErrorControl
 
 log = logging.getLogger("dendrisim")
 
@@ -43,6 +44,9 @@ class TimeLoop:
             targets=self.outputs.times + [tc.end_s],
         )
         self.locator = EventLocator(sim)
+        self.errors = None  # BDF2: the local error control
+        if tc.scheme == "bdf2":
+            self.errors = LocalErrorControl(tc.rtol, tc.atol, sim.comm)
         self.mover = MotionStepper(sim) if sim.model.motion is not None else None
         self.t = 0.0
         self.steps = self.rejected = self.iterations = self.krylov = 0
@@ -85,6 +89,8 @@ class TimeLoop:
     def _start(self) -> None:
         sim = self.sim
         values = sim.observables.compute(0.0, 0.0, 0, first=True)
+        if self.errors is not None:
+            self.errors.push(0.0, self._owned(sim.model.u.x.array))
         sim.observables.commit(values, first=True)
         with sim.timings.part("output"):
             for sink in sim.sinks:
@@ -109,6 +115,17 @@ class TimeLoop:
             if self.ctrl.gave_up():
                 self.stop = "diverged"
             return
+        factor = 1.0
+        if self.errors is not None:
+            err = self.errors.error(self.t + att.dt_s, self._owned(sim.model.u.x.array))
+            factor = self.errors.factor(err)
+            if err is not None and err > 1.0:
+                log.debug("t = %.6g s: local error %.3g with dt = %.3g s", self.t, err, att.dt_s)
+                self.ctrl.dt = att.dt_s * factor
+                self.rejected += 1
+                if self.ctrl.gave_up():
+                    self.stop = "dt_too_small"
+                return
         if self.ctrl.too_hot(att.dt_s, att.dT_K):
             self.rejected += 1
             if self.ctrl.gave_up():
@@ -121,7 +138,10 @@ class TimeLoop:
             step = self._events_in_step(step)
         self._accept(step, progress)
         if self.stop is None:
-            self.ctrl.accepted(step.iterations, att.dT_K)
+            if self.errors is None:
+                self.ctrl.accepted(step.iterations, att.dT_K)
+            else:
+                self.ctrl.scaled(att.dt_s, factor)
             if self.mover is not None:
                 mm = sim.case.interface.max_motion_per_step
                 self.ctrl.limit_motion(step.dt_s, self.mover.fraction, mm)
@@ -135,7 +155,9 @@ class TimeLoop:
         self.steps += 1
         quality = self.mover.move(step.dt_s, values) if self.mover is not None else None
         m = sim.model
-        m.u_n.x.array[:] = m.u.x.array
+        sim.advance(step.dt_s)
+        if self.errors is not None:
+            self.errors.push(self.t, self._owned(m.u.x.array))
         with sim.timings.part("output"):
             for sink in sim.sinks:
                 sink.row(values)
@@ -144,6 +166,11 @@ class TimeLoop:
                     sink.output(m, self.t)
         progress.update(self.t, step.dt_s, step.iterations, values["T_interface_mean_K"])
         self._apply_stop_rules(quality)
+
+    def _owned(self, arr):
+        """The owned part of a dof array of the model's space."""
+        V = self.sim.model.V
+        return arr[: V.dofmap.index_map.size_local * V.dofmap.index_map_bs]
 
     # --- events -----------------------------------------------------------------------
     def _window(self, row=None) -> Window:
@@ -195,7 +222,7 @@ class TimeLoop:
         """Put the model back to the solution of ``step`` (after trial solves)."""
         m = self.sim.model
         m.u.x.array[:] = step.u
-        m.dt.value = step.dt_s
+        m.set_step(step.dt_s, self.sim.dt_prev)
         m.t.value = self.t + step.dt_s
 
     def _record(self, e: Event, t_event: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 from dendrisim.core.compat import import_dolfinx
@@ -56,6 +57,45 @@ def linear_solver_options(kind: str, tdim: int) -> dict:
     return LINEAR_SOLVERS.get(kind)(tdim)
 
 
+class PredictedErrorTest:
+    """SNES convergence test on the predicted error of the iterate (plus PETSc's own tests).
+
+    After iteration k (update δ_k, norms in the scaled unknowns) the contraction rate
+    θ_k = ‖δ_k‖/‖δ_{k−1}‖ predicts the next update, i.e. the error left in the iterate:
+    ‖δ_{k+1}‖ ≈ θ_k ‖δ_k‖ = ‖δ_k‖²/‖δ_{k−1}‖.  The solve has converged when that is below
+    ``stol`` ‖x‖ (θ_k < 1 only), so a converged step ends after the iteration that converged
+    it instead of after a confirming one (whose update is at round-off).  PETSc's default
+    tests are kept: ‖F‖ < atol, ‖F‖ < rtol ‖F_0‖, ‖δ_k‖ < stol ‖x‖; a NaN residual
+    diverges; at least one iteration always (snes_force_iteration).  Deuflhard, Newton
+    Methods for Nonlinear Problems (2004), §2.1 (a-posteriori error estimate from θ).
+    """
+
+    def __init__(self, rtol: float, atol: float, stol: float):
+        self.rtol, self.atol, self.stol = rtol, atol, stol
+        self.fnorm0 = math.inf
+        self.prev_ynorm = math.inf
+
+    def __call__(self, snes, it: int, norms: tuple[float, float, float]) -> int:
+        """PETSc's reason after iteration ``it``; norms = (‖x‖, ‖δ_it‖, ‖F(x)‖)."""
+        xnorm, ynorm, fnorm = norms
+        R = PETSc.SNES.ConvergedReason
+        if math.isnan(fnorm):
+            return R.DIVERGED_FNORM_NAN
+        if it == 0:
+            self.fnorm0, self.prev_ynorm = fnorm, math.inf
+            return R.ITERATING  # at least one iteration
+        prev, self.prev_ynorm = self.prev_ynorm, ynorm
+        if fnorm < self.atol:
+            return R.CONVERGED_FNORM_ABS
+        if fnorm <= self.rtol * self.fnorm0:
+            return R.CONVERGED_FNORM_RELATIVE
+        if it > 1 and ynorm < prev and ynorm * ynorm / prev < self.stol * xnorm:
+            return R.CONVERGED_SNORM_RELATIVE  # predicted: the next update is negligible
+        if ynorm < self.stol * xnorm:
+            return R.CONVERGED_SNORM_RELATIVE
+        return R.ITERATING
+
+
 @dataclass
 class NewtonResult:
     """Outcome of one Newton solve."""
@@ -67,7 +107,12 @@ class NewtonResult:
 
 
 class NewtonSolver:
-    """SNES Newton on the model's residual, own options prefix, at least one iteration."""
+    """SNES Newton on the model's residual, own options prefix, at least one iteration.
+
+    ``predicted``: stop on the predicted error of the iterate (:class:`PredictedErrorTest`);
+    False: PETSc's default test (which needs a confirming iteration once the residual is
+    at round-off).
+    """
 
     def __init__(
         self,
@@ -79,6 +124,7 @@ class NewtonSolver:
         max_it: int = 25,
         linear: str = "auto",
         extra_options: dict | None = None,
+        predicted: bool = True,
     ):
         opts = {
             "snes_type": "newtonls",
@@ -103,6 +149,8 @@ class NewtonSolver:
             petsc_options=opts,
         )
         self.snes = self.problem.solver
+        if predicted:
+            self.snes.setConvergenceTest(PredictedErrorTest(rtol, atol, stol))
         self.options = opts
 
     def destroy(self) -> None:

@@ -74,9 +74,10 @@ def _check_supported(case) -> None:
     """Refuse case keys whose behaviour is not built yet (rather than ignoring them)."""
     from dendrisim.core.errors import NotBuiltYetError
 
-    if case.time.scheme != "backward_euler":
+    if case.time.scheme == "bdf2" and case.interface.moving:
         raise NotBuiltYetError(
-            f'time.scheme = "{case.time.scheme}" is not built yet; allowed now: "backward_euler"'
+            'time.scheme = "bdf2" with interface.moving = true is not built yet; '
+            'allowed now: "backward_euler", or "bdf2" with interface.moving = false'
         )
     if case.output.format != "xdmf":
         raise NotBuiltYetError(
@@ -144,6 +145,7 @@ class Simulation:
         self.moving = case.interface.moving and _can_move(bundle)
         self.remesher = self._remesher(bundle) if self.moving else None
         self.remesh_reports: list = []
+        self.dt_prev: float | None = None  # the last accepted step [s] (BDF2 weights)
         self.li_removed_m3 = 0.0  # Li thinner than the remesh threshold, removed [m^3]
         self._setup(bundle)
         self.model.set_initial()
@@ -178,7 +180,13 @@ class Simulation:
         """Model, mesh motion, boundary conditions and Newton solver on ``bundle``'s mesh."""
         s = self.case.solver
         self.bundle = bundle
-        self.model = CoupledModel(bundle, self.params, degree=s.element_degree, ale=self.moving)
+        self.model = CoupledModel(
+            bundle,
+            self.params,
+            degree=s.element_degree,
+            ale=self.moving,
+            scheme=self.case.time.scheme,
+        )
         self.model.motion = None
         if self.moving:
             from dendrisim.solver.motion import MeshMotion
@@ -211,7 +219,7 @@ class Simulation:
     def solve(self, t: float, dt: float) -> Attempt:
         """Newton solve of the step [t, t + dt] from the accepted state ``u_n`` (collective)."""
         m = self.model
-        m.dt.value = dt
+        m.set_step(dt, self.dt_prev)
         m.t.value = t + dt
         m.u.x.array[:] = m.u_n.x.array
         with self.timings.part("newton"):
@@ -221,6 +229,14 @@ class Simulation:
             diff = np.abs(m.u.x.array[1::2] - m.u_n.x.array[1::2])
             att.dT_K = parallel.global_max(diff, self.comm) * m.T_scale
         return att
+
+    def advance(self, dt_s: float) -> None:
+        """The step of ``dt_s`` [s] ending in ``model.u`` was accepted: shift the history."""
+        m = self.model
+        if m.u_nm1 is not None:
+            m.u_nm1.x.array[:] = m.u_n.x.array
+            self.dt_prev = dt_s
+        m.u_n.x.array[:] = m.u.x.array
 
     def remesh(self, t: float) -> bool:
         """Rebuild the mesh from the current boundaries and carry the run over (collective).

@@ -53,6 +53,10 @@ class StepController:
             self.dt *= self.shrink
         self.dt = min(self.dt, self.dt_max)
 
+    def scaled(self, dt_used: float, factor: float) -> None:
+        """Next Δt = ``factor`` × the step just accepted (error control), capped at dt_max."""
+        self.dt = min(dt_used * factor, self.dt_max)
+
     def limit_motion(self, dt_used: float, motion: float, max_motion: float) -> None:
         """Cap the next Δt so that the Li surface moves at most ``max_motion``.
 
