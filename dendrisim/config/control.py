@@ -20,6 +20,9 @@ class TimeConfig(Section):
     dt_max_s: float = Field(default=0.25, gt=0)
     max_dT_per_step_K: float = Field(default=2.0, gt=0)  # step cut above this |ΔT|
     scheme: Literal["backward_euler", "bdf2"] = "backward_euler"
+    # error per unit step of the Li consumed, relative to the consumption rate plus the
+    # dendrite's Li over end_s (docs/physics.md#time-stepping); 0: off, 1e-3 with a programme
+    consumed_error_tol: float = Field(default=0.0, ge=0, lt=1)
 
     @model_validator(mode="after")
     def _check(self) -> TimeConfig:
