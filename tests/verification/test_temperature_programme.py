@@ -77,6 +77,7 @@ def test_ramp_bad_input_names_the_key(over, match):
         base.with_overrides({"thermal.program": "ramp", **over})
 
 
+@pytest.mark.mpi
 def test_ramp_consumption_equals_arrhenius_integral():
     from dendrisim.solver.simulation import Simulation
 
