@@ -12,12 +12,14 @@ from dendrisim.io.result import Result
 
 if TYPE_CHECKING:
     from dendrisim.geometry.report import MeshReport
+    from dendrisim.post.kissinger import KissingerFit
     from dendrisim.post.plots.compare import PlotReport
     from dendrisim.sweep.driver import SweepReport
 
 __all__ = [
     "builtin_case_names",
     "builtin_case_text",
+    "kissinger",
     "load_case",
     "mesh",
     "plot",
@@ -71,6 +73,57 @@ def run(
 
     folder = run_case(load_case(case), out=out, force=force, quiet=quiet)
     return Result.load(folder)
+
+
+def kissinger(
+    case: Case | str | Path,
+    rates_K_min: list[float],
+    out: str | Path | None = None,
+    force: bool = False,
+    quiet: bool = True,
+) -> KissingerFit:
+    """Simulated DSC at several heating rates -> Kissinger plot -> activation energy.
+
+    ``case`` must have ``thermal.program = "ramp"``; each rate runs it over the same
+    temperature span (end time, largest step and field interval scaled by the case's rate
+    over the new one) into ``out/<name>-<rate>Kmin`` (default ``results/<name>-kissinger``).
+    The peaks are the summaries' located ``dsc_peak_K``; the fit and the plot
+    (``kissinger.png``) go to ``out``.  Returns the :class:`~dendrisim.post.kissinger.
+    KissingerFit` (``.activation_energy_J_mol``).
+    """
+    from dendrisim.core import parallel
+    from dendrisim.core.errors import CaseError
+    from dendrisim.post.kissinger import kissinger_fit
+
+    c = load_case(case)
+    if c.thermal.program != "ramp":
+        raise CaseError(
+            f'kissinger: {c.name}: thermal.program = "{c.thermal.program}"; it needs "ramp"'
+        )
+    folder = Path(out) if out is not None else Path("results") / f"{c.name}-kissinger"
+    peaks = []
+    for rate in rates_K_min:
+        f = c.thermal.ramp_K_min / rate  # same temperature span at the new rate
+        scan = c.with_overrides(
+            {
+                "name": f"{c.name}-{rate:g}Kmin",
+                "thermal.ramp_K_min": rate,
+                "time.end_s": c.time.end_s * f,
+                "time.dt_max_s": max(c.time.dt_max_s * f, c.time.dt_initial_s),
+                "output.fields_every_s": c.output.fields_every_s * f,
+            }
+        )
+        res = run(scan, out=folder / scan.name, force=force, quiet=quiet)
+        peaks.append(res.summary()["dsc_peak_K"])
+    fit = kissinger_fit(rates_K_min, peaks)
+
+    def draw() -> None:
+        from dendrisim.post.plots.kissinger import plot_kissinger
+
+        plot_kissinger(fit, folder / "kissinger", ("png", "svg"))
+
+    parallel.on_root(draw)
+    return fit
 
 
 def sweep(sweep_file: str | Path, **kwargs: Any) -> SweepReport:

@@ -209,6 +209,34 @@ def sweep_cmd(
     )
 
 
+@app.command("kissinger")
+def kissinger_cmd(
+    case: CaseArg,
+    set_: SetOpt = None,
+    rates: Annotated[
+        str, typer.Option("--rates", help="Heating rates [K/min], comma-separated.")
+    ] = "2,5,10,20",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace finished scans.")] = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Simulated DSC at several heating rates -> Kissinger plot and activation energy."""
+    from dendrisim.core.errors import DendrisimError
+
+    quiet = _verbosity(verbose, quiet)
+    try:
+        betas = [float(r) for r in rates.split(",") if r.strip()]
+    except ValueError:
+        raise DendrisimError(f"--rates {rates!r}: give numbers [K/min], e.g. 2,5,10,20") from None
+    fit = api.kissinger(api.load_case(case, set_), betas, out=out, force=force, quiet=quiet)
+    for b, tp in zip(fit.rates_K_min, fit.peaks_K, strict=True):
+        parallel.root_print(f"{b:8g} K/min   T_p = {tp:.3f} K")
+    parallel.root_print(
+        f"Kissinger: E = {fit.activation_energy_J_mol / 1e3:.2f} kJ/mol, R² = {fit.r2:.6f}"
+    )
+
+
 @app.command("plot")
 def plot_cmd(
     folders: Annotated[list[Path], typer.Argument(metavar="DIR...", help="Results folders.")],

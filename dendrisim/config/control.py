@@ -23,6 +23,9 @@ class TimeConfig(Section):
     # bdf2: local error per step / (atol + rtol |u|) <= 1 on the scaled unknowns (timeerror.py)
     rtol: float = Field(default=1e-3, gt=0, lt=1)
     atol: float = Field(default=1e-3, gt=0)  # bdf2: c/c_bulk [-] and T - T0 [K] (T_scale 1 K)
+    # error per unit step of the Li consumed, relative to the consumption rate plus the
+    # dendrite's Li over end_s (docs/physics.md#time-stepping); 0: off, 1e-3 with a programme
+    consumed_error_tol: float = Field(default=0.0, ge=0, lt=1)
 
     @model_validator(mode="after")
     def _check(self) -> TimeConfig:

@@ -101,11 +101,18 @@ class KineticsConfig(Section):
         return self
 
 
+PROGRAMME_CONDITION = "programme"  # the condition a temperature programme drives
+
+
 class ThermalConfig(Section):
-    """Heat conduction and its boundary conditions."""
+    """Heat conduction, its boundary conditions and the temperature programme."""
 
     enabled: bool = True  # false: isothermal at initial_K
     initial_K: float = Field(default=439.05, gt=0)  # docs/fig5.md: seed DSC peak
+    # none: today's run; ramp: DSC, the sample follows initial_K + ramp_K_min t
+    # (docs/physics.md#temperature-programmes)
+    program: Literal["none", "ramp"] = "none"
+    ramp_K_min: float = Field(default=10.0, gt=0)  # [F] seed DSC heating rate
     outer: ThermalOuterName = "adiabatic"
     ambient_K: float = Field(default=439.05, gt=0)
     heat_transfer_W_m2K: float = Field(default=0.0, ge=0)  # robin only
@@ -115,12 +122,37 @@ class ThermalConfig(Section):
 
     @model_validator(mode="after")
     def _check(self) -> ThermalConfig:
+        self._drive_programme()
         if self.outer == "robin" and self.heat_transfer_W_m2K <= 0:
             raise ValueError(
                 f"thermal.heat_transfer_W_m2K = {self.heat_transfer_W_m2K:g} must be > 0 when "
                 'thermal.outer = "robin" (or choose outer = "adiabatic" or "dirichlet")'
             )
         return self
+
+    def _drive_programme(self) -> None:
+        """A programme drives both outer heat boundaries; without one, neither may say so."""
+        sites = ("outer", "substrate_bottom")
+        if self.program == "none":
+            for key in sites:
+                if getattr(self, key) == PROGRAMME_CONDITION:
+                    raise ValueError(
+                        f'thermal.{key} = "{PROGRAMME_CONDITION}" needs a temperature '
+                        'programme: set thermal.program = "ramp" (or choose another condition)'
+                    )
+            return
+        if not self.enabled:
+            raise ValueError(f'thermal.program = "{self.program}" needs thermal.enabled = true')
+        for key in sites:
+            value = getattr(self, key)
+            # the default ("adiabatic", also in a resolved case) is replaced, others refused
+            if value not in ("adiabatic", PROGRAMME_CONDITION):
+                raise ValueError(
+                    f'thermal.{key} = "{value}" conflicts with thermal.program = '
+                    f'"{self.program}": the programme drives the outer boundaries (leave '
+                    f'thermal.{key} unset or "{PROGRAMME_CONDITION}")'
+                )
+            object.__setattr__(self, key, PROGRAMME_CONDITION)
 
 
 class SpeciesConfig(Section):

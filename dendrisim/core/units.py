@@ -27,6 +27,11 @@ def K_per_s_to_K_per_min(rate_K_s):
     return rate_K_s * SECONDS_PER_MINUTE
 
 
+def K_per_min_to_K_per_s(rate_K_min):
+    """Heating rate [K/min] -> [K/s] (numbers or numpy arrays)."""
+    return rate_K_min / SECONDS_PER_MINUTE
+
+
 def um_per_unit(unit: str) -> float:
     """Micrometres per unit of a mesh file's coordinates (``"m"``, ``"mm"``, ``"um"``, ``"nm"``)."""
     return LENGTH_UNIT_TO_M[unit] * M_TO_UM

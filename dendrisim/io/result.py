@@ -62,6 +62,9 @@ SUMMARY_COLUMNS = (
     "heat_released_end_J",
     "reaction_rate_peak_mol_s",
     "newton_iterations_total",
+    "dsc_peak_s",
+    "dsc_peak_K",
+    "dsc_peak_W_g",
 )
 
 _RATE = "backward-Euler heating rate of the interface-mean temperature (rate at step ends)"
@@ -87,6 +90,10 @@ SUMMARY_DEFINITIONS: dict[str, str] = {
     "heat_released_end_J": "reaction heat released up to the last row",
     "reaction_rate_peak_mol_s": "largest interface reaction rate",
     "newton_iterations_total": "Newton iterations of the accepted steps",
+    "dsc_peak_s": "time of the largest heat_flow_W_g (temperature programme only): the vertex "
+    "of the parabola through the largest row and its neighbours, not snapped to a step",
+    "dsc_peak_K": "interface-mean temperature at dsc_peak_s (the programme temperature)",
+    "dsc_peak_W_g": "heat_flow_W_g at dsc_peak_s (the parabola's vertex)",
 }
 _EVENTS = build_events()
 SUMMARY_DEFINITIONS["onset_time_s"] = _EVENTS.get("onset").definition
@@ -181,7 +188,36 @@ def summarize(
         ),
     }
     out.update(_event_times(ts, manifest, case))
+    out.update(dsc_peak(ts))
     return {k: out.get(k, nan) for k in SUMMARY_COLUMNS}
+
+
+def located_peak(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(time, value) of the maximum of ``y(t)``, not snapped to a sample.
+
+    The vertex of the parabola through the largest sample and its two neighbours (the
+    sample itself at an end of the series or where the three do not bend down).
+    """
+    i = int(np.nanargmax(y))
+    if i == 0 or i == y.size - 1:
+        return float(t[i]), float(y[i])
+    (t0, t1, t2), (y0, y1, y2) = t[i - 1 : i + 2], y[i - 1 : i + 2]
+    d01, d12 = (y1 - y0) / (t1 - t0), (y2 - y1) / (t2 - t1)
+    a = (d12 - d01) / (t2 - t0)  # second divided difference
+    if a >= 0:
+        return float(t1), float(y1)
+    tp = 0.5 * (t0 + t1) - d01 / (2 * a)  # where the parabola's slope vanishes
+    return float(tp), float(y0 + d01 * (tp - t0) + a * (tp - t0) * (tp - t1))
+
+
+def dsc_peak(ts: dict[str, np.ndarray]) -> dict[str, float]:
+    """``dsc_peak_s``, ``dsc_peak_K``, ``dsc_peak_W_g`` of a run with ``heat_flow_W_g``."""
+    q, t = ts.get("heat_flow_W_g"), ts.get("time_s")
+    if q is None or t is None or q.size < 3 or not np.any(np.isfinite(q)):
+        return {}
+    tp, qp = located_peak(t, q)
+    Tp = float(np.interp(tp, t, ts["T_interface_mean_K"]))
+    return {"dsc_peak_s": tp, "dsc_peak_K": Tp, "dsc_peak_W_g": qp}
 
 
 def _load_resolved_case(path: Path) -> Case | None:

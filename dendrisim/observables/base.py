@@ -64,7 +64,7 @@ class Inventory:
     ``li_volume_m3``: dendrite Li volume (above the substrate plane unless the substrate
     reacts); ``li_slab_m3``: the passive Li slab below it; ``li_moles0``: dendrite Li moles;
     ``heat_capacity_J_K``: of the whole domain; ``area_m2``: initial interface area;
-    ``initial``: every value at t = 0.
+    ``initial``: every value at t = 0; ``mass_kg``: of the whole domain.
     """
 
     li_volume_m3: float
@@ -73,6 +73,7 @@ class Inventory:
     heat_capacity_J_K: float
     area_m2: float
     initial: dict[str, float] = field(default_factory=dict)
+    mass_kg: float = 0.0  # ∫ ρ dV of every region at t = 0 (the DSC sample mass)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from dendrisim.observables.thermal import (
     DirichletFluxes,
     EnergyBalance,
     EnergyHeld,
+    HeatFlow,
     HeatReleased,
     InterfaceTemperature,
     RobinHeat,
@@ -38,6 +39,7 @@ CATALOG: tuple[type, ...] = (
     NewtonIterations,
     SpeciesHeld,
     EnergyHeld,
+    HeatFlow,
     HeatReleased,
     RobinHeat,
     DirichletFluxes,
@@ -46,4 +48,5 @@ CATALOG: tuple[type, ...] = (
     SpeciesBalance,
     EnergyBalance,
     AdiabaticBound,
+    HeatFlow,
 )

@@ -28,12 +28,17 @@ def inventory_of(model) -> Inventory:
         )
         for n in model.region_ids
     )
+    mass = sum(
+        model.integrate(p.regions[n].density_kg_m3 * w * model.region_dx(n))
+        for n in model.region_ids
+    )
     return Inventory(
         li_volume_m3=li_volume,
         li_slab_m3=slab,
         li_moles0=li_volume * p.li_molar_density_mol_m3,
         heat_capacity_J_K=heat_cap,
         area_m2=model.integrate(model.interface_integral(1.0)),
+        mass_kg=mass,
     )
 
 

@@ -14,6 +14,7 @@ from dolfinx import fem  # noqa: E402
 import numpy as np  # noqa: E402
 
 from dendrisim.core import parallel  # noqa: E402
+from dendrisim.core.units import G_TO_KG  # noqa: E402
 from dendrisim.observables.base import (  # noqa: E402
     Context,
     Cumulative,
@@ -260,3 +261,25 @@ class AdiabaticBound(Observable):
         cap = self.inv.heat_capacity_J_K
         bound = self.q * state.values["li_consumed_mol"] / cap if cap > 0 else 0.0
         return {self.columns[0]: bound}
+
+
+class HeatFlow(Observable):
+    """DSC signal: reaction heat flow per sample mass [W/g] (= mW/mg), with a programme.
+
+    The sample is everything in the domain (Li, electrolyte, SEI): its mass at t = 0
+    (docs/physics.md#temperature-programmes).
+    """
+
+    columns, units = ("heat_flow_W_g",), ("W/g",)
+
+    def __init__(self, inventory):
+        self.mass_g = inventory.mass_kg / G_TO_KG
+
+    @classmethod
+    def build(cls, ctx: Context) -> HeatFlow | None:
+        """Only with a temperature programme (thermal.program)."""
+        return cls(ctx.inventory) if ctx.model.params.program != "none" else None
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """``heat_release_W`` / initial sample mass."""
+        return {self.columns[0]: state.values["heat_release_W"] / self.mass_g}

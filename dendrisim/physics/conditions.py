@@ -85,3 +85,17 @@ class HeatTransfer(BoundaryCondition):
         p = model.params
         T, ds = model.temperature(), model.ds(model.bundle.id(self.site.group))
         return p.heat_transfer_W_m2K * (T - p.ambient_K) * model.weight * ds
+
+
+@BOUNDARY_CONDITIONS["thermal.outer"].register("programme")
+@BOUNDARY_CONDITIONS["thermal.substrate_bottom"].register("programme")
+class ProgrammeTemperature(BoundaryCondition):
+    """``T = T_prog(t)`` on the group: the calorimeter's temperature programme.
+
+    Set by ``thermal.program`` (docs/physics.md#temperature-programmes); the value is the
+    model's ``programme`` constant, updated for each step's end time.
+    """
+
+    def fixed_value(self, model):
+        """The model's scaled programme temperature (a constant updated every step)."""
+        return model.programme

@@ -47,6 +47,7 @@ from dendrisim.core import groups, parallel  # noqa: E402
 from dendrisim.physics import kinetics  # noqa: E402
 from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
+from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
 from dendrisim.physics.terms import InterfaceReaction  # noqa: E402
 
@@ -114,6 +115,7 @@ class CoupledModel:
         self.step_weights = (1e-3, 0.0)  # (γ [s], β) of the last set_step
         self.t = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.zero = fem.Constant(mesh, PETSc.ScalarType(0.0))
+        self.programme = fem.Constant(mesh, PETSc.ScalarType(0.0))  # (T_prog - T0)/T_scale
         self.velocity = (
             fem.Function(
                 fem.functionspace(mesh, ("Lagrange", 1, (mesh.geometry.dim,))), name="mesh_velocity"
@@ -156,6 +158,11 @@ class CoupledModel:
         gamma, beta = step_weights(dt_s, dt_prev_s if self.u_nm1 is not None else None)
         self.dt.value, self.beta.value = gamma, beta
         self.step_weights = (gamma, beta)
+
+    def set_time(self, t: float) -> None:
+        """Set the step's end time [s] and its programme temperature (``programme``)."""
+        self.t.value = t
+        self.programme.value = (programme_K(self.params, t) - self.T0) / self.T_scale
 
     # --- geometry-dependent pieces ------------------------------------------------------
     def build(self) -> None:
@@ -347,7 +354,8 @@ class CoupledModel:
             # Li-only species dofs stay at 0 (a no-op for the heat component's dofs)
             dofs = np.setdiff1d(self._facet_dofs(comp, cond.site.group), self.li_species_dofs)
             fixed[cond.site.field].append(dofs)
-            bcs.append(fem.dirichletbc(PETSc.ScalarType(value), dofs, self.V.sub(comp)))
+            value = value if isinstance(value, fem.Constant) else PETSc.ScalarType(value)
+            bcs.append(fem.dirichletbc(value, dofs, self.V.sub(comp)))
         self.flux_dofs = {
             field: np.unique(np.concatenate(parts)).astype(np.int32)
             for field, parts in fixed.items()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from dendrisim.core import units
 from dendrisim.physics.materials import LITHIUM
 
 
@@ -43,6 +44,8 @@ class ModelParameters:
     regions: dict[str, Region] = field(default_factory=dict)  # lithium, electrolyte, sei
     thermal_enabled: bool = True
     initial_K: float = 439.05
+    program: str = "none"  # temperature programme: none | ramp
+    ramp_K_s: float = 0.0  # ramp heating rate [K/s]
     # boundary conditions by registered name (dendrisim.physics.registry.BOUNDARY_SITES)
     thermal_outer: str = "adiabatic"  # adiabatic | dirichlet | robin (on `bulk`)
     ambient_K: float = 439.05
@@ -92,6 +95,8 @@ class ModelParameters:
             regions=regions,
             thermal_enabled=th.enabled,
             initial_K=th.initial_K,
+            program=th.program,
+            ramp_K_s=units.K_per_min_to_K_per_s(th.ramp_K_min),
             thermal_outer=th.outer,
             ambient_K=th.ambient_K,
             heat_transfer_W_m2K=th.heat_transfer_W_m2K,

@@ -220,7 +220,7 @@ class Simulation:
         """Newton solve of the step [t, t + dt] from the accepted state ``u_n`` (collective)."""
         m = self.model
         m.set_step(dt, self.dt_prev)
-        m.t.value = t + dt
+        m.set_time(t + dt)
         m.u.x.array[:] = m.u_n.x.array
         with self.timings.part("newton"):
             res = self.newton.solve()

@@ -15,6 +15,8 @@ class StepController:
     - a step whose |ΔT| exceeds ``max_dT_K`` is rejected and retried with a Δt scaled to
       land near 0.7 of the limit (at least quartered);
     - a diverged Newton solve is retried with Δt/2;
+    - optionally (:meth:`limit_error`) the error per unit step of the consumed amount is
+      kept below a tolerance;
     - below ``dt_min`` the controller reports that it gives up.
     Steps are shortened to land exactly on the ``targets`` (output times, end time).
     """
@@ -65,6 +67,16 @@ class StepController:
         """
         if motion > 0:
             self.dt = min(self.dt, dt_used * max_motion / motion)
+
+    def limit_error(self, dt_used: float, rate_jump: float, allowed_jump: float) -> None:
+        """Cap the next Δt so that the error per unit step stays below the allowed one.
+
+        ``rate_jump`` is |ΔR| over the step of ``dt_used`` (R the consumption rate); the
+        quadrature error of backward Euler is ½|ΔR|Δt, so ½|ΔR| is the error per unit step
+        and scales with Δt.  Where nothing happens ΔR ≈ 0 and the step grows freely.
+        """
+        if rate_jump > 0:
+            self.dt = min(self.dt, 0.9 * dt_used * allowed_jump / (0.5 * rate_jump))
 
     def too_hot(self, dt_used: float, dT_K: float) -> bool:
         """True if the step must be rejected for |ΔT| > limit (Δt is then cut)."""
