@@ -324,17 +324,6 @@ class CoupledModel:
         facets = self.bundle.facet_tags.find(self.bundle.id(name))
         return fem.locate_dofs_topological(self.V.sub(comp), self.tdim - 1, facets)
 
-    def species_only_dofs(self) -> np.ndarray:
-        """Dofs of ``u[0]`` touching no electrolyte cell (fixed to 0) [unrolled indices]."""
-        v = ufl.TestFunction(self.V)
-        form = fem.form(v[0] * self.region_dx("electrolyte"))
-        vec = fem.assemble_vector(form)
-        vec.scatter_reverse(dolfinx.la.InsertMode.add)
-        vec.scatter_forward()
-        arr = vec.array
-        comp0 = np.arange(0, arr.size, 2)
-        return comp0[np.abs(arr[comp0]) == 0.0].astype(np.int32)
-
     def boundary_conditions(self) -> list:
         """Dirichlet conditions: Li-only species dofs, fixed-value conditions, extra_bcs.
 
@@ -343,7 +332,7 @@ class CoupledModel:
 
         Also sets ``flux_dofs`` (the Dirichlet dofs of each field, for boundary fluxes).
         """
-        self.li_species_dofs = self.species_only_dofs()
+        self.li_species_dofs = species_only_dofs(self)
         bcs = [fem.dirichletbc(PETSc.ScalarType(0.0), self.li_species_dofs, self.V.sub(0))]
         fixed = {field: [np.zeros(0, dtype=np.int32)] for field in FIELD_COMPONENT}
         for cond in self.conditions:
@@ -386,3 +375,15 @@ class CoupledModel:
         """Global value of a scalar UFL form."""
         local = fem.assemble_scalar(fem.form(form))
         return parallel.global_sum(float(np.real(local)), self.comm)
+
+
+def species_only_dofs(model) -> np.ndarray:
+    """Dofs of ``u[0]`` touching no electrolyte cell (fixed to 0) [unrolled indices]."""
+    v = ufl.TestFunction(model.V)
+    form = fem.form(v[0] * model.region_dx("electrolyte"))
+    vec = fem.assemble_vector(form)
+    vec.scatter_reverse(dolfinx.la.InsertMode.add)
+    vec.scatter_forward()
+    arr = vec.array
+    comp0 = np.arange(0, arr.size, 2)
+    return comp0[np.abs(arr[comp0]) == 0.0].astype(np.int32)
