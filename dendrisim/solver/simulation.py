@@ -24,6 +24,7 @@ from dendrisim.core import parallel  # noqa: E402
 from dendrisim.observables.collection import Observables  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
+from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.solver.events import VALID_STOPS, EventSet, build_events  # noqa: E402
 from dendrisim.solver.newton import NewtonSolver  # noqa: E402
 from dendrisim.solver.sinks import HistorySink, Sink  # noqa: E402
@@ -222,6 +223,11 @@ class Simulation:
         m.set_step(dt, self.dt_prev)
         m.set_time(t + dt)
         m.u.x.array[:] = m.u_n.x.array
+        # predictor: the sample follows its temperature programme (0 without one), so
+        # Newton's first residual measures the physics, not the programme's rise
+        rise_K = programme_K(self.params, t + dt) - programme_K(self.params, t)
+        if rise_K:
+            m.u.x.array[1::2] += rise_K / m.T_scale
         with self.timings.part("newton"):
             res = self.newton.solve()
         att = Attempt(res.converged, dt, res.iterations, res.krylov_iterations, res.reason)
