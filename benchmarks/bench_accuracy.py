@@ -20,25 +20,19 @@ time of each, ``ratio`` = dendrisim BDF2 / script at equal accuracy; target <= 0
 
 from __future__ import annotations
 
-import math
 import time
 
 from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
-import dolfinx.fem.petsc  # noqa: E402
-import ufl  # noqa: E402
 from dolfinx import fem  # noqa: E402
-from petsc4py import PETSc  # noqa: E402
 
-import numpy as np  # noqa: E402
-
+from benchmarks import handwritten  # noqa: E402
 from benchmarks.harness import record, table  # noqa: E402
 from dendrisim.api.run_case import simulation  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
-from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK, LITHIUM  # noqa: E402
 
 MPI_CAPABLE = True
 REF_DT_S, SCRIPT_DTS, TOL = 0.005, (0.08, 0.04, 0.02, 0.01, 0.005), 1e-3
@@ -47,79 +41,22 @@ FIXED = {"interface.moving": False, "thermal.li_melting": False, "output.fields"
 
 def script(case, bundle, dt_s: float) -> tuple[float, float, float, int]:
     """Hand-written BE run to ``time.end_s``: (consumed Li [mol], ΔT_Γ [K], wall [s], steps)."""
-    msh, ct, ft = bundle.mesh, bundle.cell_tags, bundle.facet_tags
-    e, k = case.electrolyte, case.kinetics
-    T0, cb = case.thermal.initial_K, e.concentration_mol_m3
-    V = fem.functionspace(msh, ("Lagrange", 1, (2,)))
-    u, u_n = fem.Function(V), fem.Function(V)
-    vc, vT = ufl.TestFunctions(V)
-    w = 2 * math.pi * ufl.SpatialCoordinate(msh)[0]
-    md = {"quadrature_degree": 2}
-    dx = ufl.Measure("dx", msh, subdomain_data=ct, metadata=md)
-    dS = ufl.Measure("dS", msh, subdomain_data=ft, metadata=md)
-    li, el, gam = bundle.id("lithium"), bundle.id("electrolyte"), bundle.id("interface")
-    dt = fem.Constant(msh, PETSc.ScalarType(dt_s))
-    c, T, c_n, T_n = cb * u[0], T0 + u[1], cb * u_n[0], T0 + u_n[1]
-    r = k.pre_exponential * ufl.exp(-k.activation_energy_J_mol / (GAS_CONSTANT_J_MOLK * T)) * c
-    vol = parallel.global_sum(fem.assemble_scalar(fem.form(w * dx)), msh.comm)
-    rc_e, rc_li = (
-        e.density_kg_m3 * e.heat_capacity_J_kgK,
-        LITHIUM.density_kg_m3 * LITHIUM.heat_capacity_J_kgK,
-    )
-    grad = ufl.grad
-    F = (1.0 / (cb * vol)) * (
-        (c - c_n) * vc * w * dx(el)
-        + dt * e.diffusivity_m2_s * ufl.inner(grad(c), grad(vc)) * w * dx(el)
-        + dt * (e.stoichiometry * r * vc * w)("+") * dS(gam)
-    ) + (1.0 / (rc_e * vol)) * (
-        rc_e * (T - T_n) * vT * w * dx(el)
-        + rc_li * (T - T_n) * vT * w * dx(li)
-        + dt * e.conductivity_W_mK * ufl.inner(grad(T), grad(vT)) * w * dx(el)
-        + dt * LITHIUM.conductivity_W_mK * ufl.inner(grad(T), grad(vT)) * w * dx(li)
-        + dt * (k.enthalpy_J_mol_Li * r * vT * w)("+") * dS(gam)
-    )
-    F += fem.Constant(msh, PETSc.ScalarType(0.0)) * u[0] * vc * w * dx(li)
-    probe = fem.assemble_vector(fem.form(ufl.TestFunction(V)[0] * dx(el)))
-    probe.scatter_reverse(dolfinx.la.InsertMode.add)
-    comp0 = np.arange(0, probe.array.size, 2)
-    li_dofs = comp0[probe.array[comp0] == 0.0].astype(np.int32)
-    bc = fem.dirichletbc(PETSc.ScalarType(0.0), li_dofs, V.sub(0))
-    u.x.array[0::2] = 1.0
-    u.x.array[li_dofs] = 0.0
-    u_n.x.array[:] = u.x.array
-    opts = {
-        "snes_type": "newtonls",
-        "snes_linesearch_type": "basic",
-        "snes_rtol": 1e-9,
-        "snes_atol": 1e-10,
-        "snes_stol": 1e-10,
-        "snes_max_it": 25,
-        "ksp_type": "preonly",
-        "pc_type": "lu",
-        "pc_factor_mat_solver_type": "mumps",
-    }
-    pb = dolfinx.fem.petsc.NonlinearProblem(
-        F, u, bcs=[bc], petsc_options_prefix=f"acc{id(u)}_", petsc_options=opts
-    )
-    rate = fem.form((r * w)("+") * dS(gam))
-    Tsum, area = fem.form((T * w)("+") * dS(gam)), fem.form(w("+") * dS(gam))
+    h = handwritten.build(case, bundle, dt_s, f"acc{id(bundle)}_{dt_s:g}_")
+    comm = bundle.mesh.comm
     steps = round(case.time.end_s / dt_s)
     consumed = 0.0
-    parallel.barrier(msh.comm)
+    parallel.barrier(comm)
     t0 = time.perf_counter()
     for _ in range(steps):
-        pb.solve()
-        assert pb.solver.getConvergedReason() > 0
-        consumed += dt_s * parallel.global_sum(fem.assemble_scalar(rate), msh.comm)
-        u_n.x.array[:] = u.x.array
-    wall = parallel.global_max(time.perf_counter() - t0, msh.comm)
-    a = parallel.global_sum(fem.assemble_scalar(area), msh.comm)
-    T_mean = parallel.global_sum(fem.assemble_scalar(Tsum), msh.comm) / a
-    for name in ("_snes", "_A", "_b", "_x"):
-        obj = getattr(pb, name, None)
-        if obj is not None:
-            obj.destroy()
-    return consumed, T_mean - T0, wall, steps
+        h.problem.solve()
+        assert h.problem.solver.getConvergedReason() > 0
+        consumed += dt_s * parallel.global_sum(fem.assemble_scalar(h.rate), comm)
+        h.u_n.x.array[:] = h.u.x.array
+    wall = parallel.global_max(time.perf_counter() - t0, comm)
+    a = parallel.global_sum(fem.assemble_scalar(h.area), comm)
+    T_mean = parallel.global_sum(fem.assemble_scalar(h.T_sum), comm) / a
+    handwritten.destroy(h.problem)
+    return consumed, T_mean - case.thermal.initial_K, wall, steps
 
 
 def dendrisim_run(case, bundle) -> dict:

@@ -22,19 +22,13 @@ from pathlib import Path
 from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
-import dolfinx.fem.petsc  # noqa: E402
-import ufl  # noqa: E402
-from dolfinx import fem  # noqa: E402
-from petsc4py import PETSc  # noqa: E402
 
-import numpy as np  # noqa: E402
-
+from benchmarks import handwritten  # noqa: E402
 from benchmarks.harness import record, table  # noqa: E402
 from dendrisim.api.run_case import simulation  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
-from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK, LITHIUM  # noqa: E402
 
 MPI_CAPABLE = True
 DT_S, STEPS, REPEATS = 0.1, 40, 3
@@ -43,75 +37,17 @@ TARGETS = {"off": 1.1, "default": 1.3}
 
 def reference(case, bundle) -> tuple[float, int]:
     """Hand-written solve of the case on ``bundle``; returns (seconds per step, Newton its)."""
-    msh, ct, ft = bundle.mesh, bundle.cell_tags, bundle.facet_tags
-    e, k = case.electrolyte, case.kinetics
-    T0, cb = case.thermal.initial_K, e.concentration_mol_m3
-    V = fem.functionspace(msh, ("Lagrange", 1, (2,)))
-    u, u_n = fem.Function(V), fem.Function(V)
-    vc, vT = ufl.TestFunctions(V)
-    x = ufl.SpatialCoordinate(msh)
-    w = 2 * math.pi * x[0]
-    dx = ufl.Measure("dx", msh, subdomain_data=ct, metadata={"quadrature_degree": 2})
-    dS = ufl.Measure("dS", msh, subdomain_data=ft, metadata={"quadrature_degree": 2})
-    li, el, gamma = bundle.id("lithium"), bundle.id("electrolyte"), bundle.id("interface")
-    dt = fem.Constant(msh, PETSc.ScalarType(DT_S))
-    c, T = cb * u[0], T0 + u[1]
-    c_n, T_n = cb * u_n[0], T0 + u_n[1]
-    r = k.pre_exponential * ufl.exp(-k.activation_energy_J_mol / (GAS_CONSTANT_J_MOLK * T)) * c
-    vol = fem.assemble_scalar(fem.form(w * dx))
-    vol = parallel.global_sum(vol, msh.comm)
-    rc_e = e.density_kg_m3 * e.heat_capacity_J_kgK
-    Fc = (1.0 / (cb * vol)) * (
-        (c - c_n) * vc * w * dx(el)
-        + dt * e.diffusivity_m2_s * ufl.inner(ufl.grad(c), ufl.grad(vc)) * w * dx(el)
-        + dt * (e.stoichiometry * r * vc * w)("+") * dS(gamma)
-    )
-    FT = (1.0 / (rc_e * vol)) * (
-        rc_e * (T - T_n) * vT * w * dx(el)
-        + LITHIUM.density_kg_m3 * LITHIUM.heat_capacity_J_kgK * (T - T_n) * vT * w * dx(li)
-        + dt * e.conductivity_W_mK * ufl.inner(ufl.grad(T), ufl.grad(vT)) * w * dx(el)
-        + dt * LITHIUM.conductivity_W_mK * ufl.inner(ufl.grad(T), ufl.grad(vT)) * w * dx(li)
-        - dt * (-k.enthalpy_J_mol_Li * r * vT * w)("+") * dS(gamma)
-    )
-    zero = fem.Constant(msh, PETSc.ScalarType(0.0))
-    F = Fc + FT + zero * u[0] * vc * w * dx(li)
-    # species dofs touching no electrolyte cell: fixed to 0
-    probe = fem.assemble_vector(fem.form(ufl.TestFunction(V)[0] * dx(el)))
-    probe.scatter_reverse(dolfinx.la.InsertMode.add)
-    probe.scatter_forward()
-    comp0 = np.arange(0, probe.array.size, 2)
-    li_dofs = comp0[probe.array[comp0] == 0.0].astype(np.int32)
-    bc = fem.dirichletbc(PETSc.ScalarType(0.0), li_dofs, V.sub(0))
-    u.x.array[0::2] = 1.0
-    u_n.x.array[:] = u.x.array
-    opts = {
-        "snes_type": "newtonls",
-        "snes_linesearch_type": "basic",
-        "snes_rtol": 1e-9,
-        "snes_atol": 1e-10,
-        "snes_stol": 1e-10,
-        "snes_max_it": 25,
-        "snes_force_iteration": True,
-        "ksp_type": "preonly",
-        "pc_type": "lu",
-        "pc_factor_mat_solver_type": "mumps",
-    }
-    problem = dolfinx.fem.petsc.NonlinearProblem(
-        F, u, bcs=[bc], petsc_options_prefix="ref_", petsc_options=opts
-    )
+    h = handwritten.build(case, bundle, DT_S, "ref_", snes_force_iteration=True)
+    comm = bundle.mesh.comm
     its = 0
-    parallel.barrier(msh.comm)
+    parallel.barrier(comm)
     t0 = time.perf_counter()
     for _ in range(STEPS):
-        problem.solve()
-        its += problem.solver.getIterationNumber()
-        u_n.x.array[:] = u.x.array
-    elapsed = parallel.global_max(time.perf_counter() - t0, msh.comm)
-    for name in ("_snes", "_A", "_b", "_x"):
-        obj = getattr(problem, name, None)
-        if obj is not None:
-            obj.destroy()
-            setattr(problem, name, None)
+        h.problem.solve()
+        its += h.problem.solver.getIterationNumber()
+        h.u_n.x.array[:] = h.u.x.array
+    elapsed = parallel.global_max(time.perf_counter() - t0, comm)
+    handwritten.destroy(h.problem)
     return elapsed / STEPS, its
 
 
