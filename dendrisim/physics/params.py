@@ -44,8 +44,19 @@ class ModelParameters:
     regions: dict[str, Region] = field(default_factory=dict)  # lithium, electrolyte, sei
     thermal_enabled: bool = True
     initial_K: float = 439.05
-    program: str = "none"  # temperature programme: none | ramp
+    program: str = "none"  # temperature programme: none | ramp | heat_wait_seek
     ramp_K_s: float = 0.0  # ramp heating rate [K/s]
+    # heat-wait-seek (ARC; physics/programme.py): plateaus, phases, heater rate, threshold
+    hws_start_K: float | None = None  # None: initial_K
+    hws_step_K: float = 5.0
+    hws_wait_s: float = 900.0
+    hws_seek_s: float = 600.0
+    hws_heat_K_s: float = 2.0 / 60.0
+    hws_threshold_K_min: float = 0.02
+    arc_phi: float = 1.0  # thermal inertia: the sample + container hold phi x the sample
+    # extra volumetric heat capacity, uniform in every region [J/(m3 K)]: phi and the cell's
+    # share (physics/lumped.py); resolved on the initial mesh by the simulation
+    lumped_heat_capacity_J_m3K: float = 0.0
     # boundary conditions by registered name (dendrisim.physics.registry.BOUNDARY_SITES)
     thermal_outer: str = "adiabatic"  # adiabatic | dirichlet | robin (on `bulk`)
     ambient_K: float = 439.05
@@ -55,6 +66,11 @@ class ModelParameters:
     substrate_reacts: bool = False  # `substrate_top` reacts too
     li_molar_density_mol_m3: float = LITHIUM.molar_density_mol_m3
     temperature_scale_K: float = 1.0  # unknown (T - T0)/scale
+
+    @property
+    def needs_lumped(self) -> bool:
+        """True if a lumped extra heat capacity enters the heat equation."""
+        return self.arc_phi != 1.0 or self.lumped_heat_capacity_J_m3K > 0
 
     def with_(self, **changes) -> ModelParameters:
         """A copy with some fields replaced."""
@@ -97,6 +113,13 @@ class ModelParameters:
             initial_K=th.initial_K,
             program=th.program,
             ramp_K_s=units.K_per_min_to_K_per_s(th.ramp_K_min),
+            hws_start_K=th.hws_start_K,
+            hws_step_K=th.hws_step_K,
+            hws_wait_s=th.hws_wait_min * units.SECONDS_PER_MINUTE,
+            hws_seek_s=th.hws_seek_min * units.SECONDS_PER_MINUTE,
+            hws_heat_K_s=units.K_per_min_to_K_per_s(th.hws_heat_K_min),
+            hws_threshold_K_min=th.hws_threshold_K_min,
+            arc_phi=th.arc_phi,
             thermal_outer=th.outer,
             ambient_K=th.ambient_K,
             heat_transfer_W_m2K=th.heat_transfer_W_m2K,

@@ -41,3 +41,48 @@ class InterfaceReaction(ResidualTerm):
         """``-Δt ∫_Γ q r v dA`` with ``q = -ΔH`` [J/mol Li] (a source)."""
         q = -model.params.enthalpy_J_mol_Li  # heat released per mol Li
         return -(model.dt * model.interface_integral(q * model.rate() * v))
+
+
+def calorimeter_terms(model) -> list:
+    """The ARC heater term (heat-wait-seek), and the model's calorimeter constants.
+
+    Sets ``model.heater`` (the heater rate [K/s] of a step, set by the solver) and
+    ``model.lumped`` (the uniform extra volumetric heat capacity [J/(m3 K)],
+    physics/lumped.py); returns ``[ArcHeater()]`` with thermal.program = heat_wait_seek.
+    """
+    from dolfinx import fem
+    from petsc4py import PETSc
+
+    model.heater = fem.Constant(model.mesh, PETSc.ScalarType(0.0))
+    lumped = model.params.lumped_heat_capacity_J_m3K
+    model.lumped = fem.Constant(model.mesh, PETSc.ScalarType(lumped))
+    return [ArcHeater()] if model.params.program == "heat_wait_seek" else []
+
+
+def heat_capacity_density(model, region: str):
+    """ρ c_p plus the model's lumped extra [J/(m3 K)] of one region (no latent heat), UFL."""
+    r = model.params.regions[region]
+    cap = r.density_kg_m3 * r.heat_capacity_J_kgK
+    return cap + model.lumped if model.params.needs_lumped else cap
+
+
+def heater_power(model, v=1.0):
+    """``∫ β_h (ρ c_p + lumped) v dV`` [W] over every region (``model.heater`` = β_h [K/s])."""
+    w = model.weight
+    return sum(
+        model.heater * heat_capacity_density(model, n) * v * w * model.dx(rid)
+        for n, rid in model.region_ids.items()
+    )
+
+
+class ArcHeater(ResidualTerm):
+    """The ARC heater of a heat phase (docs/physics.md#temperature-programmes).
+
+    A uniform source ``β_h (ρ c_p + lumped)`` in every region, ``β_h = model.heater`` [K/s]
+    (0 outside heat phases): it raises an adiabatic sample and its container (the lumped
+    heat capacity) alike at the heater rate; the sample's self-heating comes on top.
+    """
+
+    def heat(self, model, v):
+        """``-Δt ∫ β_h (ρ c_p + lumped) v dV`` (a source)."""
+        return -(model.dt * heater_power(model, v))
