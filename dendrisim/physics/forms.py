@@ -49,7 +49,11 @@ from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
-from dendrisim.physics.terms import InterfaceReaction, calorimeter_terms  # noqa: E402
+from dendrisim.physics.terms import (  # noqa: E402
+    InterfaceReaction,
+    calorimeter_terms,
+    extra_heat_capacity,
+)
 
 FORMULATIONS = ("axisymmetric", "planar", "3d")
 FIELD_COMPONENT = {"species": 0, "heat": 1}  # field name -> component of u
@@ -224,17 +228,14 @@ class CoupledModel:
     def enthalpy_density(self, region: str, u=None):
         """Volumetric enthalpy ρ h(T) relative to T0 [J/m3] of one region, as UFL."""
         r = self.params.regions[region]
-        h = r.density_kg_m3 * kinetics.specific_enthalpy(
+        return r.density_kg_m3 * kinetics.specific_enthalpy(
             self.temperature(u),
             r.heat_capacity_J_kgK,
             self.T0,
             r.latent_heat_J_kg,
             r.melting_K,
             r.melting_width_K,
-        )
-        if self.params.needs_lumped:
-            h += self.lumped * (self.temperature(u) - self.T0)
-        return h
+        ) + extra_heat_capacity(self, region) * (self.temperature(u) - self.T0)
 
     def diffusivity(self, u=None):
         """D(T) [m2/s] as UFL."""
@@ -274,8 +275,7 @@ class CoupledModel:
         cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
             T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K, reg.melting_width_K
         )
-        if self.params.needs_lumped:
-            cap = cap + self.lumped
+        cap = cap + extra_heat_capacity(self, region)  # physics/lumped.py
         return cap * ufl.inner(self.velocity, ufl.grad(T))
 
     def heat_residual(self, vT):

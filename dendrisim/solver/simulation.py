@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.observables.collection import Observables  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
-from dendrisim.physics.lumped import lumped_heat_capacity_J_m3K  # noqa: E402
+from dendrisim.physics.lumped import heat_capacity_factor  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.physics.programme import HeatWaitSeek, programme_K  # noqa: E402
 from dendrisim.solver.events import VALID_STOPS, EventSet, build_events  # noqa: E402
@@ -224,7 +224,7 @@ class Simulation:
     def _resolve_lumped(self) -> None:
         """The lumped extra heat capacity from the initial mesh (physics/lumped.py), once."""
         m = self.model
-        if not self.params.needs_lumped or self.params.lumped_heat_capacity_J_m3K > 0:
+        if not self.params.needs_lumped or self.params.heat_capacity_factor is not None:
             return
         w = m.weight
         own = sum(
@@ -237,10 +237,10 @@ class Simulation:
             for n in m.region_ids
         )
         area = m.integrate(m.interface_integral(1.0))
-        value = lumped_heat_capacity_J_m3K(self.params, own, area, m.volume_m3)
-        self.params = self.params.with_(lumped_heat_capacity_J_m3K=value)
+        factor = heat_capacity_factor(self.params, own, area)
+        self.params = self.params.with_(heat_capacity_factor=factor)
         m.params = self.params
-        m.lumped.value = value
+        m.lumped.value = factor - 1.0
 
     def solve(self, t: float, dt: float) -> Attempt:
         """Newton solve of the step [t, t + dt] from the accepted state ``u_n`` (collective)."""
