@@ -41,12 +41,15 @@ def located_peak(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(time, value) of the maximum of ``y(t)``, not snapped to a sample.
 
     The vertex of the parabola through the largest sample and its two neighbours (the
-    sample itself at an end of the series or where the three do not bend down).
+    sample itself at an end of the series, where the three do not bend down, or where
+    their times are not distinct).
     """
     i = int(np.nanargmax(y))
     if i == 0 or i == y.size - 1:
         return float(t[i]), float(y[i])
     (t0, t1, t2), (y0, y1, y2) = t[i - 1 : i + 2], y[i - 1 : i + 2]
+    if not t0 < t1 < t2:  # rows closer than the file's precision (steps of 1e-8 s)
+        return float(t1), float(y1)
     d01, d12 = (y1 - y0) / (t1 - t0), (y2 - y1) / (t2 - t1)
     a = (d12 - d01) / (t2 - t0)  # second divided difference
     if a >= 0:

@@ -69,3 +69,11 @@ def test_unit_cell_holds_its_share_of_the_cell():
     expected = 1.2 * c_area * 0.5e-6
     assert sim.observables.inventory.heat_capacity_J_K == pytest.approx(expected, rel=1e-9)
     assert sim.params.heat_capacity_factor < 1.0  # the slab holds more than its share
+
+
+def test_builtin_arc_cases():
+    for name in ("arc-routine", "arc-stable"):
+        case = load_case(name)
+        assert case.thermal.program == "heat_wait_seek"
+        assert numbers_of(case) is not None and not case.interface.moving
+    assert load_case("arc-stable").sei.protection_factor == 0.03
