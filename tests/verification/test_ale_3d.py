@@ -85,3 +85,63 @@ def test_coupled_3d_moving_run_volume_matches_moles(sei_um):
     ts = assert_moving_run_ok(sim.history)
     assert ts["li_retention"][-1] < 0.995  # 0.9915: the surface really moved
     assert sim.model.motion.min_quality() > (0.3 if sei_um else case.interface.min_quality)
+
+
+# a tall uniform cell whose 2-rank partition leaves one rank without any interface facet
+TALL_3D = {
+    **COARSE_3D,
+    "geometry.electrolyte_height_um": 5.0,
+    "geometry.mesh_size_interface_um": 0.08,
+    "geometry.mesh_size_bulk_um": 0.14,
+}
+
+
+@pytest.mark.mpi
+def test_motion_steps_when_a_rank_holds_no_interface():
+    """Issue #16: a rank without interface nodes skipped a collective ghost update.
+
+    The other rank waited in it forever (every stack sample in _tangential_relaxation and
+    parallel.global_max; the 102k-cell fig5-stable on 2 ranks never finished a step).  On
+    2 ranks this mesh puts the whole interface on one rank; a hang fails the test after
+    120 s with the stacks.  A non-finite surface motion is refused with a clear error.
+    """
+    import faulthandler
+    import sys
+
+    from dendrisim.core.errors import SimulationError
+    from dendrisim.solver.motion.stepper import substep_count
+
+    case = api.load_case("fig5-stable", TALL_3D)
+    b = load_case_mesh(case, parallel.world())
+    n_if = float(np.sum(b.facet_tags.values == b.id("interface")))
+    if parallel.size(b.mesh.comm) == 2:  # the pathology this test is about is present
+        assert parallel.global_min(n_if, b.mesh.comm) == 0, "pick a mesh with an empty rank"
+    motion = MeshMotion(
+        b.mesh, b.cell_tags, b.facet_tags, b.groups, "3d", molar_volume_m3_mol=1.3e-5
+    )
+    faulthandler.dump_traceback_later(120, exit=True, file=sys.stderr)
+    try:
+        motion.set_rate(0.005 * 0.04e-6 / 1.3e-5)  # 0.2 nm per second
+        v0 = motion.li_volume_m3()
+        for _ in range(3):  # as the time loop does: the sub-step count, then the move
+            n = substep_count(motion.prescribed_fraction(1.0), 0.1, 64, 1.0)
+            for _ in range(n):
+                assert motion.step(1.0 / n, prescribed=n == 1) > case.interface.min_quality
+        assert motion.li_volume_m3() < v0
+        motion.set_rate(float("nan"))
+        with pytest.raises(SimulationError, match="not a finite number"):
+            substep_count(motion.prescribed_fraction(1.0), 0.1, 64, 1.0)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        motion.destroy()
+
+
+def test_substep_count_is_bounded_and_says_so(caplog):
+    """ceil(fraction / max_motion) sub-steps, at most the bound (a warning names it)."""
+    from dendrisim.solver.motion.stepper import substep_count
+
+    assert substep_count(0.0, 0.1, 64, 1.0) == 1
+    assert substep_count(0.25, 0.1, 64, 1.0) == 3
+    with caplog.at_level("WARNING", logger="dendrisim"):
+        assert substep_count(1e293, 0.1, 64, 1.0) == 64
+    assert "interface.max_motion_per_step = 0.1" in caplog.text
