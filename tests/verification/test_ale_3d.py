@@ -125,7 +125,7 @@ def test_motion_steps_when_a_rank_holds_no_interface():
     The other rank waited in it forever (every stack sample in _tangential_relaxation and
     parallel.global_max; the 102k-cell fig5-stable on 2 ranks never finished a step).  On
     2 ranks this mesh puts the whole interface on one rank; a hang fails the test after
-    120 s with the stacks.  A non-finite surface motion is refused with a clear error.
+    300 s with the stacks.  A non-finite surface motion is refused with a clear error.
     """
     import faulthandler
     import sys
@@ -141,7 +141,7 @@ def test_motion_steps_when_a_rank_holds_no_interface():
     motion = MeshMotion(
         b.mesh, b.cell_tags, b.facet_tags, b.groups, "3d", molar_volume_m3_mol=1.3e-5
     )
-    faulthandler.dump_traceback_later(120, exit=True, file=sys.stderr)
+    faulthandler.dump_traceback_later(300, exit=True, file=sys.stderr)
     try:
         motion.set_rate(0.005 * 0.04e-6 / 1.3e-5)  # 0.2 nm per second
         v0 = motion.li_volume_m3()
