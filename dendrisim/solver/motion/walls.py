@@ -86,7 +86,8 @@ class CylinderWall:
         owned = facets[facets < mesh.topology.index_map(fdim).size_local]
         gmap = np.empty(mesh.geometry.x.shape[0], dtype=np.int64)
         gmap[mesh.geometry.dofmaps[0].ravel()] = V.dofmap.list.ravel()
-        self._facet_dofs = gmap[dolfinx.mesh.entities_to_geometry(mesh, fdim, owned)]
+        nodes = dolfinx.mesh.entities_to_geometry(mesh, fdim, owned)
+        self._facet_dofs = gmap[nodes.reshape(owned.size, fdim + 1)]  # also with no facets
         f2c = mesh.topology.connectivity(fdim, fdim + 1)
         n_cells = mesh.topology.index_map(fdim + 1)
         region = np.full(n_cells.size_local + n_cells.num_ghosts, -1, dtype=np.int64)
