@@ -32,6 +32,7 @@ QUICK = {
     "geometry.cell_radius_um": 0.4,
     "geometry.electrolyte_height_um": 1.0,
     "geometry.substrate_thickness_um": 0.2,
+    "geometry.mesh_size_interface_um": 0.04,
     "geometry.mesh_size_bulk_um": 0.2,
 }
 
