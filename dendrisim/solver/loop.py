@@ -18,6 +18,7 @@ from dendrisim.core.logs import FILE_ONLY
 from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
+from dendrisim.solver.motion.predictor import MeshPredictor
 from dendrisim.solver.motion.stepper import MotionStepper
 from dendrisim.solver.run_progress import RunProgress
 from dendrisim.solver.simulation import RunSummary
@@ -53,6 +54,8 @@ class TimeLoop:
             PROGRAMME_ERROR_TOL if sim.case.thermal.program != "none" else 0.0
         )
         self.mover = MotionStepper(sim) if sim.model.motion is not None else None
+        if self.mover is not None and self.errors is not None:  # BDF2: move before a step
+            sim.predictor = MeshPredictor(sim, self.mover)
         self.t = 0.0
         self.steps = self.rejected = self.iterations = self.krylov = 0
         self.stop: str | None = None
@@ -101,6 +104,8 @@ class TimeLoop:
             for sink in sim.sinks:
                 sink.start(sim.model, sim.observables.columns, values)
                 sink.output(sim.model, 0.0)
+        if sim.predictor is not None:
+            sim.predictor.move(0.0, self.ctrl.next_dt(0.0), None)
 
     def _step(self, progress) -> None:
         """Attempt one step from the accepted state; accept it or cut Δt."""
@@ -138,6 +143,8 @@ class TimeLoop:
             return
         with sim.timings.part("observables"):
             values = sim.observables.compute(self.t + att.dt_s, att.dt_s, att.iterations)
+            if sim.predictor is not None:  # the step's mesh is the moved one
+                sim.observables.after_move(values, dict(values), sim.predictor.quality)
         step = Trial(att.dt_s, values, sim.model.u.x.array.copy(), att.iterations)
         with sim.timings.part("event_location"):
             step = self._events_in_step(step)
@@ -149,8 +156,18 @@ class TimeLoop:
                 self.ctrl.scaled(att.dt_s, factor)
             if self.mover is not None:
                 mm = sim.case.interface.max_motion_per_step
-                self.ctrl.limit_motion(step.dt_s, self.mover.fraction, mm)
+                moved_dt = step.dt_s if sim.predictor is None else sim.predictor.interval
+                self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
             self._limit_error(step.dt_s)
+            if sim.predictor is not None:
+                self._premove()
+
+    def _premove(self) -> None:
+        """BDF2 on a moving mesh: move it to the end of the next step (motion.predictor)."""
+        sim = self.sim
+        sim.predictor.move(self.t, self.t + self.ctrl.next_dt(self.t), sim.dt_prev)
+        if sim.predictor.restarted:  # remeshed: the error estimate's history restarts
+            self.errors.history = [(self.t, self._owned(sim.model.u_n.x.array))]
 
     def _limit_error(self, dt_s: float) -> None:
         """Error per unit step of the consumed Li (time.consumed_error_tol)."""
@@ -171,7 +188,11 @@ class TimeLoop:
         sim.observables.commit(values)
         self.t += step.dt_s
         self.steps += 1
-        quality = self.mover.move(step.dt_s, values) if self.mover is not None else None
+        quality = None
+        if sim.predictor is not None:
+            quality = sim.predictor.quality
+        elif self.mover is not None:
+            quality = self.mover.move(step.dt_s, values)
         m = sim.model
         sim.advance(step.dt_s)
         if self.errors is not None:
@@ -242,6 +263,8 @@ class TimeLoop:
         m.u.x.array[:] = step.u
         m.set_step(step.dt_s, self.sim.dt_prev)
         m.set_time(self.t + step.dt_s)
+        if self.sim.predictor is not None:
+            self.sim.predictor.set_velocity()
 
     def _record(self, e: Event, t_event: float) -> None:
         if e.name in self.occurred:
