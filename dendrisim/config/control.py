@@ -57,6 +57,8 @@ class SolverConfig(Section):
     newton_stol: float = Field(default=1e-10, ge=0, lt=1)
     newton_max_it: int = Field(default=25, ge=1)
     element_degree: Literal[1, 2] = 1
+    # chord Newton: keep the Jacobian/LU while Δt is unchanged and it contracts (reuse.py)
+    reuse_jacobian: bool = False
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)  # expert overrides
 
 

@@ -314,4 +314,5 @@ class TimeLoop:
             li_removed_fraction=sim.li_removed_m3 / max(li0, 1e-300),
             events=dict(self.occurred),
             event_solves=self.locator.solves,
+            jacobian_assemblies=sim.assemblies_before + sim.newton.reuse.assemblies,
         )

@@ -55,6 +55,7 @@ class RunSummary:
     li_removed_fraction: float = 0.0  # thin Li removed at remeshes / initial dendrite Li
     events: dict[str, float] = field(default_factory=dict)  # event name -> time [s]
     event_solves: int = 0  # trial Newton solves that located events
+    jacobian_assemblies: int = 0  # = LU factorisations / AMG set-ups (solver.reuse_jacobian)
 
     @property
     def valid(self) -> bool:
@@ -147,6 +148,7 @@ class Simulation:
         self.dt_prev: float | None = None  # the last accepted step [s] (BDF2 weights)
         self.predictor = None  # BDF2 on a moving mesh: solver.motion.predictor (TimeLoop)
         self.li_removed_m3 = 0.0  # Li thinner than the remesh threshold, removed [m^3]
+        self.assemblies_before = 0  # Jacobian assemblies of the solvers before remeshes
         self._setup(bundle)
         self.model.set_initial()
         self.observables = Observables(self.model)
@@ -211,6 +213,7 @@ class Simulation:
             max_it=s.newton_max_it,
             linear=s.linear,
             extra_options=dict(s.petsc_options),
+            reuse=s.reuse_jacobian,
         )
         tdim = bundle.mesh.topology.dim
         self.cells = bundle.mesh.topology.index_map(tdim).size_global
@@ -288,6 +291,7 @@ class Simulation:
         self.model.u_n.x.array[:] = self.model.u.x.array
         self.observables = Observables(self.model, inventory=old_obs.inventory)
         self.observables.adopt(old_obs)
+        self.assemblies_before += old_newton.reuse.assemblies
         old_newton.destroy()
         if old_model.motion is not None:
             old_model.motion.destroy()
