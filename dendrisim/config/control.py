@@ -19,7 +19,7 @@ class TimeConfig(Section):
     dt_min_s: float = Field(default=1e-9, gt=0)
     dt_max_s: float = Field(default=0.25, gt=0)
     max_dT_per_step_K: float = Field(default=2.0, gt=0)  # step cut above this |ΔT|
-    scheme: Literal["backward_euler", "bdf2"] = "backward_euler"
+    scheme: Literal["backward_euler", "bdf2"] = "bdf2"
     # bdf2: local error per step / (atol + rtol |u|) <= 1 on the scaled unknowns (timeerror.py)
     rtol: float = Field(default=1e-3, gt=0, lt=1)
     atol: float = Field(default=1e-3, gt=0)  # bdf2: c/c_bulk [-] and T - T0 [K] (T_scale 1 K)

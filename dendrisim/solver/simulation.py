@@ -289,6 +289,9 @@ class Simulation:
         transfer(old_model.u, self.model.u)
         self.model.u.x.array[self.model.li_species_dofs] = 0.0
         self.model.u_n.x.array[:] = self.model.u.x.array
+        if self.model.u_nm1 is not None:  # BDF2 restarts with a backward-Euler step
+            self.model.u_nm1.x.array[:] = self.model.u.x.array
+            self.dt_prev = None
         self.observables = Observables(self.model, inventory=old_obs.inventory)
         self.observables.adopt(old_obs)
         self.assemblies_before += old_newton.reuse.assemblies

@@ -26,6 +26,8 @@ t_target = t_k + h (h the next step the controller plans):
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 
@@ -59,6 +61,7 @@ class MeshPredictor:
             self.d, self.interval = np.zeros_like(self.d_prev), 0.0
             self.set_velocity()
             return
+        t1 = time.perf_counter()
         mid = 0.5 * (self.t_mesh + t_target)
         sim.rate_theta.value = (mid - t) / h_last if h_last else 0.0
         ale = _ale(sim)
@@ -76,13 +79,11 @@ class MeshPredictor:
         self.d = self.model.velocity.x.array * interval
         self.t_mesh, self.interval = t_target, interval
         self.set_velocity()
+        sim.timings.add("mesh_motion", time.perf_counter() - t1)
 
     def _restart(self) -> None:
-        sim = self.sim
+        """After a remesh (``Simulation.remesh`` set u_{n−1} := u_n and no previous step)."""
         self._zero()
-        m = sim.model
-        m.u_nm1.x.array[:] = m.u_n.x.array
-        sim.dt_prev = None
         self.restarted = True
 
     def set_velocity(self) -> None:
