@@ -79,6 +79,7 @@ def main(quick: bool = False) -> list[dict]:
                 "time.dt_initial_s": DT_S,
                 "time.dt_max_s": DT_S,
                 "time.max_dT_per_step_K": 1e3,
+                "time.scheme": "backward_euler",  # the script's scheme
             }
             case_off = load_case(name, {**over, "output.fields": []})
             case_def = load_case(name, over)  # default fields and fields_every_s

@@ -98,7 +98,7 @@ NOTES = {
     "time.dt_initial_s": "first step",
     "time.dt_min_s": "give up (`diverged`, `dt_too_small`) below this step",
     "time.dt_max_s": "largest step",
-    "time.scheme": "`bdf2`: variable-step BDF2 with local error control (fixed geometry only)",
+    "time.scheme": "`bdf2`: variable-step BDF2, local error control (physics.md#time-stepping)",
     "solver.newton_rtol": "relative residual tolerance",
     "solver.newton_max_it": "Newton iterations per step",
     "solver.element_degree": "Lagrange degree of c and T",

@@ -121,6 +121,7 @@ def run_stats(summary, wall_s: float) -> dict:
         "newton_iterations": summary.newton_iterations,
         "krylov_iterations": summary.krylov_iterations,
         "event_solves": summary.event_solves,
+        "jacobian_assemblies": summary.jacobian_assemblies,
         "runaway_onset_s": summary.runaway_onset_s,
         "runaway_s": summary.runaway_s,
         "events_s": summary.events,

@@ -41,7 +41,7 @@ class MotionStepper:
         t1 = time.perf_counter()
         before = dict(values)
         sim.observables.before_move(values)
-        quality, velocity = self._substeps(dt, values["time_s"])
+        quality, velocity = self.substeps(dt, values["time_s"])
         motion = sim.model.motion
         motion.velocity.x.array[:] = velocity
         sim.model.velocity.interpolate(motion.velocity)
@@ -67,7 +67,7 @@ class MotionStepper:
             and sim.remesher.count < ic.max_remeshes
         )
 
-    def _substeps(self, dt: float, t: float) -> tuple[float, np.ndarray]:
+    def substeps(self, dt: float, t: float) -> tuple[float, np.ndarray]:
         """Move in sub-steps (normals recomputed, remeshing possible in between).
 
         Returns the final quality and the mean mesh velocity over the step.
