@@ -1,4 +1,7 @@
-"""Reading ``fields.xdmf`` (dolfinx XDMF + HDF5) into numpy without dolfinx or VTK.
+"""Fields of a run as numpy arrays without dolfinx or VTK; reading ``fields.xdmf``.
+
+:class:`Fields` is what ``Result.fields()`` returns for every format; the VTKHDF files are
+read by :mod:`dendrisim.io.vtkhdf_reader`, dolfinx XDMF + HDF5 here.
 
 ``fields.xdmf`` is read with the standard library's XML parser and h5py: VTK's XDMF reader
 (``pyvista.read``) crashes on dolfinx's one-temporal-collection-per-function layout and
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ import numpy as np
 
 from dendrisim.core.errors import DendrisimError, MissingDependencyError
 from dendrisim.core.groups import CELL_IDS
+from dendrisim.io.field_names import SHORT_NAMES
 
 # Region ids of cell_tags (contract): lithium 1, electrolyte 2, sei 3.
 REGION_IDS = CELL_IDS
@@ -62,14 +67,25 @@ def _data_item(item: ET.Element, folder: Path, h5files: dict[str, Any]) -> np.nd
     return arr.reshape(dims) if dims and arr.size == math.prod(dims) else arr
 
 
+def _read_item(item: ET.Element, folder: Path) -> np.ndarray:
+    """An XDMF DataItem's values as floats (its HDF5 file opened and closed)."""
+    h5files: dict[str, Any] = {}
+    try:
+        return _data_item(item, folder, h5files).astype(float)
+    finally:
+        for f in h5files.values():
+            f.close()
+
+
 @dataclass
 class Fields:
-    """Fields of a run on the reference mesh (``fields.xdmf``), as numpy arrays.
+    """Fields of one mesh segment of a run on its reference mesh, as numpy arrays.
 
     ``points`` [m] (N, 3) reference coordinates (2D runs: z = 0; axisymmetric: x = r, y = z),
     ``cells`` (M, k) node indices, ``cell_type`` ("triangle", "quad", "tetra", ...),
     ``cell_tags`` (M,) region ids (1 lithium, 2 electrolyte, 3 sei; 0 untagged),
-    ``times`` [s] output times. Nodal values are read on demand with :meth:`get`.
+    ``times`` [s] output times. Nodal values are read on demand with :meth:`get` by their
+    short name (``c``, ``T``, ``displacement``) or their name in the files (``c_mol_m3``...).
     """
 
     path: Path
@@ -79,7 +95,9 @@ class Fields:
     cell_tags: np.ndarray
     times: np.ndarray
     formulation: str = "axisymmetric"
-    _index: dict[str, dict[float, ET.Element]] = field(default_factory=dict, repr=False)
+    _index: dict[str, dict[float, Any]] = field(default_factory=dict, repr=False)
+    # reads one stored item of _index (None: an XDMF DataItem)
+    _load: Callable[[Any], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def names(self) -> list[str]:
@@ -105,16 +123,15 @@ class Fields:
         ``mask_lithium``: NaN at nodes that touch no electrolyte cell (for ``c``, whose value
         in Li is meaningless: the solver writes 0 there).
         """
+        name = SHORT_NAMES.get(name, name)  # "T_K" as in the files, or "T"
         if name not in self._index:
             raise DendrisimError(f"{self.path}: no field {name!r}; stored: {self.names}")
         by_time = self._index[name]
         key = min(by_time, key=lambda s: abs(s - t)) if t >= 0 else self.nearest_time(t)
-        h5files: dict[str, Any] = {}
-        try:
-            arr = _data_item(by_time[key], self.path.parent, h5files).astype(float)
-        finally:
-            for f in h5files.values():
-                f.close()
+        if self._load is not None:
+            arr = np.asarray(self._load(by_time[key]), dtype=float)
+        else:
+            arr = _read_item(by_time[key], self.path.parent)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
         if mask_lithium:

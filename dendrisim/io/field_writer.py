@@ -1,4 +1,4 @@
-"""Fields for ParaView: c [mol/m3], T [K], displacement [m] in XDMF.
+"""A run's field output (FieldSink) and the XDMF writer (``output.format = "xdmf"``).
 
 Part of the results contract (docs/architecture.md#results-layout).
 """
@@ -76,30 +76,79 @@ class FieldWriter:
         self.close()
 
 
+# output.format -> (file of the first mesh, file after the k-th remesh)
+FORMAT_FILES = {
+    "vtkhdf": ("fields.vtkhdf", "fields_remesh{k}.vtkhdf"),
+    "vtx": ("fields.bp", "fields_remesh{k}.bp"),
+    "xdmf": ("fields.xdmf", "fields_remesh{k}.xdmf"),
+}
+
+
+def _writer(fmt: str, path: Path, model, fields):
+    """The writer of one mesh segment in ``fmt`` (collective)."""
+    if fmt == "vtkhdf":
+        from dendrisim.io.vtkhdf_writer import VtkHdfWriter
+
+        return VtkHdfWriter(path, model, fields)
+    if fmt == "vtx":
+        from dendrisim.io.vtx_writer import VtxWriter
+
+        return VtxWriter(path, model, fields)
+    return FieldWriter(path, model, fields)
+
+
 class FieldSink(Sink):
-    """A run's field output: ``fields.xdmf``, then ``fields_remesh<k>.xdmf`` per remesh.
+    """A run's field output in ``output.format``: one file per mesh segment.
+
+    ``fields.<ext>``, then ``fields_remesh<k>.<ext>`` per remesh; for VTKHDF also
+    ``fields_all.vtkhdf``, the index over the segments (:mod:`dendrisim.io.vtkhdf_index`).
 
     Writes at the output times the time loop reports (t = 0 first).
     """
 
-    def __init__(self, folder: str | Path, fields=("c", "T", "displacement")):
+    def __init__(self, folder: str | Path, fields=("c", "T", "displacement"), fmt="vtkhdf"):
         self.folder = Path(folder)
         self.fields = tuple(fields)
-        self.writer: FieldWriter | None = None
+        self.format = fmt
+        self.writer = None
+        self.segments: list = []  # rank 0, VTKHDF: the segments for the index
+
+    def _open(self, model, k: int) -> None:
+        first, later = FORMAT_FILES[self.format]
+        path = self.folder / (first if k == 0 else later.format(k=k))
+        self.writer = _writer(self.format, path, model, self.fields)
+        segment = getattr(self.writer, "segment", None)
+        if segment is not None:
+            self.segments.append(segment)
 
     def start(self, model, columns, values) -> None:
-        """Open ``fields.xdmf`` (mesh and cell tags)."""
-        self.writer = FieldWriter(self.folder / "fields.xdmf", model, self.fields)
+        """Open the first segment's file (mesh and cell tags)."""
+        self._open(model, 0)
 
     def output(self, model, time_s: float) -> None:
         """Write the fields at ``time_s`` [s]."""
         if self.writer is not None:
             self.writer.write(time_s)
+            if self.format == "vtkhdf":
+                self._write_index(model.mesh.comm)
+
+    def _write_index(self, comm) -> None:
+        from dendrisim.core import parallel
+        from dendrisim.core.errors import OutputError
+        from dendrisim.io.vtkhdf_index import write_index
+
+        def write() -> None:
+            try:
+                write_index(self.folder, self.segments)
+            except OSError as exc:
+                raise OutputError(f"{self.folder}: cannot write the fields index ({exc})") from None
+
+        parallel.on_root(write, comm)
 
     def remeshed(self, model, count: int) -> None:
-        """Continue in ``fields_remesh<count>.xdmf`` on the new mesh."""
+        """Continue in the ``count``-th remesh file on the new mesh."""
         self.close()
-        self.writer = FieldWriter(self.folder / f"fields_remesh{count}.xdmf", model, self.fields)
+        self._open(model, count)
 
     def close(self) -> None:
         """Close the current file."""

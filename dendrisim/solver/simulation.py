@@ -80,10 +80,6 @@ def _check_supported(case) -> None:
             'time.scheme = "bdf2" with interface.moving = true is not built yet; '
             'allowed now: "backward_euler", or "bdf2" with interface.moving = false'
         )
-    if case.output.format != "xdmf":
-        raise NotBuiltYetError(
-            f'output.format = "{case.output.format}" is not built yet; allowed now: "xdmf"'
-        )
 
 
 def _can_move(bundle) -> bool:
