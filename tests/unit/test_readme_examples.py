@@ -96,3 +96,30 @@ def test_getting_started_sequence_runs(tmp_path):
         r = _run_in(tmp_path, line)
         assert r.returncode == 0, f"`{line}` failed:\n{r.stderr}"
     assert (tmp_path / "results" / "fig5-routine" / "figures" / "fig5d.png").is_file()
+
+
+def readme_python_blocks() -> list[str]:
+    """The ```python blocks of README.md."""
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text("utf-8"), re.S)
+
+
+@pytest.mark.skipif(not fenics_available(), reason="needs FEniCSx")
+def test_readme_pyvista_lines_open_the_fig5_fields_without_dendrisim(tmp_path):
+    """The three README lines run in a fresh Python that never imports dendrisim."""
+    from dendrisim import api
+
+    (block,) = [b for b in readme_python_blocks() if "fields.vtkhdf" in b]
+    assert len(block.strip().splitlines()) == 3
+    case = api.load_case("fig5-routine", ["time.end_s=1.0", "output.figures=false"])
+    api.run(case, out=tmp_path / "results" / "fig5-routine", quiet=True)
+    guard = "\nimport sys\nassert not [m for m in sys.modules if m.startswith('dendrisim')]\n"
+    r = subprocess.run(
+        [sys.executable, "-c", block + guard],
+        cwd=tmp_path,
+        env={**os.environ, "PYVISTA_OFF_SCREEN": "true", "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "[1.]"  # the last output time [s]
