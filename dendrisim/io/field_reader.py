@@ -196,8 +196,10 @@ def _region_volume(x: np.ndarray, cells: np.ndarray, cell_type: str, formulation
 def read_fields(path: str | Path, formulation: str = "axisymmetric") -> Fields:
     """Read a dolfinx ``fields.xdmf`` into :class:`Fields` (nodal values stay on disk).
 
-    Layout (contract): the mesh grid, the ``cell_tags`` grid, then one temporal collection
-    per function (``c``, ``T``, ``displacement``), data in the ``.h5`` file beside it.
+    Two layouts, data in the ``.h5`` file beside it: dendrisim's (one temporal collection
+    whose grids hold the mesh, the time, ``c_mol_m3``, ``T_K``, ``displacement_m`` and the
+    cell data ``region_id``: :mod:`dendrisim.io.xdmf_writer`) and dolfinx's own of earlier
+    runs (the mesh grid, the ``cell_tags`` grid, one temporal collection per function).
     """
     path = Path(path)
     if not path.is_file():
@@ -213,7 +215,8 @@ def read_fields(path: str | Path, formulation: str = "axisymmetric") -> Fields:
     domain = root.find("Domain")
     grids = list(domain) if domain is not None else []
     uniform = [g for g in grids if g.tag == "Grid" and g.get("GridType") == "Uniform"]
-    mesh = next((g for g in uniform if g.find("Geometry") is not None), None)
+    inner = [g for c in grids if c.get("CollectionType") == "Temporal" for g in c.findall("Grid")]
+    mesh = next((g for g in uniform + inner if g.find("Geometry") is not None), None)
     if mesh is None:
         raise DendrisimError(f"{path}: no mesh grid (expected dolfinx XDMFFile.write_mesh)")
     points, cells, cell_type, tags = _read_mesh(path, mesh, uniform)
@@ -251,6 +254,11 @@ def _read_mesh(path: Path, mesh: ET.Element, uniform: list[ET.Element]):
         points = np.zeros((geo.shape[0], 3))
         points[:, :gdim] = geo
         tags = np.zeros(len(cells), dtype=np.int32)
+        own = [a for a in mesh.findall("Attribute") if a.get("Center") == "Cell"]
+        if own:  # dendrisim's layout: the regions are cell data of the mesh grid
+            tags = _data_item(own[0].find("DataItem"), path.parent, h5files).ravel()
+            tags = tags.astype(np.int32)
+            uniform = []
         for g in uniform:
             att = g.find("Attribute")
             if g is mesh or att is None or att.get("Center") != "Cell":
@@ -272,14 +280,16 @@ def _index_collections(grids: list[ET.Element]) -> dict[str, dict[float, ET.Elem
         if coll.get("CollectionType") != "Temporal":
             continue
         for g in coll.findall("Grid"):
-            t_el, att = g.find("Time"), g.find("Attribute")
-            if t_el is None or att is None:
+            t_el = g.find("Time")
+            if t_el is None:
                 continue
-            name = att.get("Name", coll.get("Name", "?"))
-            name = name[5:] if name.startswith("real_") else name
-            if name.startswith("imag_"):
-                continue
-            index.setdefault(name, {})[float(t_el.get("Value", "0"))] = att.find("DataItem")
+            for att in g.findall("Attribute"):
+                name = att.get("Name", coll.get("Name", "?"))
+                name = name[5:] if name.startswith("real_") else name
+                if name.startswith("imag_") or att.get("Center") == "Cell":
+                    continue
+                name = SHORT_NAMES.get(name, name)
+                index.setdefault(name, {})[float(t_el.get("Value", "0"))] = att.find("DataItem")
     return index
 
 

@@ -191,6 +191,43 @@ def test_vtx_output_read_back_with_adios2(tmp_path):
         _compare(steps, solver, name)
 
 
+def test_xdmf_opens_in_pyvista_and_meshio(tmp_path):
+    """output.format = "xdmf": one temporal collection, so VTK's and meshio's readers work."""
+    case, sim = _solve("fig5-stable", [*SHORT, "output.format='xdmf'"], tmp_path / "run")
+    xdmf = str(tmp_path / "run" / "fields.xdmf")
+    out = _fresh_python(
+        f"""
+        import json
+        import meshio
+        import pyvista as pv
+        reader = pv.get_reader({xdmf!r})
+        times = list(reader.time_values)
+        reader.set_active_time_value(times[-1])
+        grid = reader.read()
+        with meshio.xdmf.TimeSeriesReader({xdmf!r}) as r:
+            points, cells = r.read_points_cells()
+            t0, data0, cdata0 = r.read_data(0)
+            t_end, data, _ = r.read_data(r.num_steps - 1)
+        print(json.dumps({{"times": times, "points": grid.points.tolist(),
+            "T_K": grid.point_data["T_K"].tolist(),
+            "c_mol_m3": grid.point_data["c_mol_m3"].tolist(),
+            "displacement_m": grid.point_data["displacement_m"].tolist(),
+            "regions": sorted(set(grid.cell_data["region_id"].tolist())),
+            "meshio_times": [t0, t_end], "meshio_T_0": data0["T_K"].ravel().tolist(),
+            "meshio_T_end": data["T_K"].ravel().tolist()}}))
+        """
+    )
+    assert out["times"] == [0.0, 1.0, 2.0] and out["meshio_times"] == [0.0, 2.0]
+    assert out["regions"] == [1.0, 2.0]
+    np.testing.assert_allclose(out["meshio_T_0"], case.thermal.initial_K, rtol=1e-14)
+    np.testing.assert_array_equal(out["meshio_T_end"], out["T_K"])
+    solver = _solver_values(sim.model)
+    for name in ("T_K", "c_mol_m3"):
+        _compare(out, solver, name)
+    f = api.Result.load(tmp_path / "run", warn=False).fields()
+    np.testing.assert_array_equal(f.get("T", 2.0), out["T_K"])
+
+
 def test_vtkhdf_opens_in_paraview(tmp_path):
     probe = subprocess.run([sys.executable, "-c", "import paraview.simple"], capture_output=True)
     if probe.returncode != 0:
