@@ -9,6 +9,7 @@ Its columns then appear in every ``timeseries.csv`` (after the contract columns 
 
 from __future__ import annotations
 
+from dendrisim.observables.calorimetry import HeaterHeat, HeaterPower, SelfHeating
 from dendrisim.observables.moving import AleExchange, WorstCellQuality
 from dendrisim.observables.species import (
     InterfaceConcentration,
@@ -37,10 +38,13 @@ CATALOG: tuple[type, ...] = (
     LiRetention,
     InterfaceConcentration,
     NewtonIterations,
+    SelfHeating,
     SpeciesHeld,
     EnergyHeld,
     HeatFlow,
     HeatReleased,
+    HeaterPower,
+    HeaterHeat,
     RobinHeat,
     DirichletFluxes,
     AleExchange,
@@ -48,5 +52,4 @@ CATALOG: tuple[type, ...] = (
     SpeciesBalance,
     EnergyBalance,
     AdiabaticBound,
-    HeatFlow,
 )

@@ -49,7 +49,11 @@ from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
-from dendrisim.physics.terms import InterfaceReaction  # noqa: E402
+from dendrisim.physics.terms import (  # noqa: E402
+    InterfaceReaction,
+    calorimeter_terms,
+    extra_heat_capacity,
+)
 
 FORMULATIONS = ("axisymmetric", "planar", "3d")
 FIELD_COMPONENT = {"species": 0, "heat": 1}  # field name -> component of u
@@ -138,7 +142,8 @@ class CoupledModel:
         self.interface_rate = InterfaceRate(params)  # r = f(T) k(T, c) of the named laws
         self.conditions = self.make_conditions()
         # residual terms besides the volume terms; append more before build_residual()
-        self.terms: list = [InterfaceReaction(), *self.conditions]
+        # (+ the ARC heater; sets the constants ``heater`` and ``lumped``, physics/terms.py)
+        self.terms: list = [InterfaceReaction(), *self.conditions, *calorimeter_terms(self)]
         self.build()
 
     def make_conditions(self) -> list:
@@ -230,7 +235,7 @@ class CoupledModel:
             r.latent_heat_J_kg,
             r.melting_K,
             r.melting_width_K,
-        )
+        ) + extra_heat_capacity(self, region) * (self.temperature(u) - self.T0)
 
     def diffusivity(self, u=None):
         """D(T) [m2/s] as UFL."""
@@ -270,6 +275,7 @@ class CoupledModel:
         cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
             T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K, reg.melting_width_K
         )
+        cap = cap + extra_heat_capacity(self, region)  # physics/lumped.py
         return cap * ufl.inner(self.velocity, ufl.grad(T))
 
     def heat_residual(self, vT):
