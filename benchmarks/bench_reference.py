@@ -5,7 +5,7 @@ in dolfinx (same mesh, same scaled unknowns and residual, same SNES/MUMPS option
 time step, no outputs).  dendrisim runs the same case with the same fixed step twice:
 ``outputs = "off"`` (no folder: observables computed, nothing written) and
 ``outputs = "default"`` (a results folder: ``timeseries.csv`` every step and the default
-fields c, T, displacement to XDMF every ``output.fields_every_s``).  The three runs are
+fields c, T, displacement to ``fields.vtkhdf`` every ``output.fields_every_s``).  The three runs are
 interleaved ``REPEATS`` times and the fastest of each kept (the machine is shared).
 Printed and recorded, one row per case and outputs setting: seconds per step of both and
 ``ratio_vs_reference`` (targets: <= 1.1 outputs off, <= 1.3 default outputs).

@@ -102,8 +102,10 @@ NOTES = {
     "solver.newton_rtol": "relative residual tolerance",
     "solver.newton_max_it": "Newton iterations per step",
     "solver.element_degree": "Lagrange degree of c and T",
+    "output.format": "`vtkhdf`: `fields.vtkhdf` (pyvista, ParaView); `vtx`: ADIOS2 `fields.bp` "
+    "(ParaView); `xdmf`: `fields.xdmf` (dendrisim, ParaView's Xdmf3 readers)",
     "output.fields_every_s": "interval of field output (lands on these times exactly)",
-    "output.fields": "fields written to `fields.xdmf`",
+    "output.fields": "fields written (as `c_mol_m3`, `T_K`, `displacement_m`)",
     "output.checkpoint": "reserved: checkpoint/restart is not built yet",
     "output.figures": "true: `figures/` gets retention and temperature (PNG) after the run",
     "stop.li_exhausted_retention": "stop (`li_exhausted`) at or below this Li retention",

@@ -100,7 +100,7 @@ def simulation(case, bundle, folder=None, quiet: bool = False, params=None):
         folder = Path(folder)
         sinks.append(TimeSeriesCsv(folder / "timeseries.csv", bundle.mesh.comm))
         if case.output.fields:
-            sinks.append(FieldSink(folder, case.output.fields))
+            sinks.append(FieldSink(folder, case.output.fields, case.output.format))
     return Simulation(
         case,
         bundle,

@@ -69,6 +69,8 @@ class OutputConfig(Section):
     fields: list[Literal["c", "T", "displacement"]] = Field(
         default_factory=lambda: ["c", "T", "displacement"]
     )
-    format: Literal["xdmf", "vtx"] = "xdmf"  # xdmf: readable by ParaView, meshio, pyvista
+    # vtkhdf: one .vtkhdf per mesh (pyvista.read, ParaView); vtx: ADIOS2 .bp (ParaView);
+    # xdmf: dolfinx XDMF (docs/architecture.md#output-formats says what reads each)
+    format: Literal["vtkhdf", "vtx", "xdmf"] = "vtkhdf"
     checkpoint: bool = True
     figures: bool = True

@@ -2,7 +2,7 @@
 
 ``Result.load(folder)`` gives the case, the manifest and the time series as numpy arrays
 (one array per ``timeseries.csv`` column), usable from a notebook without dolfinx;
-``Result.fields()`` reads ``fields.xdmf`` (numpy arrays, see :class:`Fields`) and
+``Result.fields()`` reads the fields files (numpy arrays, see :class:`Fields`) and
 ``Result.summary()`` the key numbers (retention and interface temperature at the end, peak
 temperature, onset and runaway times): :func:`summarize`, the one summary of a run (also
 used by the sweep table and the Fig. 5 table), with the events of
@@ -31,8 +31,9 @@ from dendrisim.core.errors import (
     MissingDependencyError,
 )
 from dendrisim.io.calorimetry import ARC_COLUMNS, ARC_DEFINITIONS, arc_summary, located_peak
-from dendrisim.io.field_reader import Fields, read_fields
+from dendrisim.io.field_reader import Fields
 from dendrisim.io.run_folder import FINISHED, folder_status, read_manifest, status_line
+from dendrisim.io.segments import read_segments
 from dendrisim.io.timeseries import read_timeseries
 from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
 
@@ -285,18 +286,11 @@ class Result:
     def field_segments(self) -> list[Fields]:
         """Fields of each mesh the run used, in time order (read once, kept).
 
-        ``fields.xdmf``, then one ``fields_remesh<k>.xdmf`` per remesh of a moving Li
-        surface.
+        ``fields.vtkhdf`` (or ``fields.xdmf`` of older runs and ``output.format = "xdmf"``),
+        then one ``fields_remesh<k>.<ext>`` per remesh of a moving Li surface.
         """
         if self._fields is None:
-            files = [self.path / "fields.xdmf"] + sorted(
-                self.path.glob("fields_remesh*.xdmf"),
-                key=lambda p: int(p.stem.removeprefix("fields_remesh") or 0),
-            )
-            segs = [read_fields(f, self.formulation) for f in files if f.is_file()]
-            if not segs:  # the usual "missing file" message
-                segs = [read_fields(files[0], self.formulation)]
-            self._fields = [f for f in segs if f.times.size] or segs[:1]
+            self._fields = read_segments(self.path, self.formulation)
         return self._fields
 
     def field_times(self) -> np.ndarray:

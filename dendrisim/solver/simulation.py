@@ -76,16 +76,6 @@ class Attempt:
     dT_K: float = 0.0  # largest temperature change over the step
 
 
-def _check_supported(case) -> None:
-    """Refuse case keys whose behaviour is not built yet (rather than ignoring them)."""
-    from dendrisim.core.errors import NotBuiltYetError
-
-    if case.output.format != "xdmf":
-        raise NotBuiltYetError(
-            f'output.format = "{case.output.format}" is not built yet; allowed now: "xdmf"'
-        )
-
-
 def _can_move(bundle) -> bool:
     """The ALE motion needs a degree-1 geometry, a 2D/3D mesh and the interface group."""
     mesh = bundle.mesh
@@ -131,7 +121,6 @@ class Simulation:
         self.case, self.bundle, self.quiet = case, bundle, quiet
         self.folder = Path(folder) if folder is not None else None
         self.comm = bundle.mesh.comm
-        _check_supported(case)
         self.params = params or ModelParameters.from_case(case)
         self.events = events if events is not None else build_events(case)
         self._history = HistorySink()
