@@ -16,6 +16,7 @@ from dendrisim.observables.species import (
     LiRetention,
     NewtonIterations,
     ReactionRate,
+    SeiHeat,
     SpeciesBalance,
     SpeciesHeld,
 )
@@ -32,6 +33,7 @@ from dendrisim.observables.thermal import (
 
 CATALOG: tuple[type, ...] = (
     InterfaceTemperature,
+    SeiHeat,
     ReactionRate,
     LiConsumed,
     LiRetention,

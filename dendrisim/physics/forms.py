@@ -49,7 +49,8 @@ from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
-from dendrisim.physics.terms import InterfaceReaction  # noqa: E402
+from dendrisim.physics.surface_state import SurfaceState  # noqa: E402
+from dendrisim.physics.terms import InterfaceReaction, SeiDecomposition  # noqa: E402
 
 FORMULATIONS = ("axisymmetric", "planar", "3d")
 FIELD_COMPONENT = {"species": 0, "heat": 1}  # field name -> component of u
@@ -136,9 +137,12 @@ class CoupledModel:
             if bundle.has(name)
         }
         self.interface_rate = InterfaceRate(params)  # r = f(T) k(T, c) of the named laws
+        # product layer and metastable SEI (physics/surface_state.py), when a law needs them
+        self.surface = SurfaceState(self) if params.has_surface_state else None
         self.conditions = self.make_conditions()
         # residual terms besides the volume terms; append more before build_residual()
-        self.terms: list = [InterfaceReaction(), *self.conditions]
+        sei = [SeiDecomposition()] if self.surface and self.surface.decomposes else []
+        self.terms: list = [InterfaceReaction(), *sei, *self.conditions]
         self.build()
 
     def make_conditions(self) -> list:
@@ -218,7 +222,8 @@ class CoupledModel:
 
     def rate(self, u=None):
         """Interface reaction rate r [mol Li m^-2 s^-1] as UFL (the laws the case names)."""
-        return self.interface_rate(self.temperature(u), self.concentration(u))
+        T, c = self.temperature(u), self.concentration(u)
+        return self.interface_rate(T, c) if self.surface is None else self.surface.rate(self, T, c)
 
     def enthalpy_density(self, region: str, u=None):
         """Volumetric enthalpy ρ h(T) relative to T0 [J/m3] of one region, as UFL."""

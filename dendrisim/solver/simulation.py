@@ -80,6 +80,12 @@ def _check_supported(case) -> None:
             'time.scheme = "bdf2" with interface.moving = true is not built yet; '
             'allowed now: "backward_euler", or "bdf2" with interface.moving = false'
         )
+    history = case.kinetics.product_layer != "none" or case.sei.decomposition_amount_mol_m2 > 0
+    if case.time.scheme == "bdf2" and history:
+        raise NotBuiltYetError(
+            'time.scheme = "bdf2" with kinetics.product_layer or sei.decomposition_amount_mol_m2'
+            ' > 0 is not built yet; allowed now: "backward_euler"'
+        )
     if case.output.format != "xdmf":
         raise NotBuiltYetError(
             f'output.format = "{case.output.format}" is not built yet; allowed now: "xdmf"'
@@ -242,6 +248,8 @@ class Simulation:
         if m.u_nm1 is not None:
             m.u_nm1.x.array[:] = m.u_n.x.array
             self.dt_prev = dt_s
+        if m.surface is not None:
+            m.surface.advance(m, dt_s)  # from u_n to u
         m.u_n.x.array[:] = m.u.x.array
 
     def remesh(self, t: float) -> bool:
@@ -271,6 +279,8 @@ class Simulation:
         old_model, old_newton, old_obs = self.model, self.newton, self.observables
         self._setup(bundle)
         transfer(old_model.u, self.model.u)
+        if self.model.surface is not None:
+            self.model.surface.adopt(old_model.surface)
         self.model.u.x.array[self.model.li_species_dofs] = 0.0
         self.model.u_n.x.array[:] = self.model.u.x.array
         self.observables = Observables(self.model, inventory=old_obs.inventory)
