@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from dendrisim import api
+from dendrisim.config.cell import numbers_of
 from dendrisim.core import parallel
 from dendrisim.core.errors import DendrisimError, DendrisimWarning, RunInterrupted
 
@@ -116,6 +117,11 @@ def check_cmd(
         f"# {c.name}: valid. Fully resolved (lengths in µm where the key says so, SI otherwise):"
     )
     parallel.root_print(c.to_toml(), end="")
+    numbers = numbers_of(c)
+    if numbers is not None:  # docs/cell.md#derived-numbers
+        parallel.root_print("# [cell] derived (docs/cell.md):")
+        for line in numbers.lines():
+            parallel.root_print(f"#   {line}")
 
 
 @app.command("mesh")

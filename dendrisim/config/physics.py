@@ -130,10 +130,22 @@ class ThermalConfig(Section):
 
     enabled: bool = True  # false: isothermal at initial_K
     initial_K: float = Field(default=439.05, gt=0)  # docs/fig5.md: seed DSC peak
-    # none: today's run; ramp: DSC, the sample follows initial_K + ramp_K_min t
-    # (docs/physics.md#temperature-programmes)
-    program: Literal["none", "ramp"] = "none"
+    # none: today's run; ramp: DSC, the sample follows initial_K + ramp_K_min t;
+    # heat_wait_seek: ARC, adiabatic with heat steps (docs/physics.md#temperature-programmes)
+    program: Literal["none", "ramp", "heat_wait_seek"] = "none"
     ramp_K_min: float = Field(default=10.0, gt=0)  # [F] seed DSC heating rate
+    # heat-wait-seek: first plateau (unset: initial_K; above it: heated there first), step
+    # between plateaus, wait and seek at each, heater rate of the heat phases, the
+    # self-heating rate that starts the exotherm (adiabatic tracking) at the end of a seek
+    hws_start_K: float | None = Field(default=None, gt=0)
+    hws_step_K: float = Field(default=5.0, gt=0)
+    hws_wait_min: float = Field(default=15.0, ge=0)
+    hws_seek_min: float = Field(default=10.0, gt=0)
+    hws_heat_K_min: float = Field(default=2.0, gt=0)
+    hws_threshold_K_min: float = Field(default=0.02, gt=0)
+    # ARC thermal inertia phi = 1 + C_container/C_sample: the sample's heat also heats its
+    # container, dT/dt = q/(phi C_sample) (heat_wait_seek only)
+    arc_phi: float = Field(default=1.0, ge=1)
     outer: ThermalOuterName = "adiabatic"
     ambient_K: float = Field(default=439.05, gt=0)
     heat_transfer_W_m2K: float = Field(default=0.0, ge=0)  # robin only
@@ -152,8 +164,16 @@ class ThermalConfig(Section):
         return self
 
     def _drive_programme(self) -> None:
-        """A programme drives both outer heat boundaries; without one, neither may say so."""
+        """A ramp drives both outer heat boundaries; without one, neither may say so."""
         sites = ("outer", "substrate_bottom")
+        if self.program != "heat_wait_seek" and self.arc_phi != 1.0:
+            raise ValueError(
+                f"thermal.arc_phi = {self.arc_phi:g} applies to an ARC only: set "
+                'thermal.program = "heat_wait_seek" (or arc_phi = 1)'
+            )
+        if self.program == "heat_wait_seek":
+            self._check_heat_wait_seek(sites)
+            return
         if self.program == "none":
             for key in sites:
                 if getattr(self, key) == PROGRAMME_CONDITION:
@@ -174,6 +194,25 @@ class ThermalConfig(Section):
                     f'thermal.{key} unset or "{PROGRAMME_CONDITION}")'
                 )
             object.__setattr__(self, key, PROGRAMME_CONDITION)
+
+    def _check_heat_wait_seek(self, sites: tuple[str, ...]) -> None:
+        """An ARC sample is adiabatic (its heater is a source): no other outer condition."""
+        if not self.enabled:
+            raise ValueError('thermal.program = "heat_wait_seek" needs thermal.enabled = true')
+        for key in sites:
+            value = getattr(self, key)
+            if value != "adiabatic":
+                raise ValueError(
+                    f'thermal.{key} = "{value}" conflicts with thermal.program = '
+                    '"heat_wait_seek": the calorimeter keeps the sample adiabatic (leave '
+                    f'thermal.{key} unset or "adiabatic")'
+                )
+        if self.hws_start_K is not None and self.hws_start_K < self.initial_K:
+            raise ValueError(
+                f"thermal.hws_start_K = {self.hws_start_K:g} is below thermal.initial_K = "
+                f"{self.initial_K:g}: the first plateau must be at or above the start "
+                "temperature (or leave hws_start_K unset: initial_K)"
+            )
 
 
 class SpeciesConfig(Section):

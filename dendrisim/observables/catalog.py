@@ -9,6 +9,7 @@ Its columns then appear in every ``timeseries.csv`` (after the contract columns 
 
 from __future__ import annotations
 
+from dendrisim.observables.calorimetry import HeaterHeat, HeaterPower, SelfHeating
 from dendrisim.observables.moving import AleExchange, WorstCellQuality
 from dendrisim.observables.species import (
     InterfaceConcentration,
@@ -39,10 +40,13 @@ CATALOG: tuple[type, ...] = (
     LiRetention,
     InterfaceConcentration,
     NewtonIterations,
+    SelfHeating,
     SpeciesHeld,
     EnergyHeld,
     HeatFlow,
     HeatReleased,
+    HeaterPower,
+    HeaterHeat,
     RobinHeat,
     DirichletFluxes,
     AleExchange,
@@ -50,5 +54,4 @@ CATALOG: tuple[type, ...] = (
     SpeciesBalance,
     EnergyBalance,
     AdiabaticBound,
-    HeatFlow,
 )

@@ -96,3 +96,11 @@ class SurfaceState:
 
         transfer(old.z, self.z)
         transfer(old.x_sei, self.x_sei)
+
+
+def surface_terms(model) -> list:
+    """The residual terms of the surface state: the SEI decomposition's heat, if any."""
+    from dendrisim.physics.terms import SeiDecomposition
+
+    surface = model.surface
+    return [SeiDecomposition()] if surface is not None and surface.decomposes else []

@@ -43,7 +43,7 @@ class TimeLoop:
             tc.dt_min_s,
             tc.dt_max_s,
             tc.max_dT_per_step_K,
-            targets=self.outputs.times + [tc.end_s],
+            targets=self.outputs.times + [tc.end_s] + self._phase_ends(sim, tc.end_s),
         )
         self.locator = EventLocator(sim)
         self.errors = None  # BDF2: the local error control
@@ -57,6 +57,32 @@ class TimeLoop:
         self.steps = self.rejected = self.iterations = self.krylov = 0
         self.stop: str | None = None
         self.occurred: dict[str, float] = {}  # event name -> time [s]
+
+    @staticmethod
+    def _phase_ends(sim, end_s: float) -> list[float]:
+        """ARC: the phase boundaries of heat-wait-seek (the heater switches there)."""
+        return sim.hws.boundaries_s(end_s) if sim.hws is not None else []
+
+    def _seek_end(self, values: dict[str, float]) -> None:
+        """ARC: a self-heating rate above the threshold at a seek's end starts the exotherm.
+
+        The heater stays off from then on; the calorimeter tracks the sample adiabatically.
+        """
+        sim = self.sim
+        if sim.hws is None or sim.exotherm_s is not None:
+            return
+        if sim.hws.detects(self.t, values.get("self_heating_K_min", math.nan)):
+            sim.exotherm_s = self.t
+            self.occurred["arc_onset"] = self.t
+            log.info(
+                "ARC exotherm detected at the end of a seek: t = %.6g s, T = %.6g K, "
+                "self-heating %.4g K/min",
+                self.t,
+                values["T_interface_mean_K"],
+                values["self_heating_K_min"],
+            )
+            keep = set(self.outputs.times + [self.end_s])  # the heater's phases are over
+            self.ctrl.targets = [t for t in self.ctrl.targets if t in keep]
 
     # --- the loop ---------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -183,6 +209,7 @@ class TimeLoop:
                 for sink in sim.sinks:
                     sink.output(m, self.t)
         progress.update(self.t, step.dt_s, step.iterations, values["T_interface_mean_K"])
+        self._seek_end(values)
         self._apply_stop_rules(quality)
 
     def _owned(self, arr):

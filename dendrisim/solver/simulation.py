@@ -23,8 +23,9 @@ import numpy as np  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.observables.collection import Observables  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
+from dendrisim.physics.lumped import heat_capacity_factor  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
-from dendrisim.physics.programme import programme_K  # noqa: E402
+from dendrisim.physics.programme import HeatWaitSeek, programme_K  # noqa: E402
 from dendrisim.solver.events import VALID_STOPS, EventSet, build_events  # noqa: E402
 from dendrisim.solver.newton import NewtonSolver  # noqa: E402
 from dendrisim.solver.sinks import HistorySink, Sink  # noqa: E402
@@ -154,7 +155,10 @@ class Simulation:
         self.remesh_reports: list = []
         self.dt_prev: float | None = None  # the last accepted step [s] (BDF2 weights)
         self.li_removed_m3 = 0.0  # Li thinner than the remesh threshold, removed [m^3]
+        self.hws = HeatWaitSeek.of(self.params)  # ARC schedule (None without one)
+        self.exotherm_s: float | None = None  # ARC: when the exotherm was detected
         self._setup(bundle)
+        self._resolve_lumped()
         self.model.set_initial()
         self.observables = Observables(self.model)
         self.timings = Timings(setup=time.perf_counter() - t0, newton=0.0)
@@ -223,6 +227,27 @@ class Simulation:
         self.cells = bundle.mesh.topology.index_map(tdim).size_global
         self.dofs = self.model.V.dofmap.index_map.size_global * 2
 
+    def _resolve_lumped(self) -> None:
+        """The lumped extra heat capacity from the initial mesh (physics/lumped.py), once."""
+        m = self.model
+        if not self.params.needs_lumped or self.params.heat_capacity_factor is not None:
+            return
+        w = m.weight
+        own = sum(
+            m.integrate(
+                self.params.regions[n].density_kg_m3
+                * self.params.regions[n].heat_capacity_J_kgK
+                * w
+                * m.region_dx(n)
+            )
+            for n in m.region_ids
+        )
+        area = m.integrate(m.interface_integral(1.0))
+        factor = heat_capacity_factor(self.params, own, area)
+        self.params = self.params.with_(heat_capacity_factor=factor)
+        m.params = self.params
+        m.lumped.value = factor - 1.0
+
     def solve(self, t: float, dt: float) -> Attempt:
         """Newton solve of the step [t, t + dt] from the accepted state ``u_n`` (collective)."""
         m = self.model
@@ -232,6 +257,9 @@ class Simulation:
         # predictor: the sample follows its temperature programme (0 without one), so
         # Newton's first residual measures the physics, not the programme's rise
         rise_K = programme_K(self.params, t + dt) - programme_K(self.params, t)
+        if self.hws is not None:  # the ARC heater of this step (steps land on phase ends)
+            m.heater.value = self.hws.heater_K_s(t + 0.5 * dt, self.exotherm_s)
+            rise_K = float(m.heater.value) * dt
         if rise_K:
             m.u.x.array[1::2] += rise_K / m.T_scale
         with self.timings.part("newton"):
