@@ -159,6 +159,8 @@ CASE_KEYS = {  # case file -> (key, fitted-value name) written by --write-cases
         ("breakdown_K", "breakdown_K"),
     ],
 }
+CASE_KEYS["arc-routine"] = CASE_KEYS["dsc-routine"]  # the ARC cases use the DSC's values
+CASE_KEYS["arc-stable"] = CASE_KEYS["dsc-stable"]
 
 
 def write_cases(fitted: dict) -> None:
