@@ -77,7 +77,12 @@ def rows_from(results: dict) -> list[Row]:
             ts = res.timeseries
             value = flat_until_K(ts["T_interface_mean_K"], ts["heat_flow_W_g"], threshold)
         elif res is not None:
-            value = float(res.summary().get(SUMMARY_KEY[quantity], math.nan))
+            summary = res.summary()
+            value = float(summary.get(SUMMARY_KEY[quantity], math.nan))
+            if "onset" in quantity and not math.isfinite(value):
+                # no seek end saw the exotherm (it ran away within a phase): the located
+                # first crossing of 0.02 K/min (the onset event)
+                value = float(summary.get("onset_T_K", math.nan))
         out.append(Row(case, quantity, measured, value))
     return out
 
@@ -98,6 +103,8 @@ def table_markdown(rows: list[Row]) -> str:
         diff = r.difference
         d = "—" if not math.isfinite(diff) else f"{diff:+.2f} {r.unit if r.unit == 'W/g' else 'K'}"
         role = "calibrated" if r.quantity in CALIBRATED else "predicted"
+        if r.quantity == "ARC maximum":
+            role = "not modelled: the run ends at the trigger (or the end time)"
         lines.append(
             f"| {r.case} | {r.quantity} [{r.unit}] | {_fmt(r, r.measured)} | "
             f"{_fmt(r, r.simulated)} | {d} | {role} |"
