@@ -243,6 +243,26 @@ def kissinger_cmd(
     )
 
 
+@app.command("validate")
+def validate_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path(
+        "results/validation"
+    ),
+    docs: Annotated[Path, typer.Option("--docs", help="Where validation.md goes.")] = Path("docs"),
+    force: Annotated[bool, typer.Option("--force", help="Replace finished runs.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Short runs (plumbing test).")] = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """DSC and ARC of routine and stable SEI against the paper -> docs/validation.md."""
+    quiet = _verbosity(verbose, quiet)
+    report = api.validate(out=out, docs=docs, force=force, quiet=quiet, quick=quick)
+    from dendrisim.post.validation import table_markdown
+
+    parallel.root_print(table_markdown(report.rows))
+    parallel.root_print(f"wrote {report.page}")
+
+
 @app.command("plot")
 def plot_cmd(
     folders: Annotated[list[Path], typer.Argument(metavar="DIR...", help="Results folders.")],

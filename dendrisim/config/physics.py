@@ -20,6 +20,7 @@ def _choice(reg: registry.Registry):
 
 KineticsLawName = _choice(registry.KINETICS_LAWS)
 PassivationLawName = _choice(registry.PASSIVATION_LAWS)
+ProductLayerName = _choice(registry.PRODUCT_LAYER_LAWS)
 ThermalOuterName = _choice(registry.BOUNDARY_CONDITIONS["thermal.outer"])
 SubstrateBottomName = _choice(registry.BOUNDARY_CONDITIONS["thermal.substrate_bottom"])
 SpeciesOuterName = _choice(registry.BOUNDARY_CONDITIONS["species.outer"])
@@ -70,6 +71,20 @@ class SeiConfig(Section):
     density_kg_m3: float = Field(default=2000.0, gt=0)
     heat_capacity_J_kgK: float = Field(default=1300.0, gt=0)
     diffusivity_m2_s: float = Field(default=1e-12, gt=0)
+    # decomposition of the metastable SEI, dx/dt = -A exp(-Ea/RT) x, x from 1 to 0, heat
+    # -enthalpy * amount per area of Γ (docs/physics.md#sei-decomposition); amount 0 = off
+    decomposition_amount_mol_m2: float = Field(
+        default=materials.SEI_DECOMPOSITION_DEFAULTS["amount_mol_m2"], ge=0
+    )  # SEI Li that decomposes, per area of Γ
+    decomposition_pre_exponential_s: float = Field(
+        default=materials.SEI_DECOMPOSITION_DEFAULTS["pre_exponential_s"], gt=0
+    )  # A [1/s]
+    decomposition_activation_J_mol: float = Field(
+        default=materials.SEI_DECOMPOSITION_DEFAULTS["activation_J_mol"], ge=0
+    )
+    decomposition_enthalpy_J_mol: float = materials.SEI_DECOMPOSITION_DEFAULTS[
+        "enthalpy_J_mol"
+    ]  # per mol SEI Li; < 0 releases heat
 
     @model_validator(mode="before")
     @classmethod
@@ -92,6 +107,12 @@ class KineticsConfig(Section):
     )
     reaction_order: float = Field(default=materials.KINETICS_DEFAULTS["reaction_order"], ge=0, le=4)
     enthalpy_J_mol_Li: float = materials.KINETICS_DEFAULTS["enthalpy_J_mol_Li"]
+    # product layer: "none" (the bare rate) or "exponential", dz/dt = r exp(-z/z0) with z the
+    # Li consumed per area (docs/physics.md#product-layer)
+    product_layer: ProductLayerName = "none"
+    product_layer_z0_mol_m2: float = Field(
+        default=materials.KINETICS_DEFAULTS["product_layer_z0_mol_m2"], gt=0
+    )
 
     @model_validator(mode="after")
     def _resolve_pre_exponential(self) -> KineticsConfig:

@@ -17,6 +17,7 @@ from dendrisim.observables.species import (
     LiRetention,
     NewtonIterations,
     ReactionRate,
+    SeiHeat,
     SpeciesBalance,
     SpeciesHeld,
 )
@@ -33,6 +34,7 @@ from dendrisim.observables.thermal import (
 
 CATALOG: tuple[type, ...] = (
     InterfaceTemperature,
+    SeiHeat,
     ReactionRate,
     LiConsumed,
     LiRetention,

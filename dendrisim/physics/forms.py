@@ -49,6 +49,7 @@ from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
+from dendrisim.physics.surface_state import SurfaceState, surface_terms  # noqa: E402
 from dendrisim.physics.terms import (  # noqa: E402
     InterfaceReaction,
     calorimeter_terms,
@@ -140,10 +141,12 @@ class CoupledModel:
             if bundle.has(name)
         }
         self.interface_rate = InterfaceRate(params)  # r = f(T) k(T, c) of the named laws
+        self.surface = SurfaceState(self) if params.has_surface_state else None  # z, x_sei
         self.conditions = self.make_conditions()
         # residual terms besides the volume terms; append more before build_residual()
-        # (+ the ARC heater; sets the constants ``heater`` and ``lumped``, physics/terms.py)
-        self.terms: list = [InterfaceReaction(), *self.conditions, *calorimeter_terms(self)]
+        # + the SEI decomposition; the ARC heater (sets ``heater``, ``lumped``: physics/terms.py)
+        self.terms: list = [InterfaceReaction(), *surface_terms(self), *self.conditions]
+        self.terms += calorimeter_terms(self)
         self.build()
 
     def make_conditions(self) -> list:
@@ -223,7 +226,8 @@ class CoupledModel:
 
     def rate(self, u=None):
         """Interface reaction rate r [mol Li m^-2 s^-1] as UFL (the laws the case names)."""
-        return self.interface_rate(self.temperature(u), self.concentration(u))
+        T, c = self.temperature(u), self.concentration(u)
+        return self.interface_rate(T, c) if self.surface is None else self.surface.rate(self, T, c)
 
     def enthalpy_density(self, region: str, u=None):
         """Volumetric enthalpy ρ h(T) relative to T0 [J/m3] of one region, as UFL."""

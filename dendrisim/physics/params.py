@@ -45,6 +45,12 @@ class ModelParameters:
     enthalpy_J_mol_Li: float = -240e3
     kinetics_law: str = "arrhenius"  # registered name (dendrisim.physics.registry)
     passivation_law: str = "sigmoid"  # registered name (dendrisim.physics.registry)
+    product_layer: str = "none"  # registered name (kinetics.product_layer)
+    product_layer_z0_mol_m2: float = 1e-4
+    sei_decomposition_amount_mol_m2: float = 0.0  # 0: no SEI decomposition term
+    sei_decomposition_pre_exponential_s: float = 1.667e15
+    sei_decomposition_activation_J_mol: float = 1.3508e5
+    sei_decomposition_enthalpy_J_mol: float = -18.5e3
     protection_factor: float = 1.0
     breakdown_K: float = 0.0
     breakdown_width_K: float = 1.0
@@ -76,6 +82,11 @@ class ModelParameters:
     substrate_reacts: bool = False  # `substrate_top` reacts too
     li_molar_density_mol_m3: float = LITHIUM.molar_density_mol_m3
     temperature_scale_K: float = 1.0  # unknown (T - T0)/scale
+
+    @property
+    def has_surface_state(self) -> bool:
+        """True when a law needs the interface's history (product layer, SEI decomposition)."""
+        return self.product_layer != "none" or self.sei_decomposition_amount_mol_m2 > 0
 
     @property
     def needs_lumped(self) -> bool:
@@ -115,6 +126,12 @@ class ModelParameters:
             enthalpy_J_mol_Li=kin.enthalpy_J_mol_Li,
             kinetics_law=kin.law,
             passivation_law=sei.passivation,
+            product_layer=kin.product_layer,
+            product_layer_z0_mol_m2=kin.product_layer_z0_mol_m2,
+            sei_decomposition_amount_mol_m2=sei.decomposition_amount_mol_m2,
+            sei_decomposition_pre_exponential_s=sei.decomposition_pre_exponential_s,
+            sei_decomposition_activation_J_mol=sei.decomposition_activation_J_mol,
+            sei_decomposition_enthalpy_J_mol=sei.decomposition_enthalpy_J_mol,
             protection_factor=sei.protection_factor,
             breakdown_K=sei.breakdown_K,
             breakdown_width_K=sei.breakdown_width_K,

@@ -43,6 +43,18 @@ class InterfaceReaction(ResidualTerm):
         return -(model.dt * model.interface_integral(q * model.rate() * v))
 
 
+class SeiDecomposition(ResidualTerm):
+    """Heat of the metastable SEI's decomposition on Γ (docs/physics.md#sei-decomposition).
+
+    Releases ``-ΔH_sei`` times the step's mean decomposition rate
+    (:meth:`dendrisim.physics.surface_state.SurfaceState.sei_heat`); no species change.
+    """
+
+    def heat(self, model, v):
+        """``-Δt ∫_Γ q_sei r_sei v dA`` (a source)."""
+        return -(model.dt * model.interface_integral(model.surface.sei_heat(model) * v))
+
+
 def calorimeter_terms(model) -> list:
     """The ARC heater term (heat-wait-seek), and the model's calorimeter constants.
 

@@ -76,6 +76,19 @@ class Attempt:
     dT_K: float = 0.0  # largest temperature change over the step
 
 
+def _check_supported(case) -> None:
+    """Refuse case keys whose behaviour is not built yet (rather than ignoring them)."""
+    from dendrisim.core.errors import NotBuiltYetError
+
+    history = case.kinetics.product_layer != "none" or case.sei.decomposition_amount_mol_m2 > 0
+    if case.time.scheme == "bdf2" and history:
+        raise NotBuiltYetError(
+            'time.scheme = "bdf2" (the default) with kinetics.product_layer or '
+            "sei.decomposition_amount_mol_m2 > 0 is not built yet; set "
+            'time.scheme = "backward_euler"'
+        )
+
+
 def _can_move(bundle) -> bool:
     """The ALE motion needs a degree-1 geometry, a 2D/3D mesh and the interface group."""
     mesh = bundle.mesh
@@ -121,6 +134,7 @@ class Simulation:
         self.case, self.bundle, self.quiet = case, bundle, quiet
         self.folder = Path(folder) if folder is not None else None
         self.comm = bundle.mesh.comm
+        _check_supported(case)
         self.params = params or ModelParameters.from_case(case)
         self.events = events if events is not None else build_events(case)
         self._history = HistorySink()
@@ -275,6 +289,8 @@ class Simulation:
         if m.u_nm1 is not None:
             m.u_nm1.x.array[:] = m.u_n.x.array
             self.dt_prev = dt_s
+        if m.surface is not None:
+            m.surface.advance(m, dt_s)  # from u_n to u
         m.u_n.x.array[:] = m.u.x.array
 
     def remesh(self, t: float) -> bool:
@@ -304,6 +320,8 @@ class Simulation:
         old_model, old_newton, old_obs = self.model, self.newton, self.observables
         self._setup(bundle)
         transfer(old_model.u, self.model.u)
+        if self.model.surface is not None:
+            self.model.surface.adopt(old_model.surface)
         self.model.u.x.array[self.model.li_species_dofs] = 0.0
         self.model.u_n.x.array[:] = self.model.u.x.array
         if self.model.u_nm1 is not None:  # BDF2 restarts with a backward-Euler step
