@@ -47,6 +47,7 @@ def _case(**extra):
         "time.end_s": 100.0,
         "time.dt_initial_s": 0.05,
         "time.dt_max_s": 5.0,
+        "time.scheme": "backward_euler",  # the history terms are built for BE only
         "output.fields": [],
         "output.fields_every_s": 100.0,
     }
@@ -155,3 +156,11 @@ def test_layer_and_sei_close_the_energy_balance_under_a_ramp():
     assert sim.history[-1]["sei_heat_release_W"] >= 0.0
     worst = max(abs(r["energy_balance_rel"]) for r in sim.history)
     assert worst < 1e-6, worst
+
+
+def test_history_terms_with_bdf2_are_refused_naming_the_key():
+    from dendrisim.core.errors import NotBuiltYetError
+
+    case = _case(**{"time.scheme": "bdf2", "kinetics.product_layer": "exponential"})
+    with pytest.raises(NotBuiltYetError, match='time.scheme = "backward_euler"'):
+        _run(case)
