@@ -110,6 +110,8 @@ class TimeLoop:
     def _step(self, progress) -> None:
         """Attempt one step from the accepted state; accept it or cut Δt."""
         sim = self.sim
+        if _below_dt_min(self):
+            return
         att = sim.solve(self.t, self.ctrl.next_dt(self.t))
         self.iterations += att.iterations
         self.krylov += att.krylov_iterations
@@ -131,7 +133,7 @@ class TimeLoop:
             factor = self.errors.factor(err)
             if err is not None and err > 1.0:
                 log.debug("t = %.6g s: local error %.3g with dt = %.3g s", self.t, err, att.dt_s)
-                self.ctrl.dt = att.dt_s * factor
+                self.ctrl.set_dt(att.dt_s * factor, "the local error (time.rtol/atol)")
                 self.rejected += 1
                 if self.ctrl.gave_up():
                     self.stop = "dt_too_small"
@@ -159,7 +161,7 @@ class TimeLoop:
                 moved_dt = step.dt_s if sim.predictor is None else sim.predictor.interval
                 self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
             self._limit_error(step.dt_s)
-            if sim.predictor is not None:
+            if sim.predictor is not None and not self.ctrl.gave_up():
                 self._premove()
 
     def _premove(self) -> None:
@@ -344,3 +346,23 @@ def _seek_end(loop: TimeLoop, values: dict[str, float]) -> None:
         )
         keep = set(loop.outputs.times + [loop.end_s])  # the heater's phases are over
         loop.ctrl.targets = [t for t in loop.ctrl.targets if t in keep]
+
+
+def _below_dt_min(loop: TimeLoop) -> bool:
+    """Stop (dt_too_small, or diverged after Newton failures) if Δt fell below dt_min.
+
+    Asked before every attempt, so whichever rule cut Δt (error controls, motion, Newton
+    iterations), no step is ever shorter than ``time.dt_min_s``.
+    """
+    ctrl = loop.ctrl
+    if not ctrl.gave_up():
+        return False
+    log.warning(
+        "t = %.6g s: the time step %.3g s, set by %s, is below time.dt_min_s = %g s",
+        loop.t,
+        ctrl.dt,
+        ctrl.limited_by,
+        ctrl.dt_min,
+    )
+    loop.stop = "diverged" if ctrl.limited_by == "Newton divergence" else "dt_too_small"
+    return True
