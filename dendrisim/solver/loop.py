@@ -327,22 +327,45 @@ def _phase_ends(sim, end_s: float) -> list[float]:
 
 
 def _seek_end(loop: TimeLoop, values: dict[str, float]) -> None:
-    """ARC: a self-heating rate above the threshold at a seek's end starts the exotherm.
+    """ARC: detect an exotherm at a seek's end; resume heat-wait-seek when it dies out.
 
-    The heater stays off from then on; the calorimeter tracks the sample adiabatically.
+    A self-heating rate above the threshold at the end of a seek starts the tracking: the
+    heater is off and the calorimeter follows the sample adiabatically.  While tracking,
+    the rate of every accepted step is compared with the threshold; below it the
+    heat-wait-seek resumes from here (one heat step, wait, seek: HeatWaitSeek.resumed), so
+    a stalled exotherm (the routine SEI's) is heated on to the next one.  ``arc_onset`` is
+    the first detection; ``sim.exotherms_s`` and ``sim.resumes_s`` list them all.
     """
     sim = loop.sim
-    if sim.hws is None or sim.exotherm_s is not None:
+    if sim.hws is None:
         return
-    if sim.hws.detects(loop.t, values.get("self_heating_K_min", math.nan)):
+    rate = values.get("self_heating_K_min", math.nan)
+    T = values["T_interface_mean_K"]
+    if sim.exotherm_s is not None:
+        if math.isfinite(rate) and rate < sim.hws.threshold_K_min:
+            sim.hws = sim.hws.resumed(loop.t, T)
+            sim.exotherm_s = None
+            sim.resumes_s.append(loop.t)
+            log.info(
+                "ARC exotherm over (self-heating %.4g K/min) at t = %.6g s, T = %.6g K: "
+                "heat-wait-seek resumes",
+                rate,
+                loop.t,
+                T,
+            )
+            new = sim.hws.boundaries_s(loop.end_s)
+            loop.ctrl.targets = sorted(set(loop.ctrl.targets + new))
+        return
+    if sim.hws.detects(loop.t, rate):
         sim.exotherm_s = loop.t
-        loop.occurred["arc_onset"] = loop.t
+        sim.exotherms_s.append(loop.t)
+        loop.occurred.setdefault("arc_onset", loop.t)
         log.info(
             "ARC exotherm detected at the end of a seek: t = %.6g s, T = %.6g K, "
             "self-heating %.4g K/min",
             loop.t,
-            values["T_interface_mean_K"],
-            values["self_heating_K_min"],
+            T,
+            rate,
         )
         keep = set(loop.outputs.times + [loop.end_s])  # the heater's phases are over
         loop.ctrl.targets = [t for t in loop.ctrl.targets if t in keep]
