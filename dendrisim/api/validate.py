@@ -82,13 +82,10 @@ decides between the two; the DSC alone cannot.
 - **Cathode–electrolyte reactions and O₂ release.** The pouch cell's NCM523 cathode
   releases oxygen above about 200 °C and burns the electrolyte; that, not the Li, sets the
   measured maxima (1092.2 °C routine, 394.8 °C stable). The model has only the Li–electrolyte
-  reaction and the SEI decomposition, and the ARC cases end at the located trigger
-  (`stop.runaway_stops = true`): the "maximum" row is the last temperature of the run,
-  shown, not fitted.
-- **The ARC's return to heat-wait-seek.** Once the self-heating exceeds 0.02 K/min at a
-  seek end, the simulated calorimeter tracks the sample to the end (docs/physics.md); a
-  real ARC resumes heat-wait-seek when an exotherm dies away. An exotherm that stalls
-  (the routine SEI's) then leaves the simulated cell at a plateau without a trigger.
+  reaction and the SEI decomposition. arc-stable runs past the trigger until its dendritic
+  Li is burnt: its "maximum" is the model's, shown, not fitted. arc-routine ends at the
+  located trigger (`stop.runaway_stops = true`): past it its runaway accelerates beyond
+  any time step (the case file says why), and its "maximum" row is the trigger.
 - **The rest of the cell's chemistry**: separator melting, electrolyte decomposition and
   evaporation, venting, the Li foil beneath the dendrites (only the dendritic Li reacts).
 - **The DSC sample's make-up**: the unit cell is a lean sample (electrolyte/Li ≈ 2:1 by
