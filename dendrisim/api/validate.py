@@ -71,11 +71,15 @@ kinetics. The table shows how far the model is. The main limit is the Li reactio
 activation energy: the DSC peak height with the lean-sample mass basis asks for a very
 sharp reaction (E = 457 kJ/mol, [calibration.md](calibration.md)). Such a reaction is
 negligible below about 140 °C, so the routine cell's early self-heating comes from the
-SEI decomposition alone. That exotherm stalls a few kelvin above its onset. The stable
-cell stays blocked until the calibrated breakdown and then runs away almost at once.
-With E near the graphite-anode 135 kJ/mol (the mass basis per mg of Li), the Li reaction
-would self-heat the cell tens of kelvin earlier. The mass basis of the paper's mW/mg
-decides between the two; the DSC alone cannot.
+SEI decomposition alone. That exotherm (the onset row) stalls a few kelvin above its
+onset; the calorimeter then resumes heat-wait-seek, as an ARC does, and heats the cell on
+in 5 K steps until the Li reaction is detected near 138 °C and runs away (the trigger
+row). The stable cell stays blocked until the calibrated breakdown and then runs away
+almost at once (no seek end sees its onset: the onset row is the located first crossing
+of 0.02 K/min). With E near the graphite-anode 135 kJ/mol (138.7 kJ/mol per mg of Li,
+`scripts/calibrate_dsc.py --basis li`), the Li reaction would self-heat the cell tens of
+kelvin earlier. The mass basis of the paper's mW/mg decides between the two; the DSC
+alone cannot.
 
 ## What the model leaves out
 
