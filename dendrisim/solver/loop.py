@@ -159,7 +159,8 @@ class TimeLoop:
             if self.mover is not None:
                 mm = sim.case.interface.max_motion_per_step
                 moved_dt = step.dt_s if sim.predictor is None else sim.predictor.interval
-                self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
+                if moved_dt > 0:  # 0: the mesh was ahead, no move (its fraction is stale)
+                    self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
             self._limit_error(step.dt_s)
             if sim.predictor is not None and not self.ctrl.gave_up():
                 self._premove()
