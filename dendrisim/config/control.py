@@ -68,5 +68,8 @@ class OutputConfig(Section):
         default_factory=lambda: ["c", "T", "displacement"]
     )
     format: Literal["xdmf", "vtx"] = "xdmf"  # xdmf: readable by ParaView, meshio, pyvista
+    # true: a checkpoint (checkpoint.h5) when a signal stops the run and every
+    # checkpoint_every_s of simulated time; `dendrisim run --resume DIR` continues from it
     checkpoint: bool = True
+    checkpoint_every_s: float = Field(default=0.0, ge=0)  # 0: only when a signal stops the run
     figures: bool = True

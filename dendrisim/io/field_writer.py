@@ -15,6 +15,7 @@ from dolfinx import fem  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from dendrisim.core import parallel  # noqa: E402
 from dendrisim.solver.sinks import Sink  # noqa: E402
 
 
@@ -100,6 +101,18 @@ class FieldSink(Sink):
         """Continue in ``fields_remesh<count>.xdmf`` on the new mesh."""
         self.close()
         self.writer = FieldWriter(self.folder / f"fields_remesh{count}.xdmf", model, self.fields)
+
+    def resumed(self, model, columns, rows: int) -> None:
+        """A resumed run continues in ``fields_resume<k>.xdmf`` (k = 1, 2, ...)."""
+
+        def free() -> int:
+            k = 1
+            while (self.folder / f"fields_resume{k}.xdmf").exists():
+                k += 1
+            return k
+
+        k = parallel.on_root(free, model.comm)
+        self.writer = FieldWriter(self.folder / f"fields_resume{k}.xdmf", model, self.fields)
 
     def close(self) -> None:
         """Close the current file."""

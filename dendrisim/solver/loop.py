@@ -19,6 +19,7 @@ from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
 from dendrisim.solver.motion.stepper import MotionStepper
+from dendrisim.solver.restart.state import restore
 from dendrisim.solver.run_progress import RunProgress
 from dendrisim.solver.simulation import RunSummary
 from dendrisim.solver.sinks import OutputTimes
@@ -57,16 +58,26 @@ class TimeLoop:
         self.steps = self.rejected = self.iterations = self.krylov = 0
         self.stop: str | None = None
         self.occurred: dict[str, float] = {}  # event name -> time [s]
+        self.resumes = 0  # how many times this run was resumed from a checkpoint
 
     # --- the loop ---------------------------------------------------------------------
-    def run(self) -> RunSummary:
-        """Integrate to a stop; the sinks are closed and PETSc objects freed at the end."""
-        sim = self.sim
+    def run(self, resume: tuple | None = None) -> RunSummary:
+        """Integrate to a stop (from ``resume``: a checkpoint's (state, arrays), if given).
+
+        The sinks are closed and PETSc objects freed at the end.  With ``sim.checkpoints``
+        (a :class:`~dendrisim.solver.restart.state.Checkpointer`) checkpoints are written
+        when due and when a signal stops the run.
+        """
+        sim, ckpt = self.sim, getattr(self.sim, "checkpoints", None)
         try:
-            self._start()
+            self._begin(resume, ckpt)
             with RunProgress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
                 while self.stop is None and not self._signalled():
                     self._step(progress)
+                    if ckpt is not None and self.stop is None and ckpt.due(self.t):
+                        ckpt.write(self)
+            if ckpt is not None and self.stop == "interrupted":
+                ckpt.write(self)
         except KeyboardInterrupt:
             log.warning("interrupted at t = %.6g s: the results so far are kept", self.t)
             self.stop = "interrupted"
@@ -90,6 +101,16 @@ class TimeLoop:
             )
         self.stop = "interrupted"
         return True
+
+    def _begin(self, resume: tuple | None, ckpt) -> None:
+        """Start at t = 0, or continue from a checkpoint (the sinks append)."""
+        if resume is None:
+            return self._start()
+        restore(self, *resume)
+        for sink in self.sim.sinks:
+            sink.resumed(self.sim.model, self.sim.observables.columns, len(self.sim.history))
+        if ckpt is not None:
+            ckpt.skip_to(self.t)
 
     def _start(self) -> None:
         sim = self.sim
@@ -291,4 +312,5 @@ class TimeLoop:
             li_removed_fraction=sim.li_removed_m3 / max(li0, 1e-300),
             events=dict(self.occurred),
             event_solves=self.locator.solves,
+            checkpoint_s=getattr(getattr(sim, "checkpoints", None), "last_s", None),
         )
