@@ -41,11 +41,17 @@ def gather_cells(V, array: np.ndarray, comm) -> np.ndarray | None:
 
 
 def scatter_cells(V, rows: np.ndarray, array: np.ndarray) -> None:
-    """Fill ``array`` (dofs of ``V``, local incl. ghosts) from rows per input cell."""
+    """Fill ``array`` (dofs of ``V``) from rows per input cell.
+
+    The dofs of this rank's owned cells are set (every owned dof is in one); the ghost
+    dofs need a ``scatter_forward`` afterwards.
+    """
     orig, dofs = _cell_dofs(V)
-    if rows.shape != (V.mesh.topology.index_map(V.mesh.topology.dim).size_global, dofs.shape[1]):
+    imap = V.mesh.topology.index_map(V.mesh.topology.dim)
+    if rows.shape != (imap.size_global, dofs.shape[1]):
         raise ValueError(f"checkpoint rows {rows.shape} do not fit this mesh and space")
-    array[dofs] = rows[orig]
+    n = imap.size_local  # owned cells: every owned dof is in one
+    array[dofs[:n]] = rows[orig[:n]]
 
 
 def gather_nodes(mesh, comm) -> np.ndarray | None:

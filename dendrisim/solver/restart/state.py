@@ -20,17 +20,17 @@ from dendrisim.core import parallel
 from dendrisim.solver.restart import mapping, store
 
 
-def _field_rows(loop) -> dict[str, tuple]:
-    """{name: (function space, dof array)} of every field a checkpoint holds."""
+def _fields(loop) -> dict:
+    """{name: dolfinx Function} of every field a checkpoint holds."""
     m = loop.sim.model
-    out = {"u_n": (m.V, m.u_n.x.array)}
+    out = {"u_n": m.u_n}
     if m.u_nm1 is not None:
-        out["u_nm1"] = (m.V, m.u_nm1.x.array)
+        out["u_nm1"] = m.u_nm1
     if m.velocity is not None:
-        out["model_velocity"] = (m.velocity.function_space, m.velocity.x.array)
+        out["model_velocity"] = m.velocity
     if m.motion is not None:
-        out["motion_velocity"] = (m.motion.V, m.motion.velocity.x.array)
-        out["displacement"] = (m.motion.V, m.motion.displacement.x.array)
+        out["motion_velocity"] = m.motion.velocity
+        out["displacement"] = m.motion.displacement
     return out
 
 
@@ -48,7 +48,7 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON state, arrays on rank 0) of ``loop`` between two steps (collective)."""
     sim, comm = loop.sim, loop.sim.comm
     m = sim.model
-    fields = dict(_field_rows(loop))
+    fields = {k: (f.function_space, f.x.array) for k, f in _fields(loop).items()}
     err_times = []
     for i, (t, u) in enumerate(loop.errors.history if loop.errors is not None else []):
         fields[f"bdf2_u{i}"] = (m.V, _full(m.V, u))
@@ -94,8 +94,9 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     sim = loop.sim
     m = sim.model
     mapping.scatter_nodes(m.mesh, arrays["x"])
-    for name, (V, a) in _field_rows(loop).items():
-        mapping.scatter_cells(V, arrays[name], a)
+    for name, f in _fields(loop).items():
+        mapping.scatter_cells(f.function_space, arrays[name], f.x.array)
+        f.x.scatter_forward()  # ghost dofs outside this rank's cells
     m.u.x.array[:] = m.u_n.x.array
     if loop.errors is not None:
         n = m.V.dofmap.index_map.size_local * m.V.dofmap.index_map_bs
