@@ -205,3 +205,21 @@ def test_checkpoint_rows_round_trip_in_input_order(mpi_tmp_path):
     store.write(folder, {"a": 2}, {"rows": rows}, comm)
     assert store.read_meta(store.latest(folder))["a"] == 2
     assert store.read_meta(folder / store.PREVIOUS)["a"] == 1
+
+
+@pytest.mark.skip_in_parallel
+def test_sweep_continues_an_interrupted_case_from_its_checkpoint(tmp_path):
+    """A sweep (re)running an interrupted case resumes it instead of starting over."""
+    from dendrisim.sweep.execute import CaseTask, run_in_process
+
+    case_file = tmp_path / "c.toml"
+    case_file.write_text(api.load_case("fig5-routine", BDF2).to_toml())
+    case = api.load_case(case_file)
+    folder = tmp_path / "sweep" / "c"
+    with stop_at(0.3), contextlib.suppress(RunInterrupted):
+        api.run(case, out=folder, quiet=True)
+    outcome = run_in_process(CaseTask(name="c", case_file=str(case_file), out=str(folder)))
+    assert outcome.status == "finished", outcome.error
+    assert json.loads((folder / "manifest.json").read_text())["resumes"] == 1
+    full = api.run(case, out=tmp_path / "full", quiet=True)
+    _assert_same(full.timeseries, read_timeseries(folder / "timeseries.csv"), 1e-10)
