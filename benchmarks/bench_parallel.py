@@ -21,6 +21,11 @@ and cells in ``benchmarks/results/parallel.jsonl``::
 
 (``scripts/bench -n 4`` runs this benchmark's default 1 vs 2 comparison, then the
 worker on 4 ranks.)  ``--quick`` skips it (3D meshing alone takes about a minute).
+
+Another case or mesh: ``--case NAME`` and ``--set KEY=VALUE`` (repeatable), e.g. the
+102k-cell fig5-stable of issue 16 (its motion used to hang on 2 ranks)::
+
+    python -m benchmarks.bench_parallel --case fig5-stable --set geometry.mesh_size_bulk_um=0.0625
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from dendrisim.solver.simulation import Simulation  # noqa: E402
 
 MPI_CAPABLE = True
 CASE, FORMULATION = "fig5-routine", "3d"
+EXTRA: tuple[str, ...] = ()  # --set KEY=VALUE overrides of the case
 DT_S, STEPS, REPEAT = 0.1, 6, 2
 TARGET_EFFICIENCY = 0.8
 COLUMNS = [
@@ -77,7 +83,10 @@ COLUMNS = [
 
 
 def case_overrides(mesh: str | None, steps: int) -> dict:
-    """The benchmark case: fixed steps, no outputs, optionally a pre-made mesh file."""
+    """The benchmark case: fixed steps, no outputs, optionally a pre-made mesh file.
+
+    The ``--set`` overrides (:data:`EXTRA`) are applied after these.
+    """
     over = {
         "geometry.formulation": FORMULATION,
         "time.end_s": DT_S * steps,
@@ -92,6 +101,12 @@ def case_overrides(mesh: str | None, steps: int) -> dict:
     return over
 
 
+def bench_case(mesh: str | None, steps: int):
+    """The case of this run: :data:`CASE` with :func:`case_overrides` and :data:`EXTRA`."""
+    case = load_case(CASE, case_overrides(mesh, steps))
+    return case.with_overrides(list(EXTRA)) if EXTRA else case
+
+
 def one_rank_time(cells: int) -> float | None:
     """s/step of the newest 1-rank row with these cells in parallel.jsonl, or None."""
     path = RESULTS / "parallel.jsonl"
@@ -100,7 +115,8 @@ def one_rank_time(cells: int) -> float | None:
     best = None
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        if row.get("case") == CASE and row.get("cells") == cells and row.get("ranks") == 1:
+        same = row.get("case") == CASE and row.get("overrides", []) == list(EXTRA)
+        if same and row.get("cells") == cells and row.get("ranks") == 1:
             best = row["s_per_step"]
     return best
 
@@ -126,10 +142,10 @@ def worker(mesh: str | None, steps: int, keep: bool = True) -> dict:
     comm = parallel.world()
     PETSc.Log.begin()
     t0 = time.perf_counter()
-    bundle = load_case_mesh(load_case(CASE, case_overrides(mesh, 1)), comm)
+    bundle = load_case_mesh(bench_case(mesh, 1), comm)
     mesh_s = parallel.global_max(time.perf_counter() - t0, comm)
-    Simulation(load_case(CASE, case_overrides(mesh, 1)), bundle, quiet=True).run()  # JIT
-    case = load_case(CASE, case_overrides(mesh, steps))
+    Simulation(bench_case(mesh, 1), bundle, quiet=True).run()  # JIT
+    case = bench_case(mesh, steps)
     with JitTimer(comm) as jit:
         t0 = time.perf_counter()
         sim = Simulation(case, bundle, quiet=True)
@@ -144,6 +160,7 @@ def worker(mesh: str | None, steps: int, keep: bool = True) -> dict:
     n = parallel.size(comm)
     row = {
         "case": CASE,
+        "overrides": list(EXTRA),
         "formulation": FORMULATION,
         "cells": sim.cells,
         "dofs": sim.dofs,
@@ -182,7 +199,11 @@ def _spawn(n: int, mesh: str, steps: int) -> dict:
         mesh,
         "--steps",
         str(steps),
+        "--case",
+        CASE,
     ]
+    for kv in EXTRA:
+        cmd += ["--set", kv]
     proc = subprocess.run(
         cmd, capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent
     )
@@ -207,7 +228,7 @@ def main(
     try:
         msh = folder / "needle3d.msh"
         t0 = time.perf_counter()
-        rep = generate(load_case(CASE, case_overrides(None, 1)), msh)
+        rep = generate(bench_case(None, 1), msh)
         print(f"  mesh: {rep.cells} cells in {time.perf_counter() - t0:.1f} s", flush=True)
         best: dict[int, dict] = {}
         for k in range(repeat):
@@ -235,7 +256,10 @@ if __name__ == "__main__":
     ap.add_argument("--repeat", type=int, default=REPEAT, help="runs per rank count")
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--case", default=CASE, help=f"case name or file (default {CASE})")
+    ap.add_argument("--set", action="append", default=[], help="KEY=VALUE case override")
     a = ap.parse_args()
+    CASE, EXTRA = a.case, tuple(a.set)
     if a.worker:
         worker(a.mesh, a.steps, keep=not a.no_record)
     else:

@@ -5,7 +5,7 @@ in dolfinx (same mesh, same scaled unknowns and residual, same SNES/MUMPS option
 time step, no outputs).  dendrisim runs the same case with the same fixed step twice:
 ``outputs = "off"`` (no folder: observables computed, nothing written) and
 ``outputs = "default"`` (a results folder: ``timeseries.csv`` every step and the default
-fields c, T, displacement to XDMF every ``output.fields_every_s``).  The three runs are
+fields c, T, displacement to ``fields.vtkhdf`` every ``output.fields_every_s``).  The three runs are
 interleaved ``REPEATS`` times and the fastest of each kept (the machine is shared).
 Printed and recorded, one row per case and outputs setting: seconds per step of both and
 ``ratio_vs_reference`` (targets: <= 1.1 outputs off, <= 1.3 default outputs).
@@ -79,6 +79,7 @@ def main(quick: bool = False) -> list[dict]:
                 "time.dt_initial_s": DT_S,
                 "time.dt_max_s": DT_S,
                 "time.max_dT_per_step_K": 1e3,
+                "time.scheme": "backward_euler",  # the script's scheme
             }
             case_off = load_case(name, {**over, "output.fields": []})
             case_def = load_case(name, over)  # default fields and fields_every_s

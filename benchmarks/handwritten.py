@@ -1,8 +1,9 @@
 """The hand-written dolfinx script of the fixed-geometry Fig. 5 problem (benchmark reference).
 
 Written directly in dolfinx, independent of dendrisim's forms and solver: the coupled
-species–heat problem with Arrhenius interface kinetics on a tagged axisymmetric mesh, the
-same scaled unknowns and residual rows, backward Euler at a fixed step, SNES + MUMPS.
+species–heat problem with Arrhenius interface kinetics on a tagged axisymmetric (or 3D)
+mesh, the same scaled unknowns and residual rows, backward Euler at a fixed step, SNES +
+MUMPS.
 Used by ``bench_reference`` (cost per step) and ``bench_accuracy`` (cost at equal accuracy).
 """
 
@@ -50,7 +51,10 @@ def build(case, bundle, dt_s: float, prefix: str, **extra_options) -> SimpleName
     V = fem.functionspace(msh, ("Lagrange", 1, (2,)))
     u, u_n = fem.Function(V), fem.Function(V)
     vc, vT = ufl.TestFunctions(V)
+    # revolved volume in axisymmetric, plain volume in 3D
     w = 2 * math.pi * ufl.SpatialCoordinate(msh)[0]
+    if bundle.formulation != "axisymmetric":
+        w = fem.Constant(msh, PETSc.ScalarType(1.0))
     md = {"quadrature_degree": 2}
     dx = ufl.Measure("dx", msh, subdomain_data=ct, metadata=md)
     dS = ufl.Measure("dS", msh, subdomain_data=ft, metadata=md)

@@ -98,12 +98,14 @@ NOTES = {
     "time.dt_initial_s": "first step",
     "time.dt_min_s": "give up (`diverged`, `dt_too_small`) below this step",
     "time.dt_max_s": "largest step",
-    "time.scheme": "`bdf2`: variable-step BDF2 with local error control (fixed geometry only)",
+    "time.scheme": "`bdf2`: variable-step BDF2, local error control (physics.md#time-stepping)",
     "solver.newton_rtol": "relative residual tolerance",
     "solver.newton_max_it": "Newton iterations per step",
     "solver.element_degree": "Lagrange degree of c and T",
+    "output.format": "`vtkhdf`: `fields.vtkhdf` (pyvista, ParaView); `vtx`: ADIOS2 `fields.bp` "
+    "(ParaView); `xdmf`: `fields.xdmf` (dendrisim, ParaView's Xdmf3 readers)",
     "output.fields_every_s": "interval of field output (lands on these times exactly)",
-    "output.fields": "fields written to `fields.xdmf`",
+    "output.fields": "fields written (as `c_mol_m3`, `T_K`, `displacement_m`)",
     "output.checkpoint": (
         "true: `checkpoint.h5` when a signal stops the run and every `checkpoint_every_s`; "
         "`dendrisim run --resume DIR` continues (docs/restart.md)"

@@ -27,6 +27,7 @@ __all__ = [
     "run",
     "SweepPlots",
     "sweep",
+    "validate",
     "view",
 ]
 
@@ -141,6 +142,24 @@ def kissinger(
 
     parallel.on_root(draw)
     return fit
+
+
+def validate(
+    out: str | Path = "results/validation",
+    docs: str | Path = "docs",
+    force: bool = False,
+    quiet: bool = True,
+    quick: bool = False,
+):
+    """The paper's DSC and ARC numbers against the model -> ``docs/validation.md``.
+
+    Runs dsc-routine, dsc-stable, arc-routine and arc-stable into ``out/<case>`` and writes
+    the table and figures (:mod:`dendrisim.api.validate`); ``quick``: minutes of programme
+    time only (a test of the plumbing, not a validation).  Returns a ``ValidationReport``.
+    """
+    from dendrisim.api.validate import validate as _validate
+
+    return _validate(out=out, docs=docs, force=force, quiet=quiet, quick=quick)
 
 
 def sweep(sweep_file: str | Path, **kwargs: Any) -> SweepReport:

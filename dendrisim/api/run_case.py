@@ -103,7 +103,7 @@ def simulation(case, bundle, folder=None, quiet: bool = False, params=None):
         folder = Path(folder)
         sinks.append(TimeSeriesCsv(folder / "timeseries.csv", bundle.mesh.comm))
         if case.output.fields:
-            sinks.append(FieldSink(folder, case.output.fields))
+            sinks.append(FieldSink(folder, case.output.fields, case.output.format))
     return Simulation(
         case,
         bundle,
@@ -124,6 +124,7 @@ def run_stats(summary, wall_s: float) -> dict:
         "newton_iterations": summary.newton_iterations,
         "krylov_iterations": summary.krylov_iterations,
         "event_solves": summary.event_solves,
+        "jacobian_assemblies": summary.jacobian_assemblies,
         "runaway_onset_s": summary.runaway_onset_s,
         "runaway_s": summary.runaway_s,
         "events_s": summary.events,
@@ -184,7 +185,12 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop=None, resume=None):
     if resume is not None and resume[0]["remesh_reports"]:
         sim.rebase(_saved_mesh(case, rd.path / base_mesh(resume[0]), comm, remeshed=True))
     sim.stop_request = stop
-    if case.output.checkpoint:
+    if case.output.checkpoint and sim.moving and case.time.scheme == "bdf2":
+        log.warning(
+            'no checkpoints: time.scheme = "bdf2" on a moving mesh (the mesh predictor\'s '
+            'state) is not built into restart yet; time.scheme = "backward_euler" has them'
+        )
+    elif case.output.checkpoint:
         sim.checkpoints = Checkpointer(rd.path, case.output.checkpoint_every_s, comm)
     rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
     return sim.run(resume)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from dendrisim import api
+from dendrisim.config.cell import numbers_of
 from dendrisim.core import parallel
 from dendrisim.core.errors import CaseError, DendrisimError, DendrisimWarning, RunInterrupted
 
@@ -116,6 +117,11 @@ def check_cmd(
         f"# {c.name}: valid. Fully resolved (lengths in µm where the key says so, SI otherwise):"
     )
     parallel.root_print(c.to_toml(), end="")
+    numbers = numbers_of(c)
+    if numbers is not None:  # docs/cell.md#derived-numbers
+        parallel.root_print("# [cell] derived (docs/cell.md):")
+        for line in numbers.lines():
+            parallel.root_print(f"#   {line}")
 
 
 @app.command("mesh")
@@ -250,6 +256,26 @@ def kissinger_cmd(
     parallel.root_print(
         f"Kissinger: E = {fit.activation_energy_J_mol / 1e3:.2f} kJ/mol, R² = {fit.r2:.6f}"
     )
+
+
+@app.command("validate")
+def validate_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path(
+        "results/validation"
+    ),
+    docs: Annotated[Path, typer.Option("--docs", help="Where validation.md goes.")] = Path("docs"),
+    force: Annotated[bool, typer.Option("--force", help="Replace finished runs.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Short runs (plumbing test).")] = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """DSC and ARC of routine and stable SEI against the paper -> docs/validation.md."""
+    quiet = _verbosity(verbose, quiet)
+    report = api.validate(out=out, docs=docs, force=force, quiet=quiet, quick=quick)
+    from dendrisim.post.validation import table_markdown
+
+    parallel.root_print(table_markdown(report.rows))
+    parallel.root_print(f"wrote {report.page}")
 
 
 @app.command("plot")

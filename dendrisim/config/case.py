@@ -14,6 +14,7 @@ import tomli_w
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from dendrisim.config.base import Section, read_utf8
+from dendrisim.config.cell import CellConfig
 from dendrisim.config.control import OutputConfig, SolverConfig, TimeConfig
 from dendrisim.config.geometry import GeometryConfig
 from dendrisim.config.physics import (
@@ -49,6 +50,7 @@ class Case(Section):
     solver: SolverConfig = SolverConfig()
     output: OutputConfig = OutputConfig()
     stop: StopConfig = StopConfig()
+    cell: CellConfig = CellConfig()  # the whole cell the unit cell stands for (docs/cell.md)
     # folder the case came from (user mesh paths are relative to it); not a TOML key
     source_dir: str = Field(default="", exclude=True)
 

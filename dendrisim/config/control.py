@@ -19,7 +19,7 @@ class TimeConfig(Section):
     dt_min_s: float = Field(default=1e-9, gt=0)
     dt_max_s: float = Field(default=0.25, gt=0)
     max_dT_per_step_K: float = Field(default=2.0, gt=0)  # step cut above this |ΔT|
-    scheme: Literal["backward_euler", "bdf2"] = "backward_euler"
+    scheme: Literal["backward_euler", "bdf2"] = "bdf2"
     # bdf2: local error per step / (atol + rtol |u|) <= 1 on the scaled unknowns (timeerror.py)
     rtol: float = Field(default=1e-3, gt=0, lt=1)
     atol: float = Field(default=1e-3, gt=0)  # bdf2: c/c_bulk [-] and T - T0 [K] (T_scale 1 K)
@@ -57,6 +57,8 @@ class SolverConfig(Section):
     newton_stol: float = Field(default=1e-10, ge=0, lt=1)
     newton_max_it: int = Field(default=25, ge=1)
     element_degree: Literal[1, 2] = 1
+    # chord Newton: keep the Jacobian/LU while Δt is unchanged and it contracts (reuse.py)
+    reuse_jacobian: bool = False
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)  # expert overrides
 
 
@@ -67,7 +69,9 @@ class OutputConfig(Section):
     fields: list[Literal["c", "T", "displacement"]] = Field(
         default_factory=lambda: ["c", "T", "displacement"]
     )
-    format: Literal["xdmf", "vtx"] = "xdmf"  # xdmf: readable by ParaView, meshio, pyvista
+    # vtkhdf: one .vtkhdf per mesh (pyvista.read, ParaView); vtx: ADIOS2 .bp (ParaView);
+    # xdmf: dolfinx XDMF (docs/architecture.md#output-formats says what reads each)
+    format: Literal["vtkhdf", "vtx", "xdmf"] = "vtkhdf"
     # true: a checkpoint (checkpoint.h5) when a signal stops the run and every
     # checkpoint_every_s of simulated time; `dendrisim run --resume DIR` continues from it
     checkpoint: bool = True

@@ -20,6 +20,7 @@ def _choice(reg: registry.Registry):
 
 KineticsLawName = _choice(registry.KINETICS_LAWS)
 PassivationLawName = _choice(registry.PASSIVATION_LAWS)
+ProductLayerName = _choice(registry.PRODUCT_LAYER_LAWS)
 ThermalOuterName = _choice(registry.BOUNDARY_CONDITIONS["thermal.outer"])
 SubstrateBottomName = _choice(registry.BOUNDARY_CONDITIONS["thermal.substrate_bottom"])
 SpeciesOuterName = _choice(registry.BOUNDARY_CONDITIONS["species.outer"])
@@ -70,6 +71,20 @@ class SeiConfig(Section):
     density_kg_m3: float = Field(default=2000.0, gt=0)
     heat_capacity_J_kgK: float = Field(default=1300.0, gt=0)
     diffusivity_m2_s: float = Field(default=1e-12, gt=0)
+    # decomposition of the metastable SEI, dx/dt = -A exp(-Ea/RT) x, x from 1 to 0, heat
+    # -enthalpy * amount per area of Γ (docs/physics.md#sei-decomposition); amount 0 = off
+    decomposition_amount_mol_m2: float = Field(
+        default=materials.SEI_DECOMPOSITION_DEFAULTS["amount_mol_m2"], ge=0
+    )  # SEI Li that decomposes, per area of Γ
+    decomposition_pre_exponential_s: float = Field(
+        default=materials.SEI_DECOMPOSITION_DEFAULTS["pre_exponential_s"], gt=0
+    )  # A [1/s]
+    decomposition_activation_J_mol: float = Field(
+        default=materials.SEI_DECOMPOSITION_DEFAULTS["activation_J_mol"], ge=0
+    )
+    decomposition_enthalpy_J_mol: float = materials.SEI_DECOMPOSITION_DEFAULTS[
+        "enthalpy_J_mol"
+    ]  # per mol SEI Li; < 0 releases heat
 
     @model_validator(mode="before")
     @classmethod
@@ -92,6 +107,12 @@ class KineticsConfig(Section):
     )
     reaction_order: float = Field(default=materials.KINETICS_DEFAULTS["reaction_order"], ge=0, le=4)
     enthalpy_J_mol_Li: float = materials.KINETICS_DEFAULTS["enthalpy_J_mol_Li"]
+    # product layer: "none" (the bare rate) or "exponential", dz/dt = r exp(-z/z0) with z the
+    # Li consumed per area (docs/physics.md#product-layer)
+    product_layer: ProductLayerName = "none"
+    product_layer_z0_mol_m2: float = Field(
+        default=materials.KINETICS_DEFAULTS["product_layer_z0_mol_m2"], gt=0
+    )
 
     @model_validator(mode="after")
     def _resolve_pre_exponential(self) -> KineticsConfig:
@@ -109,10 +130,22 @@ class ThermalConfig(Section):
 
     enabled: bool = True  # false: isothermal at initial_K
     initial_K: float = Field(default=439.05, gt=0)  # docs/fig5.md: seed DSC peak
-    # none: today's run; ramp: DSC, the sample follows initial_K + ramp_K_min t
-    # (docs/physics.md#temperature-programmes)
-    program: Literal["none", "ramp"] = "none"
+    # none: today's run; ramp: DSC, the sample follows initial_K + ramp_K_min t;
+    # heat_wait_seek: ARC, adiabatic with heat steps (docs/physics.md#temperature-programmes)
+    program: Literal["none", "ramp", "heat_wait_seek"] = "none"
     ramp_K_min: float = Field(default=10.0, gt=0)  # [F] seed DSC heating rate
+    # heat-wait-seek: first plateau (unset: initial_K; above it: heated there first), step
+    # between plateaus, wait and seek at each, heater rate of the heat phases, the
+    # self-heating rate that starts the exotherm (adiabatic tracking) at the end of a seek
+    hws_start_K: float | None = Field(default=None, gt=0)
+    hws_step_K: float = Field(default=5.0, gt=0)
+    hws_wait_min: float = Field(default=15.0, ge=0)
+    hws_seek_min: float = Field(default=10.0, gt=0)
+    hws_heat_K_min: float = Field(default=2.0, gt=0)
+    hws_threshold_K_min: float = Field(default=0.02, gt=0)
+    # ARC thermal inertia phi = 1 + C_container/C_sample: the sample's heat also heats its
+    # container, dT/dt = q/(phi C_sample) (heat_wait_seek only)
+    arc_phi: float = Field(default=1.0, ge=1)
     outer: ThermalOuterName = "adiabatic"
     ambient_K: float = Field(default=439.05, gt=0)
     heat_transfer_W_m2K: float = Field(default=0.0, ge=0)  # robin only
@@ -131,8 +164,16 @@ class ThermalConfig(Section):
         return self
 
     def _drive_programme(self) -> None:
-        """A programme drives both outer heat boundaries; without one, neither may say so."""
+        """A ramp drives both outer heat boundaries; without one, neither may say so."""
         sites = ("outer", "substrate_bottom")
+        if self.program != "heat_wait_seek" and self.arc_phi != 1.0:
+            raise ValueError(
+                f"thermal.arc_phi = {self.arc_phi:g} applies to an ARC only: set "
+                'thermal.program = "heat_wait_seek" (or arc_phi = 1)'
+            )
+        if self.program == "heat_wait_seek":
+            self._check_heat_wait_seek(sites)
+            return
         if self.program == "none":
             for key in sites:
                 if getattr(self, key) == PROGRAMME_CONDITION:
@@ -153,6 +194,25 @@ class ThermalConfig(Section):
                     f'thermal.{key} unset or "{PROGRAMME_CONDITION}")'
                 )
             object.__setattr__(self, key, PROGRAMME_CONDITION)
+
+    def _check_heat_wait_seek(self, sites: tuple[str, ...]) -> None:
+        """An ARC sample is adiabatic (its heater is a source): no other outer condition."""
+        if not self.enabled:
+            raise ValueError('thermal.program = "heat_wait_seek" needs thermal.enabled = true')
+        for key in sites:
+            value = getattr(self, key)
+            if value != "adiabatic":
+                raise ValueError(
+                    f'thermal.{key} = "{value}" conflicts with thermal.program = '
+                    '"heat_wait_seek": the calorimeter keeps the sample adiabatic (leave '
+                    f'thermal.{key} unset or "adiabatic")'
+                )
+        if self.hws_start_K is not None and self.hws_start_K < self.initial_K:
+            raise ValueError(
+                f"thermal.hws_start_K = {self.hws_start_K:g} is below thermal.initial_K = "
+                f"{self.initial_K:g}: the first plateau must be at or above the start "
+                "temperature (or leave hws_start_K unset: initial_K)"
+            )
 
 
 class SpeciesConfig(Section):

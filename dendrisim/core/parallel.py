@@ -158,3 +158,8 @@ def root_open(path: str | os.PathLike, mode: str = "w", comm=None) -> Iterator[A
 def gather_all[T](value: T, comm=None) -> list[T]:
     """List of every rank's ``value`` (rank order), on every rank."""
     return list((comm or world()).allgather(value))
+
+
+def gather_root[T](value: T, comm=None, root: int = 0) -> list[T] | None:
+    """List of every rank's ``value`` (rank order) on ``root``; None on the other ranks."""
+    return (comm or world()).gather(value, root=root)

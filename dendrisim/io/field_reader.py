@@ -1,4 +1,7 @@
-"""Reading ``fields.xdmf`` (dolfinx XDMF + HDF5) into numpy without dolfinx or VTK.
+"""Fields of a run as numpy arrays without dolfinx or VTK; reading ``fields.xdmf``.
+
+:class:`Fields` is what ``Result.fields()`` returns for every format; the VTKHDF files are
+read by :mod:`dendrisim.io.vtkhdf_reader`, dolfinx XDMF + HDF5 here.
 
 ``fields.xdmf`` is read with the standard library's XML parser and h5py: VTK's XDMF reader
 (``pyvista.read``) crashes on dolfinx's one-temporal-collection-per-function layout and
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ import numpy as np
 
 from dendrisim.core.errors import DendrisimError, MissingDependencyError
 from dendrisim.core.groups import CELL_IDS
+from dendrisim.io.field_names import SHORT_NAMES
 
 # Region ids of cell_tags (contract): lithium 1, electrolyte 2, sei 3.
 REGION_IDS = CELL_IDS
@@ -62,14 +67,25 @@ def _data_item(item: ET.Element, folder: Path, h5files: dict[str, Any]) -> np.nd
     return arr.reshape(dims) if dims and arr.size == math.prod(dims) else arr
 
 
+def _read_item(item: ET.Element, folder: Path) -> np.ndarray:
+    """An XDMF DataItem's values as floats (its HDF5 file opened and closed)."""
+    h5files: dict[str, Any] = {}
+    try:
+        return _data_item(item, folder, h5files).astype(float)
+    finally:
+        for f in h5files.values():
+            f.close()
+
+
 @dataclass
 class Fields:
-    """Fields of a run on the reference mesh (``fields.xdmf``), as numpy arrays.
+    """Fields of one mesh segment of a run on its reference mesh, as numpy arrays.
 
     ``points`` [m] (N, 3) reference coordinates (2D runs: z = 0; axisymmetric: x = r, y = z),
     ``cells`` (M, k) node indices, ``cell_type`` ("triangle", "quad", "tetra", ...),
     ``cell_tags`` (M,) region ids (1 lithium, 2 electrolyte, 3 sei; 0 untagged),
-    ``times`` [s] output times. Nodal values are read on demand with :meth:`get`.
+    ``times`` [s] output times. Nodal values are read on demand with :meth:`get` by their
+    short name (``c``, ``T``, ``displacement``) or their name in the files (``c_mol_m3``...).
     """
 
     path: Path
@@ -79,7 +95,9 @@ class Fields:
     cell_tags: np.ndarray
     times: np.ndarray
     formulation: str = "axisymmetric"
-    _index: dict[str, dict[float, ET.Element]] = field(default_factory=dict, repr=False)
+    _index: dict[str, dict[float, Any]] = field(default_factory=dict, repr=False)
+    # reads one stored item of _index (None: an XDMF DataItem)
+    _load: Callable[[Any], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def names(self) -> list[str]:
@@ -105,16 +123,15 @@ class Fields:
         ``mask_lithium``: NaN at nodes that touch no electrolyte cell (for ``c``, whose value
         in Li is meaningless: the solver writes 0 there).
         """
+        name = SHORT_NAMES.get(name, name)  # "T_K" as in the files, or "T"
         if name not in self._index:
             raise DendrisimError(f"{self.path}: no field {name!r}; stored: {self.names}")
         by_time = self._index[name]
         key = min(by_time, key=lambda s: abs(s - t)) if t >= 0 else self.nearest_time(t)
-        h5files: dict[str, Any] = {}
-        try:
-            arr = _data_item(by_time[key], self.path.parent, h5files).astype(float)
-        finally:
-            for f in h5files.values():
-                f.close()
+        if self._load is not None:
+            arr = np.asarray(self._load(by_time[key]), dtype=float)
+        else:
+            arr = _read_item(by_time[key], self.path.parent)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
         if mask_lithium:
@@ -179,8 +196,10 @@ def _region_volume(x: np.ndarray, cells: np.ndarray, cell_type: str, formulation
 def read_fields(path: str | Path, formulation: str = "axisymmetric") -> Fields:
     """Read a dolfinx ``fields.xdmf`` into :class:`Fields` (nodal values stay on disk).
 
-    Layout (contract): the mesh grid, the ``cell_tags`` grid, then one temporal collection
-    per function (``c``, ``T``, ``displacement``), data in the ``.h5`` file beside it.
+    Two layouts, data in the ``.h5`` file beside it: dendrisim's (one temporal collection
+    whose grids hold the mesh, the time, ``c_mol_m3``, ``T_K``, ``displacement_m`` and the
+    cell data ``region_id``: :mod:`dendrisim.io.xdmf_writer`) and dolfinx's own of earlier
+    runs (the mesh grid, the ``cell_tags`` grid, one temporal collection per function).
     """
     path = Path(path)
     if not path.is_file():
@@ -196,7 +215,8 @@ def read_fields(path: str | Path, formulation: str = "axisymmetric") -> Fields:
     domain = root.find("Domain")
     grids = list(domain) if domain is not None else []
     uniform = [g for g in grids if g.tag == "Grid" and g.get("GridType") == "Uniform"]
-    mesh = next((g for g in uniform if g.find("Geometry") is not None), None)
+    inner = [g for c in grids if c.get("CollectionType") == "Temporal" for g in c.findall("Grid")]
+    mesh = next((g for g in uniform + inner if g.find("Geometry") is not None), None)
     if mesh is None:
         raise DendrisimError(f"{path}: no mesh grid (expected dolfinx XDMFFile.write_mesh)")
     points, cells, cell_type, tags = _read_mesh(path, mesh, uniform)
@@ -234,6 +254,11 @@ def _read_mesh(path: Path, mesh: ET.Element, uniform: list[ET.Element]):
         points = np.zeros((geo.shape[0], 3))
         points[:, :gdim] = geo
         tags = np.zeros(len(cells), dtype=np.int32)
+        own = [a for a in mesh.findall("Attribute") if a.get("Center") == "Cell"]
+        if own:  # dendrisim's layout: the regions are cell data of the mesh grid
+            tags = _data_item(own[0].find("DataItem"), path.parent, h5files).ravel()
+            tags = tags.astype(np.int32)
+            uniform = []
         for g in uniform:
             att = g.find("Attribute")
             if g is mesh or att is None or att.get("Center") != "Cell":
@@ -255,14 +280,16 @@ def _index_collections(grids: list[ET.Element]) -> dict[str, dict[float, ET.Elem
         if coll.get("CollectionType") != "Temporal":
             continue
         for g in coll.findall("Grid"):
-            t_el, att = g.find("Time"), g.find("Attribute")
-            if t_el is None or att is None:
+            t_el = g.find("Time")
+            if t_el is None:
                 continue
-            name = att.get("Name", coll.get("Name", "?"))
-            name = name[5:] if name.startswith("real_") else name
-            if name.startswith("imag_"):
-                continue
-            index.setdefault(name, {})[float(t_el.get("Value", "0"))] = att.find("DataItem")
+            for att in g.findall("Attribute"):
+                name = att.get("Name", coll.get("Name", "?"))
+                name = name[5:] if name.startswith("real_") else name
+                if name.startswith("imag_") or att.get("Center") == "Cell":
+                    continue
+                name = SHORT_NAMES.get(name, name)
+                index.setdefault(name, {})[float(t_el.get("Value", "0"))] = att.find("DataItem")
     return index
 
 

@@ -2,7 +2,7 @@
 
 ``Result.load(folder)`` gives the case, the manifest and the time series as numpy arrays
 (one array per ``timeseries.csv`` column), usable from a notebook without dolfinx;
-``Result.fields()`` reads ``fields.xdmf`` (numpy arrays, see :class:`Fields`) and
+``Result.fields()`` reads the fields files (numpy arrays, see :class:`Fields`) and
 ``Result.summary()`` the key numbers (retention and interface temperature at the end, peak
 temperature, onset and runaway times): :func:`summarize`, the one summary of a run (also
 used by the sweep table and the Fig. 5 table), with the events of
@@ -30,8 +30,10 @@ from dendrisim.core.errors import (
     DendrisimWarning,
     MissingDependencyError,
 )
-from dendrisim.io.field_reader import Fields, read_fields
+from dendrisim.io.calorimetry import ARC_COLUMNS, ARC_DEFINITIONS, arc_summary, located_peak
+from dendrisim.io.field_reader import Fields
 from dendrisim.io.run_folder import FINISHED, folder_status, read_manifest, status_line
+from dendrisim.io.segments import read_segments
 from dendrisim.io.timeseries import read_timeseries
 from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
 
@@ -65,6 +67,7 @@ SUMMARY_COLUMNS = (
     "dsc_peak_s",
     "dsc_peak_K",
     "dsc_peak_W_g",
+    *ARC_COLUMNS,
 )
 
 _RATE = "backward-Euler heating rate of the interface-mean temperature (rate at step ends)"
@@ -95,6 +98,7 @@ SUMMARY_DEFINITIONS: dict[str, str] = {
     "dsc_peak_K": "interface-mean temperature at dsc_peak_s (the programme temperature)",
     "dsc_peak_W_g": "heat_flow_W_g at dsc_peak_s (the parabola's vertex)",
 }
+SUMMARY_DEFINITIONS.update(ARC_DEFINITIONS)
 _EVENTS = build_events()
 SUMMARY_DEFINITIONS["onset_time_s"] = _EVENTS.get("onset").definition
 SUMMARY_DEFINITIONS["runaway_time_s"] = _EVENTS.get("runaway").definition + (
@@ -189,25 +193,8 @@ def summarize(
     }
     out.update(_event_times(ts, manifest, case))
     out.update(dsc_peak(ts))
+    out.update(arc_summary(ts, manifest, case, out["runaway_time_s"]))
     return {k: out.get(k, nan) for k in SUMMARY_COLUMNS}
-
-
-def located_peak(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(time, value) of the maximum of ``y(t)``, not snapped to a sample.
-
-    The vertex of the parabola through the largest sample and its two neighbours (the
-    sample itself at an end of the series or where the three do not bend down).
-    """
-    i = int(np.nanargmax(y))
-    if i == 0 or i == y.size - 1:
-        return float(t[i]), float(y[i])
-    (t0, t1, t2), (y0, y1, y2) = t[i - 1 : i + 2], y[i - 1 : i + 2]
-    d01, d12 = (y1 - y0) / (t1 - t0), (y2 - y1) / (t2 - t1)
-    a = (d12 - d01) / (t2 - t0)  # second divided difference
-    if a >= 0:
-        return float(t1), float(y1)
-    tp = 0.5 * (t0 + t1) - d01 / (2 * a)  # where the parabola's slope vanishes
-    return float(tp), float(y0 + d01 * (tp - t0) + a * (tp - t0) * (tp - t1))
 
 
 def dsc_peak(ts: dict[str, np.ndarray]) -> dict[str, float]:
@@ -299,18 +286,11 @@ class Result:
     def field_segments(self) -> list[Fields]:
         """Fields of each mesh the run used, in time order (read once, kept).
 
-        ``fields.xdmf``, then one ``fields_remesh<k>.xdmf`` per remesh of a moving Li
-        surface.
+        ``fields.vtkhdf`` (or ``fields.xdmf`` of older runs and ``output.format = "xdmf"``),
+        then one ``fields_remesh<k>.<ext>`` per remesh of a moving Li surface.
         """
         if self._fields is None:
-            files = [self.path / "fields.xdmf"] + sorted(
-                self.path.glob("fields_remesh*.xdmf"),
-                key=lambda p: int(p.stem.removeprefix("fields_remesh") or 0),
-            )
-            segs = [read_fields(f, self.formulation) for f in files if f.is_file()]
-            if not segs:  # the usual "missing file" message
-                segs = [read_fields(files[0], self.formulation)]
-            self._fields = [f for f in segs if f.times.size] or segs[:1]
+            self._fields = read_segments(self.path, self.formulation)
         return self._fields
 
     def field_times(self) -> np.ndarray:

@@ -9,6 +9,7 @@ Its columns then appear in every ``timeseries.csv`` (after the contract columns 
 
 from __future__ import annotations
 
+from dendrisim.observables.calorimetry import HeaterHeat, HeaterPower, SelfHeating
 from dendrisim.observables.moving import AleExchange, WorstCellQuality
 from dendrisim.observables.species import (
     InterfaceConcentration,
@@ -16,6 +17,7 @@ from dendrisim.observables.species import (
     LiRetention,
     NewtonIterations,
     ReactionRate,
+    SeiHeat,
     SpeciesBalance,
     SpeciesHeld,
 )
@@ -32,15 +34,19 @@ from dendrisim.observables.thermal import (
 
 CATALOG: tuple[type, ...] = (
     InterfaceTemperature,
+    SeiHeat,
     ReactionRate,
     LiConsumed,
     LiRetention,
     InterfaceConcentration,
     NewtonIterations,
+    SelfHeating,
     SpeciesHeld,
     EnergyHeld,
     HeatFlow,
     HeatReleased,
+    HeaterPower,
+    HeaterHeat,
     RobinHeat,
     DirichletFluxes,
     AleExchange,
@@ -48,5 +54,4 @@ CATALOG: tuple[type, ...] = (
     SpeciesBalance,
     EnergyBalance,
     AdiabaticBound,
-    HeatFlow,
 )

@@ -29,6 +29,8 @@ def inventory_of(model) -> Inventory:
         )
         for n in model.region_ids
     )
+    if p.needs_lumped:  # the sensible heat capacity factor (physics/lumped.py)
+        heat_cap *= 1.0 + float(model.lumped.value)
     mass = sum(
         model.integrate(p.regions[n].density_kg_m3 * w * model.region_dx(n))
         for n in model.region_ids

@@ -39,9 +39,33 @@ class ReactionRate(Observable):
         return cls(ctx.model)
 
     def compute(self, state: StepState) -> dict[str, float]:
-        """∫_Γ r dA and -ΔH times it."""
+        """∫_Γ r dA and -ΔH times it (plus the SEI decomposition's heat, if any)."""
         rate = integral(self.form, self.comm) / 1.0
-        return {"reaction_rate_mol_s": rate, "heat_release_W": self.q * rate}
+        sei = state.values.get("sei_heat_release_W", 0.0)
+        return {"reaction_rate_mol_s": rate, "heat_release_W": self.q * rate + sei}
+
+
+class SeiHeat(Observable):
+    """Heat released by the metastable SEI's decomposition [W] (docs/physics.md#sei-decomposition).
+
+    Only when the SEI decomposes; ``heat_release_W`` includes it.
+    """
+
+    columns, units = ("sei_heat_release_W",), ("W",)
+
+    def __init__(self, model):
+        self.form = fem.form(model.interface_integral(model.surface.sei_heat(model)))
+        self.comm = model.comm
+
+    @classmethod
+    def build(cls, ctx: Context) -> SeiHeat | None:
+        """Only with sei.decomposition_amount_mol_m2 > 0."""
+        surface = ctx.model.surface
+        return cls(ctx.model) if surface is not None and surface.decomposes else None
+
+    def compute(self, state: StepState) -> dict[str, float]:
+        """∫_Γ q_sei r_sei dA."""
+        return {self.columns[0]: integral(self.form, self.comm)}
 
 
 class LiConsumed(Cumulative):

@@ -233,6 +233,7 @@ class EnergyBalance(Observable):
         stored = v["energy_stored_J"] - self.inv.initial["energy_stored_J"]
         out = v.get("heat_out_robin_J", 0.0) + v["heat_out_dirichlet_J"]
         gen = v["heat_released_J"] + v.get("energy_ale_exchange_J", 0.0)
+        gen += v.get("heater_heat_J", 0.0)  # the ARC heater (observables/calorimetry.py)
         return (stored + out - gen) / max(abs(gen) + abs(out), abs(stored), 1e-300)
 
     def compute(self, state: StepState) -> dict[str, float]:

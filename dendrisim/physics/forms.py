@@ -49,7 +49,12 @@ from dendrisim.physics.laws import InterfaceRate  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
 from dendrisim.physics.programme import programme_K  # noqa: E402
 from dendrisim.physics.registry import BOUNDARY_CONDITIONS, BOUNDARY_SITES  # noqa: E402
-from dendrisim.physics.terms import InterfaceReaction  # noqa: E402
+from dendrisim.physics.surface_state import SurfaceState, surface_terms  # noqa: E402
+from dendrisim.physics.terms import (  # noqa: E402
+    InterfaceReaction,
+    calorimeter_terms,
+    extra_heat_capacity,
+)
 
 FORMULATIONS = ("axisymmetric", "planar", "3d")
 FIELD_COMPONENT = {"species": 0, "heat": 1}  # field name -> component of u
@@ -136,9 +141,12 @@ class CoupledModel:
             if bundle.has(name)
         }
         self.interface_rate = InterfaceRate(params)  # r = f(T) k(T, c) of the named laws
+        self.surface = SurfaceState(self) if params.has_surface_state else None  # z, x_sei
         self.conditions = self.make_conditions()
         # residual terms besides the volume terms; append more before build_residual()
-        self.terms: list = [InterfaceReaction(), *self.conditions]
+        # + the SEI decomposition; the ARC heater (sets ``heater``, ``lumped``: physics/terms.py)
+        self.terms: list = [InterfaceReaction(), *surface_terms(self), *self.conditions]
+        self.terms += calorimeter_terms(self)
         self.build()
 
     def make_conditions(self) -> list:
@@ -218,7 +226,8 @@ class CoupledModel:
 
     def rate(self, u=None):
         """Interface reaction rate r [mol Li m^-2 s^-1] as UFL (the laws the case names)."""
-        return self.interface_rate(self.temperature(u), self.concentration(u))
+        T, c = self.temperature(u), self.concentration(u)
+        return self.interface_rate(T, c) if self.surface is None else self.surface.rate(self, T, c)
 
     def enthalpy_density(self, region: str, u=None):
         """Volumetric enthalpy ρ h(T) relative to T0 [J/m3] of one region, as UFL."""
@@ -230,7 +239,7 @@ class CoupledModel:
             r.latent_heat_J_kg,
             r.melting_K,
             r.melting_width_K,
-        )
+        ) + extra_heat_capacity(self, region) * (self.temperature(u) - self.T0)
 
     def diffusivity(self, u=None):
         """D(T) [m2/s] as UFL."""
@@ -270,6 +279,7 @@ class CoupledModel:
         cap = reg.density_kg_m3 * kinetics.apparent_heat_capacity(
             T, reg.heat_capacity_J_kgK, reg.latent_heat_J_kg, reg.melting_K, reg.melting_width_K
         )
+        cap = cap + extra_heat_capacity(self, region)  # physics/lumped.py
         return cap * ufl.inner(self.velocity, ufl.grad(T))
 
     def heat_residual(self, vT):

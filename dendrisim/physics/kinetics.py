@@ -9,6 +9,10 @@ Laws (docs/physics.md#equations):
 
 - interface rate ``r = f_SEI(T) A exp(-Ea/(R T)) c^n`` [mol Li m^-2 s^-1];
 - SEI passivation ``f_SEI(T) = f_low + (1 - f_low) sigmoid((T - T_b)/w)``;
+- product layer (Hatchard 2001, Spotnitz 2003): ``dz/dt = k exp(-z/z0)``, ``z`` the Li
+  consumed per area, integrated exactly over a step at fixed ``k`` (:func:`product_layer_rate`);
+- SEI decomposition, first order in the remaining metastable SEI, ``dx/dt = -k_s x``,
+  integrated exactly over a step (:func:`first_order_step_rate`);
 - Li melting via an apparent heat capacity: a Gaussian latent-heat peak of width ``w``
   around the melting point, and its exact integral, the specific enthalpy (used in the
   time-discrete energy equation so that latent heat is conserved exactly).
@@ -38,8 +42,10 @@ def math_ops(*values: Any) -> SimpleNamespace:
     if _is_ufl(*values):
         import ufl
 
-        return SimpleNamespace(exp=ufl.exp, erf=ufl.erf, tanh=ufl.tanh)
-    return SimpleNamespace(exp=np.exp, erf=np.vectorize(math.erf, otypes=[float]), tanh=np.tanh)
+        return SimpleNamespace(exp=ufl.exp, erf=ufl.erf, tanh=ufl.tanh, ln=ufl.ln)
+    return SimpleNamespace(
+        exp=np.exp, erf=np.vectorize(math.erf, otypes=[float]), tanh=np.tanh, ln=np.log
+    )
 
 
 _ops = math_ops  # former private name
@@ -92,6 +98,41 @@ def reaction_rate(
 ) -> Any:
     """Interface rate with passivation, ``f_SEI(T) A exp(-Ea/RT) c^n`` [mol m^-2 s^-1]."""
     return passivation(T, f_low, T_b, width) * arrhenius_rate(T, c, A, Ea, n)
+
+
+def product_layer_rate(k: Any, z_n: Any, z0: float, dt: Any, k_n: Any = None) -> Any:
+    """Mean rate over a step of ``dz/dt = k(t) exp(-z/z0)`` [mol m^-2 s^-1].
+
+    ``z`` [mol/m2] is the Li consumed per area (the product layer grows with it), ``z_n``
+    its value at the step start, ``k`` the bare rate at the step end (``k_n`` at its
+    start; None: ``k`` throughout), ``dt`` [s] the step.  Since ``d exp(z/z0)/dt = k/z0``,
+    the step adds ``z0 ln(1 + ΔK exp(-z_n/z0)/z0)`` to z exactly, ``ΔK = ∫ k dt`` over the
+    step (the trapezoid ``dt (k_n + k)/2``, or ``k dt``); the mean rate is that over
+    ``dt``.  From z = 0 at constant k: ``z(t) = z0 ln(1 + k t/z0)`` for any step size.
+    """
+    ops = math_ops(k, z_n, dt)
+    dK = k * dt if k_n is None else 0.5 * (k + k_n) * dt
+    x = dK * ops.exp(-z_n / z0) / z0
+    if _is_ufl(k, z_n, dt, k_n):
+        return z0 / dt * ops.ln(1.0 + x)
+    return z0 / dt * np.log1p(x)
+
+
+def product_layer_closed_form(k: float, t_s: Any, z0: float) -> Any:
+    """``z(t) = z0 ln(1 + k t/z0)`` [mol/m2]: product layer at constant ``k`` from z = 0."""
+    return z0 * np.log1p(k * np.asarray(t_s) / z0)
+
+
+def first_order_step_rate(k: Any, x_n: Any, dt: Any, k_n: Any = None) -> Any:
+    """Mean rate of ``dx/dt = -k(t) x`` over a step: ``x_n (1 - exp(-ΔK))/dt``.
+
+    ``x`` is the remaining fraction of a reactant (the metastable SEI), ``k`` [1/s] at the
+    step end (``k_n`` at its start; None: ``k`` throughout), ``ΔK = ∫ k dt`` by the
+    trapezoid; the result [1/s] times the step is what the step consumes.
+    """
+    ops = math_ops(k, x_n, dt)
+    dK = k * dt if k_n is None else 0.5 * (k + k_n) * dt
+    return x_n * (1.0 - ops.exp(-dK)) / dt
 
 
 def diffusivity(T: Any, D_ref: float, T_ref: float, Ea: float = 0.0) -> Any:

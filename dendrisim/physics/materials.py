@@ -123,6 +123,28 @@ KINETICS_DEFAULTS: dict[str, float] = {
     # [C] 2 Li + EC -> Li2CO3 + C2H4 from formation enthalpies (EC -682.8 NIST, Li2CO3
     #     -1215.6, C2H4 +52.4 kJ/mol): (-1215.6 + 52.4 + 682.8)/2 = -240.2 kJ per mol Li
     "enthalpy_J_mol_Li": -240e3,
+    # [I] product-layer scale z0 of dz/dt = r exp(-z/z0) (kinetics.product_layer =
+    #     "exponential"), in Li consumed per area: 1e-4 mol/m2 is a ~2 nm Li2CO3 layer
+    #     (35 cm3/mol per 2 Li); Hatchard et al. JES 148 (2001) A755 use a dimensionless
+    #     z0 = 0.033 of the Li in graphite, which has no areal equivalent on Li metal
+    "product_layer_z0_mol_m2": 1e-4,
+}
+
+# Decomposition of the metastable (organic) SEI: dx/dt = -A exp(-Ea/RT) x, the classic
+# term of Richard & Dahn, JES 146 (1999) 2068 and Hatchard et al., JES 148 (2001) A755
+# (docs/physics.md#sei-decomposition).  Off by default (amount 0).
+SEI_DECOMPOSITION_DEFAULTS: dict[str, float] = {
+    "amount_mol_m2": 0.0,  # [I] off; the dsc cases set it (docs/calibration.md)
+    # [F] Hatchard et al. 2001 / Kim et al. J. Power Sources 170 (2007) 476, Table 1:
+    #     A_sei = 1.667e15 1/s (graphite SEI); the dsc cases refit it to the 148.5 °C peak
+    "pre_exponential_s": 1.667e15,
+    # [F] Hatchard 2001 / Kim 2007: E_sei = 1.3508e5 J/mol; MacNeil, Larcher & Dahn, JES 146
+    #     (1999) 3596: "about 1.4 eV" (135 kJ/mol) for the metastable SEI in EC:DEC (ARC)
+    "activation_J_mol": 1.3508e5,
+    # [C] Hatchard 2001 / Kim 2007: h_sei = 257 J/g of carbon per unit of c_sei, c_sei in
+    #     units of x in Li_xC6 (c_sei0 = 0.15, c_ne0 = 0.75): 257 J/g * 72.06 g/mol C6 =
+    #     18.5 kJ per mol of SEI Li (released)
+    "enthalpy_J_mol": -18.5e3,
 }
 
 # Reference point of the default pre-exponential factor (docs/physics.md#sources):

@@ -97,6 +97,8 @@ class BoundarySite:
 
 KINETICS_LAWS = Registry("kinetics.law")  # interface rate r(T, c) [mol Li m^-2 s^-1]
 PASSIVATION_LAWS = Registry("sei.passivation")  # SEI rate factor f(T) in (0, 1]
+# product-layer growth: the step's mean rate from the bare rate and the Li consumed per area
+PRODUCT_LAYER_LAWS = Registry("kinetics.product_layer")
 
 # The sites in the order their conditions enter the residual and the Dirichlet list.
 BOUNDARY_SITES: tuple[BoundarySite, ...] = (

@@ -166,8 +166,17 @@ def quadratic_rates_K_min(w: Window) -> tuple[float, float]:
     return K_per_s_to_K_per_min(dq(t2)), K_per_s_to_K_per_min(dq(t1))
 
 
+SELF_HEATING = "self_heating_K_min"  # an ARC run's own rate (observables/calorimetry.py)
+
+
 def _rates_K_min(w: Window, order: int) -> tuple[float, float]:
-    """(rate at the end of the step, at its start): order 1 difference quotients, 2 quadratic."""
+    """(rate at the end of the step, at its start): order 1 difference quotients, 2 quadratic.
+
+    A row with the ARC column ``self_heating_K_min`` gives that rate instead (the heating
+    rate without the heater's share, docs/physics.md#temperature-programmes).
+    """
+    if SELF_HEATING in w.row:
+        return w.row[SELF_HEATING], (w.prev.get(SELF_HEATING, NAN) if w.prev else NAN)
     if order == 2 and w.prev2 is not None:
         return quadratic_rates_K_min(w)
     r = heating_rate_K_min(w.row, w.prev)

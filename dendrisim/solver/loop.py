@@ -18,6 +18,7 @@ from dendrisim.core.logs import FILE_ONLY
 from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
+from dendrisim.solver.motion.predictor import MeshPredictor
 from dendrisim.solver.motion.stepper import MotionStepper
 from dendrisim.solver.restart.state import restore
 from dendrisim.solver.run_progress import RunProgress
@@ -44,7 +45,7 @@ class TimeLoop:
             tc.dt_min_s,
             tc.dt_max_s,
             tc.max_dT_per_step_K,
-            targets=self.outputs.times + [tc.end_s],
+            targets=self.outputs.times + [tc.end_s] + _phase_ends(sim, tc.end_s),
         )
         self.locator = EventLocator(sim)
         self.errors = None  # BDF2: the local error control
@@ -54,6 +55,8 @@ class TimeLoop:
             PROGRAMME_ERROR_TOL if sim.case.thermal.program != "none" else 0.0
         )
         self.mover = MotionStepper(sim) if sim.model.motion is not None else None
+        if self.mover is not None and self.errors is not None:  # BDF2: move before a step
+            sim.predictor = MeshPredictor(sim, self.mover)
         self.t = 0.0
         self.steps = self.rejected = self.iterations = self.krylov = 0
         self.stop: str | None = None
@@ -122,6 +125,8 @@ class TimeLoop:
             for sink in sim.sinks:
                 sink.start(sim.model, sim.observables.columns, values)
                 sink.output(sim.model, 0.0)
+        if sim.predictor is not None:
+            sim.predictor.move(0.0, self.ctrl.next_dt(0.0), None)
 
     def _step(self, progress) -> None:
         """Attempt one step from the accepted state; accept it or cut Δt."""
@@ -159,6 +164,8 @@ class TimeLoop:
             return
         with sim.timings.part("observables"):
             values = sim.observables.compute(self.t + att.dt_s, att.dt_s, att.iterations)
+            if sim.predictor is not None:  # the step's mesh is the moved one
+                sim.observables.after_move(values, dict(values), sim.predictor.quality)
         step = Trial(att.dt_s, values, sim.model.u.x.array.copy(), att.iterations)
         with sim.timings.part("event_location"):
             step = self._events_in_step(step)
@@ -170,8 +177,18 @@ class TimeLoop:
                 self.ctrl.scaled(att.dt_s, factor)
             if self.mover is not None:
                 mm = sim.case.interface.max_motion_per_step
-                self.ctrl.limit_motion(step.dt_s, self.mover.fraction, mm)
+                moved_dt = step.dt_s if sim.predictor is None else sim.predictor.interval
+                self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
             self._limit_error(step.dt_s)
+            if sim.predictor is not None:
+                self._premove()
+
+    def _premove(self) -> None:
+        """BDF2 on a moving mesh: move it to the end of the next step (motion.predictor)."""
+        sim = self.sim
+        sim.predictor.move(self.t, self.t + self.ctrl.next_dt(self.t), sim.dt_prev)
+        if sim.predictor.restarted:  # remeshed: the error estimate's history restarts
+            self.errors.history = [(self.t, self._owned(sim.model.u_n.x.array))]
 
     def _limit_error(self, dt_s: float) -> None:
         """Error per unit step of the consumed Li (time.consumed_error_tol)."""
@@ -192,7 +209,11 @@ class TimeLoop:
         sim.observables.commit(values)
         self.t += step.dt_s
         self.steps += 1
-        quality = self.mover.move(step.dt_s, values) if self.mover is not None else None
+        quality = None
+        if sim.predictor is not None:
+            quality = sim.predictor.quality
+        elif self.mover is not None:
+            quality = self.mover.move(step.dt_s, values)
         m = sim.model
         sim.advance(step.dt_s)
         if self.errors is not None:
@@ -204,6 +225,7 @@ class TimeLoop:
                 for sink in sim.sinks:
                     sink.output(m, self.t)
         progress.update(self.t, step.dt_s, step.iterations, values["T_interface_mean_K"])
+        _seek_end(self, values)
         self._apply_stop_rules(quality)
 
     def _owned(self, arr):
@@ -263,6 +285,8 @@ class TimeLoop:
         m.u.x.array[:] = step.u
         m.set_step(step.dt_s, self.sim.dt_prev)
         m.set_time(self.t + step.dt_s)
+        if self.sim.predictor is not None:
+            self.sim.predictor.set_velocity()
 
     def _record(self, e: Event, t_event: float) -> None:
         if e.name in self.occurred:
@@ -312,5 +336,33 @@ class TimeLoop:
             li_removed_fraction=sim.li_removed_m3 / max(li0, 1e-300),
             events=dict(self.occurred),
             event_solves=self.locator.solves,
+            jacobian_assemblies=sim.assemblies_before + sim.newton.reuse.assemblies,
             checkpoint_s=getattr(getattr(sim, "checkpoints", None), "last_s", None),
         )
+
+
+def _phase_ends(sim, end_s: float) -> list[float]:
+    """ARC: the phase boundaries of heat-wait-seek (the heater switches there)."""
+    return sim.hws.boundaries_s(end_s) if sim.hws is not None else []
+
+
+def _seek_end(loop: TimeLoop, values: dict[str, float]) -> None:
+    """ARC: a self-heating rate above the threshold at a seek's end starts the exotherm.
+
+    The heater stays off from then on; the calorimeter tracks the sample adiabatically.
+    """
+    sim = loop.sim
+    if sim.hws is None or sim.exotherm_s is not None:
+        return
+    if sim.hws.detects(loop.t, values.get("self_heating_K_min", math.nan)):
+        sim.exotherm_s = loop.t
+        loop.occurred["arc_onset"] = loop.t
+        log.info(
+            "ARC exotherm detected at the end of a seek: t = %.6g s, T = %.6g K, "
+            "self-heating %.4g K/min",
+            loop.t,
+            values["T_interface_mean_K"],
+            values["self_heating_K_min"],
+        )
+        keep = set(loop.outputs.times + [loop.end_s])  # the heater's phases are over
+        loop.ctrl.targets = [t for t in loop.ctrl.targets if t in keep]

@@ -13,6 +13,7 @@ from dolfinx.fem.petsc import NonlinearProblem  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
 from dendrisim.physics.registry import Registry  # noqa: E402
+from dendrisim.solver.reuse import JacobianReuse  # noqa: E402
 
 _COUNTER = itertools.count()
 
@@ -70,10 +71,11 @@ class PredictedErrorTest:
     Methods for Nonlinear Problems (2004), §2.1 (a-posteriori error estimate from θ).
     """
 
-    def __init__(self, rtol: float, atol: float, stol: float):
+    def __init__(self, rtol: float, atol: float, stol: float, reuse=None):
         self.rtol, self.atol, self.stol = rtol, atol, stol
-        self.fnorm0 = math.inf
+        self.fnorm0 = self.prev_fnorm = math.inf
         self.prev_ynorm = math.inf
+        self.reuse = reuse  # a JacobianReuse: chord rules (below)
 
     def __call__(self, snes, it: int, norms: tuple[float, float, float]) -> int:
         """PETSc's reason after iteration ``it``; norms = (‖x‖, ‖δ_it‖, ‖F(x)‖)."""
@@ -82,18 +84,24 @@ class PredictedErrorTest:
         if math.isnan(fnorm):
             return R.DIVERGED_FNORM_NAN
         if it == 0:
-            self.fnorm0, self.prev_ynorm = fnorm, math.inf
+            self.fnorm0 = self.prev_fnorm = fnorm
+            self.prev_ynorm = math.inf
             return R.ITERATING  # at least one iteration
         prev, self.prev_ynorm = self.prev_ynorm, ynorm
+        prev_f, self.prev_fnorm = self.prev_fnorm, fnorm
         if fnorm < self.atol:
             return R.CONVERGED_FNORM_ABS
+        reason = R.ITERATING
         if fnorm <= self.rtol * self.fnorm0:
-            return R.CONVERGED_FNORM_RELATIVE
-        if it > 1 and ynorm < prev and ynorm * ynorm / prev < self.stol * xnorm:
-            return R.CONVERGED_SNORM_RELATIVE  # predicted: the next update is negligible
-        if ynorm < self.stol * xnorm:
-            return R.CONVERGED_SNORM_RELATIVE
-        return R.ITERATING
+            reason = R.CONVERGED_FNORM_RELATIVE
+        elif it > 1 and ynorm < prev and ynorm * ynorm / prev < self.stol * xnorm:
+            reason = R.CONVERGED_SNORM_RELATIVE  # predicted: the next update is negligible
+        elif ynorm < self.stol * xnorm:
+            reason = R.CONVERGED_SNORM_RELATIVE
+        if self.reuse is not None:  # chord: only a true Newton iteration may converge
+            theta = ynorm / prev if it > 1 else fnorm / prev_f
+            return self.reuse.reason(reason, theta)
+        return reason
 
 
 @dataclass
@@ -111,7 +119,8 @@ class NewtonSolver:
 
     ``predicted``: stop on the predicted error of the iterate (:class:`PredictedErrorTest`);
     False: PETSc's default test (which needs a confirming iteration once the residual is
-    at round-off).
+    at round-off).  ``reuse``: chord Newton with a fresh Jacobian when needed
+    (:class:`~dendrisim.solver.reuse.JacobianReuse`, ``solver.reuse_jacobian``).
     """
 
     def __init__(
@@ -125,6 +134,7 @@ class NewtonSolver:
         linear: str = "auto",
         extra_options: dict | None = None,
         predicted: bool = True,
+        reuse: bool = False,
     ):
         opts = {
             "snes_type": "newtonls",
@@ -149,8 +159,10 @@ class NewtonSolver:
             petsc_options=opts,
         )
         self.snes = self.problem.solver
-        if predicted:
-            self.snes.setConvergenceTest(PredictedErrorTest(rtol, atol, stol))
+        self.reuse = JacobianReuse(self.problem, model, enabled=reuse)  # counts assemblies
+        if predicted or reuse:
+            chord = self.reuse if reuse else None
+            self.snes.setConvergenceTest(PredictedErrorTest(rtol, atol, stol, chord))
         self.options = opts
 
     def destroy(self) -> None:
@@ -167,7 +179,33 @@ class NewtonSolver:
                 setattr(pb, attr, None)
 
     def solve(self) -> NewtonResult:
-        """Solve from the current ``model.u``; the caller checks ``converged``."""
+        """Solve from the current ``model.u``; the caller checks ``converged``.
+
+        With Jacobian reuse a failed solve that reused a Jacobian is repeated from the same
+        start with full Newton, so a stale Jacobian never cuts the step.
+        """
+        reuse = self.reuse
+        if not reuse.enabled:
+            return self._solve()
+        u = self.problem.u
+        start, reused = u.x.array.copy(), reuse.reused
+        res = self._solve()
+        if res.converged or reuse.reused == reused:
+            return res
+        u.x.array[:] = start
+        reuse.enabled, reuse.fresh = False, True
+        try:
+            full = self._solve()
+        finally:
+            reuse.enabled = True
+        return NewtonResult(
+            full.converged,
+            res.iterations + full.iterations,
+            res.krylov_iterations + full.krylov_iterations,
+            full.reason,
+        )
+
+    def _solve(self) -> NewtonResult:
         try:
             self.problem.solve()
         except PETSc.Error:

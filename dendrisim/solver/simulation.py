@@ -18,13 +18,17 @@ from dendrisim.core.compat import import_dolfinx
 
 import_dolfinx()
 
+from dolfinx import fem  # noqa: E402
+from petsc4py import PETSc  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.observables.collection import Observables  # noqa: E402
 from dendrisim.physics.forms import CoupledModel  # noqa: E402
+from dendrisim.physics.lumped import heat_capacity_factor  # noqa: E402
 from dendrisim.physics.params import ModelParameters  # noqa: E402
-from dendrisim.physics.programme import programme_K  # noqa: E402
+from dendrisim.physics.programme import HeatWaitSeek, programme_K  # noqa: E402
 from dendrisim.solver.events import VALID_STOPS, EventSet, build_events  # noqa: E402
 from dendrisim.solver.newton import NewtonSolver  # noqa: E402
 from dendrisim.solver.sinks import HistorySink, Sink  # noqa: E402
@@ -52,6 +56,7 @@ class RunSummary:
     li_removed_fraction: float = 0.0  # thin Li removed at remeshes / initial dendrite Li
     events: dict[str, float] = field(default_factory=dict)  # event name -> time [s]
     event_solves: int = 0  # trial Newton solves that located events
+    jacobian_assemblies: int = 0  # = LU factorisations / AMG set-ups (solver.reuse_jacobian)
     checkpoint_s: float | None = None  # time of the last checkpoint written [s]
 
     @property
@@ -76,14 +81,12 @@ def _check_supported(case) -> None:
     """Refuse case keys whose behaviour is not built yet (rather than ignoring them)."""
     from dendrisim.core.errors import NotBuiltYetError
 
-    if case.time.scheme == "bdf2" and case.interface.moving:
+    history = case.kinetics.product_layer != "none" or case.sei.decomposition_amount_mol_m2 > 0
+    if case.time.scheme == "bdf2" and history:
         raise NotBuiltYetError(
-            'time.scheme = "bdf2" with interface.moving = true is not built yet; '
-            'allowed now: "backward_euler", or "bdf2" with interface.moving = false'
-        )
-    if case.output.format != "xdmf":
-        raise NotBuiltYetError(
-            f'output.format = "{case.output.format}" is not built yet; allowed now: "xdmf"'
+            'time.scheme = "bdf2" (the default) with kinetics.product_layer or '
+            "sei.decomposition_amount_mol_m2 > 0 is not built yet; set "
+            'time.scheme = "backward_euler"'
         )
 
 
@@ -149,8 +152,13 @@ class Simulation:
         self.remesher = self._remesher(bundle) if self.moving else None
         self.remesh_reports: list = []
         self.dt_prev: float | None = None  # the last accepted step [s] (BDF2 weights)
+        self.predictor = None  # BDF2 on a moving mesh: solver.motion.predictor (TimeLoop)
         self.li_removed_m3 = 0.0  # Li thinner than the remesh threshold, removed [m^3]
+        self.hws = HeatWaitSeek.of(self.params)  # ARC schedule (None without one)
+        self.exotherm_s: float | None = None  # ARC: when the exotherm was detected
+        self.assemblies_before = 0  # Jacobian assemblies of the solvers before remeshes
         self._setup(bundle)
+        self._resolve_lumped()
         self.model.set_initial()
         self.observables = Observables(self.model)
         self.timings = Timings(setup=time.perf_counter() - t0, newton=0.0)
@@ -203,7 +211,7 @@ class Simulation:
                 molar_volume_m3_mol=1.0 / self.params.li_molar_density_mol_m3,
                 substrate_reacts=self.params.substrate_reacts,
             )
-            self.model.motion.set_rate(self.model.rate()("+"))
+            self.model.motion.set_rate(self._motion_rate())
         self.bcs = self.model.boundary_conditions()
         self.newton = NewtonSolver(
             self.model,
@@ -214,20 +222,59 @@ class Simulation:
             max_it=s.newton_max_it,
             linear=s.linear,
             extra_options=dict(s.petsc_options),
+            reuse=s.reuse_jacobian,
         )
         tdim = bundle.mesh.topology.dim
         self.cells = bundle.mesh.topology.index_map(tdim).size_global
         self.dofs = self.model.V.dofmap.index_map.size_global * 2
+
+    def _resolve_lumped(self) -> None:
+        """The lumped extra heat capacity from the initial mesh (physics/lumped.py), once."""
+        m = self.model
+        if not self.params.needs_lumped or self.params.heat_capacity_factor is not None:
+            return
+        w = m.weight
+        own = sum(
+            m.integrate(
+                self.params.regions[n].density_kg_m3
+                * self.params.regions[n].heat_capacity_J_kgK
+                * w
+                * m.region_dx(n)
+            )
+            for n in m.region_ids
+        )
+        area = m.integrate(m.interface_integral(1.0))
+        factor = heat_capacity_factor(self.params, own, area)
+        self.params = self.params.with_(heat_capacity_factor=factor)
+        m.params = self.params
+        m.lumped.value = factor - 1.0
+
+    def _motion_rate(self):
+        """The rate that moves the surface: the step's (BE) or the extrapolated one (BDF2)."""
+        m = self.model
+        if m.u_nm1 is None:
+            return m.rate()("+")
+        from dendrisim.solver.motion.predictor import predicted_rate
+
+        old = getattr(self, "rate_theta", None)  # a remesh while moving keeps θ
+        theta = float(old.value) if old is not None else 0.0
+        self.rate_theta = fem.Constant(m.mesh, PETSc.ScalarType(theta))
+        return predicted_rate(m, self.rate_theta)
 
     def solve(self, t: float, dt: float) -> Attempt:
         """Newton solve of the step [t, t + dt] from the accepted state ``u_n`` (collective)."""
         m = self.model
         m.set_step(dt, self.dt_prev)
         m.set_time(t + dt)
+        if self.predictor is not None:
+            self.predictor.set_velocity()
         m.u.x.array[:] = m.u_n.x.array
         # predictor: the sample follows its temperature programme (0 without one), so
         # Newton's first residual measures the physics, not the programme's rise
         rise_K = programme_K(self.params, t + dt) - programme_K(self.params, t)
+        if self.hws is not None:  # the ARC heater of this step (steps land on phase ends)
+            m.heater.value = self.hws.heater_K_s(t + 0.5 * dt, self.exotherm_s)
+            rise_K = float(m.heater.value) * dt
         if rise_K:
             m.u.x.array[1::2] += rise_K / m.T_scale
         with self.timings.part("newton"):
@@ -244,6 +291,8 @@ class Simulation:
         if m.u_nm1 is not None:
             m.u_nm1.x.array[:] = m.u_n.x.array
             self.dt_prev = dt_s
+        if m.surface is not None:
+            m.surface.advance(m, dt_s)  # from u_n to u
         m.u_n.x.array[:] = m.u.x.array
 
     def remesh(self, t: float) -> bool:
@@ -273,10 +322,16 @@ class Simulation:
         old_model, old_newton, old_obs = self.model, self.newton, self.observables
         self._setup(bundle)
         transfer(old_model.u, self.model.u)
+        if self.model.surface is not None:
+            self.model.surface.adopt(old_model.surface)
         self.model.u.x.array[self.model.li_species_dofs] = 0.0
         self.model.u_n.x.array[:] = self.model.u.x.array
+        if self.model.u_nm1 is not None:  # BDF2 restarts with a backward-Euler step
+            self.model.u_nm1.x.array[:] = self.model.u.x.array
+            self.dt_prev = None
         self.observables = Observables(self.model, inventory=old_obs.inventory)
         self.observables.adopt(old_obs)
+        self.assemblies_before += old_newton.reuse.assemblies
         old_newton.destroy()
         if old_model.motion is not None:
             old_model.motion.destroy()

@@ -96,3 +96,38 @@ def test_getting_started_sequence_runs(tmp_path):
         r = _run_in(tmp_path, line)
         assert r.returncode == 0, f"`{line}` failed:\n{r.stderr}"
     assert (tmp_path / "results" / "fig5-routine" / "figures" / "fig5d.png").is_file()
+
+
+def readme_python_blocks() -> list[str]:
+    """The ```python blocks of README.md."""
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text("utf-8"), re.S)
+
+
+@pytest.mark.skipif(not fenics_available(), reason="needs FEniCSx")
+def test_readme_pyvista_lines_open_the_fig5_fields_without_dendrisim(tmp_path):
+    """The three README lines (and its other-time recipe) run in a Python without dendrisim."""
+    from dendrisim import api
+
+    (block,) = [b for b in readme_python_blocks() if "fields.vtkhdf" in b]
+    assert len([line for line in block.splitlines() if line.strip()]) == 3
+    case = api.load_case("fig5-routine", ["time.end_s=1.0", "output.figures=false"])
+    api.run(case, out=tmp_path / "results" / "fig5-routine", quiet=True)
+    check = """
+assert grid.field_data["time_s"][0] == 0.0 and grid.point_data["T_K"].size == grid.n_points
+reader = pv.get_reader("results/fig5-routine/fields.vtkhdf")
+reader.reader.SetStep(reader.reader.GetNumberOfSteps() - 1)
+grid = reader.read()
+print(grid.field_data["time_s"][0])
+import sys
+assert not [m for m in sys.modules if m.startswith("dendrisim")]
+"""
+    r = subprocess.run(
+        [sys.executable, "-c", block + check],
+        cwd=tmp_path,
+        env={**os.environ, "PYVISTA_OFF_SCREEN": "true", "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "1.0"  # the last output time [s]

@@ -11,7 +11,7 @@ depends on T through exp(−Ea/RT)) has the closed form dT/dt = F0 exp(−Ea/R (
 - the located 60 K/min crossing with BDF2 is on time (0.2 %; the heating rate is the
   derivative of the quadratic through the last three rows, BDF2's own);
 - the species and energy balances stay exact with the scheme's own quadrature;
-- a moving interface with BDF2 is refused with one line naming the keys.
+- on a moving interface: tests/verification/test_bdf2_moving.py.
 """
 
 import math
@@ -21,7 +21,6 @@ import pytest
 
 from dendrisim.config import load_case
 from dendrisim.core import parallel
-from dendrisim.core.errors import NotBuiltYetError
 from dendrisim.meshing.builtin_meshes import slab_mesh
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK as R
 from dendrisim.physics.params import ModelParameters
@@ -147,9 +146,3 @@ def test_bdf2_balances_exact(outer):
     assert len(rows) > 5 and rows[-1]["li_consumed_mol"] > 0
     for col in ("species_balance_rel", "energy_balance_rel"):
         assert max(abs(r[col]) for r in rows) < 1e-6, col
-
-
-def test_bdf2_with_a_moving_interface_is_refused():
-    case = load_case("fig5-routine").with_overrides({"time.scheme": "bdf2"})
-    with pytest.raises(NotBuiltYetError, match="interface.moving"):
-        Simulation(case, slab_mesh(parallel.world(), 4, length_m=1e-6), quiet=True)

@@ -70,6 +70,7 @@ def _adiabatic_case(dt_max):
             "thermal.li_melting": False,
             "time.end_s": 30.0,
             "time.dt_max_s": dt_max,
+            "time.scheme": "backward_euler",  # BDF2's located crossing: test_bdf2.py
             "output.fields": [],
         }
     )

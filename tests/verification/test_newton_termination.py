@@ -46,6 +46,7 @@ def test_predicted_error_stops_one_iteration_earlier_with_the_same_answer():
             "time.dt_initial_s": DT_S,
             "time.dt_max_s": DT_S,
             "time.max_dT_per_step_K": 1e3,
+            "time.scheme": "backward_euler",  # the fixed-dt setup of the script comparison
             "output.fields": [],
         },
     )

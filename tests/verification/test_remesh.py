@@ -81,7 +81,8 @@ def test_whole_dendrite_retention_gap_is_first_order_in_the_step(tmp_path):
     motion allowed per step halves it (and the exhaustion time converges)."""
     gaps, times = [], []
     for frac in (0.2, 0.1):
-        ts = _whole(tmp_path, f"m{frac}", [f"interface.max_motion_per_step={frac}"]).timeseries
+        extra = [f"interface.max_motion_per_step={frac}", "time.scheme=backward_euler"]
+        ts = _whole(tmp_path, f"m{frac}", extra).timeseries
         gaps.append(np.max(np.abs(ts["li_retention"] - ts["li_retention_from_moles"])))
         times.append(ts["time_s"][-1])
     order = np.log2(gaps[0] / gaps[1])

@@ -10,8 +10,10 @@ The Li surface recedes along its normal with speed ``V_m * r``
 2. the displacement is extended into both Li and electrolyte by a harmonic (Laplace)
    solve with a stiffness inversely proportional to the cell size (small cells near the
    interface move rigidly instead of being squashed); outer boundaries are fixed, the
-   axis and the lateral walls slide (no normal motion), the substrate top slides in its
-   plane (a non-reacting foil) or recedes too (``substrate_reacts``);
+   axis and planar lateral walls slide (no normal motion), the substrate top slides in its
+   plane (a non-reacting foil) or recedes too (``substrate_reacts``); the cylindrical side
+   of a 3D cell is free in the solve, then its nodes are put back on the cylinder with
+   each region's volume kept (:mod:`.walls`);
 3. mesh coordinates are updated; the mesh velocity ``w = du/dt`` is available for the
    ALE transport terms; the cell quality is monitored (inversion detection).
 
@@ -45,6 +47,7 @@ Parts (one module each):
 - :mod:`.boundaries` (:class:`MotionBoundaries`): which facets move, slide or stay fixed;
 - :mod:`.extension` (:class:`ExtensionSolver`): the harmonic extension (step 2), its PETSc
   objects and their lifetime;
+- :mod:`.walls` (:class:`CylinderWall`): the cylindrical side of a 3D unit cell;
 - :mod:`.quality`: cell quality and inversion, surface node sizes, region volumes;
 - :mod:`.mesh_motion` (:class:`MeshMotion`): the composition the time loop uses.
 """

@@ -3,9 +3,11 @@
 - the receding surfaces (``interface``, ``substrate_top`` when the substrate reacts, and
   ``li_sei`` under a resolved SEI shell) take the prescribed interface displacement;
 - the outer electrolyte boundary (``bulk``) and the foil bottom (``substrate``) are fixed;
-- the axis, the lateral walls and a passive substrate top slide (no normal motion), and so
-  does the SEI's foot on the foil plane (``li_sei`` facets in z = 0, tagged
-  :data:`FOOT_ID` in the motion's own facet tags) unless the substrate reacts.
+- the axis, planar lateral walls and a passive substrate top slide (no normal motion), and
+  so does the SEI's foot on the foil plane (``li_sei`` facets in z = 0, tagged
+  :data:`FOOT_ID` in the motion's own facet tags) unless the substrate reacts;
+- the cylindrical side of a 3D unit cell has no condition in the extension solve; its nodes
+  are put back on the cylinder after each move (:mod:`.walls`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ compat.load_solver_libraries()
 
 import dolfinx  # noqa: E402
 from dolfinx import fem  # noqa: E402
+
+from dendrisim.solver.motion.walls import cylinder_radius_m  # noqa: E402
 
 # facet tag of the motion (not a mesh group): the part of li_sei that stands on the foil
 FOOT_ID = 1000 + G.FACET_IDS[G.LI_SEI]
@@ -59,8 +63,11 @@ class MotionBoundaries:
         if substrate_reacts and G.SUBSTRATE_TOP in groups:
             self.moving_ids.append(self.id(G.SUBSTRATE_TOP))
         self.inner_ids = [self.id(G.LI_SEI)] if self.shell else []
-        self.bcs = [fem.dirichletbc(g, self._moving_dofs())]
+        self.moving_dofs = self._moving_dofs()
+        self.bcs = [fem.dirichletbc(g, self.moving_dofs)]
         self.fixed_dofs = self._fixed_dofs()
+        # a cylindrical side wall (3D unit cell) has no condition here: see .walls
+        self.cylinder_radius_m = cylinder_radius_m(mesh, self.facets(G.SIDE), comm)
         zero = np.zeros(mesh.geometry.dim, dtype=dolfinx.default_scalar_type)
         self.bcs.append(fem.dirichletbc(zero, self.fixed_dofs, V))
         self.slide_dofs = self._sliding_bcs()
@@ -132,7 +139,8 @@ class MotionBoundaries:
         """(facets, component held at zero): the axis, planar walls, a passive foil top."""
         gdim = self.mesh.geometry.dim
         sliding: list[tuple[np.ndarray, int]] = []
-        names = [G.AXIS, G.SIDE] + ([] if self.substrate_reacts else [G.SUBSTRATE_TOP])
+        side = [] if self.cylinder_radius_m else [G.SIDE]
+        names = [G.AXIS, *side] + ([] if self.substrate_reacts else [G.SUBSTRATE_TOP])
         x = self.mesh.geometry.x
         for name in names:
             facets = self.facets(name)
@@ -144,10 +152,10 @@ class MotionBoundaries:
                 if self.shell:  # the SEI's foot on the foil plane
                     sliding.append((self.tags.indices[self.tags.values == FOOT_ID], gdim - 1))
                 continue
-            if facets.size == 0:
-                continue
-            # planar walls: normal along the coordinate that is constant on the facet
+            # planar walls: normal along the coordinate that is constant on the facet (every
+            # rank appends the same entries, facets or not: collapse() below is collective)
             nodes = dolfinx.mesh.entities_to_geometry(self.mesh, self.fdim, facets)
+            nodes = nodes.reshape(facets.size, self.fdim + 1)
             spread = np.ptp(x[nodes][:, :, :gdim], axis=1)
             for comp in range(gdim):
                 sliding.append((facets[np.argmin(spread, axis=1) == comp], comp))

@@ -157,7 +157,8 @@ class InterfaceKinematics:
         normal length |B_i|/m_i above :data:`SMOOTH_COS`: no corner) moves by
         :data:`RELAX_ALPHA` times the tangential part of (patch mean of the new positions -
         its new position).  Tangential motion leaves the swept volume unchanged to first
-        order; corners are not moved.
+        order; corners are not moved.  Collective: every rank calls the final ghost update
+        (a neighbourhood exchange), with or without interface nodes of its own.
 
         With an SEI shell the offset to the patch mean on the initial mesh is subtracted:
         only the bunching made by the motion is relaxed, not the initial irregularity of an
@@ -171,8 +172,8 @@ class InterfaceKinematics:
         g = self.g.x.array.reshape(-1, bs)
         norm_b = np.sqrt((Bv**2).sum(axis=1))
         smooth = (a > 0) & (m > 0) & (norm_b > SMOOTH_COS * np.where(m > 0, m, 1.0))
-        if not np.any(smooth):
-            return
+        # no early return when this rank has no smooth node: the scatter below is collective
+        # (a rank without interface skipping it left the others waiting forever, issue #16)
         nhat = Bv[smooth] / norm_b[smooth, None]
         mean_new = xs[smooth] / a[smooth, None]
         d = mean_new - (coords[smooth] + g[:n_owned][smooth])

@@ -36,6 +36,7 @@ from dendrisim.solver.motion.quality import (  # noqa: E402
     SurfaceSizes,
 )
 from dendrisim.solver.motion.shell import ShellCarry  # noqa: E402
+from dendrisim.solver.motion.walls import CylinderWall  # noqa: E402
 
 
 @dataclass
@@ -91,6 +92,18 @@ class MeshMotion:
         b = self.bounds
         self.surface = SurfaceSizes(msh, b.tagged(b.moving_ids + b.inner_ids), self.comm)
         self._gmap = geometry_to_dof(msh, self.V)
+        self.wall = None  # the cylindrical side of a 3D unit cell (kept on its radius)
+        if b.cylinder_radius_m:
+            side = b.facets(G.SIDE)
+            self.wall = CylinderWall(
+                self.V,
+                side,
+                self.cell_tags,
+                b.cylinder_radius_m,
+                b.fixed_dofs,
+                b.moving_dofs,
+                self.comm,
+            )
         self.kinematics = self._kinematics(g, S1, Q0, w)
 
     def _kinematics(self, g: fem.Function, S1: Any, Q0: Any, w: Any) -> InterfaceKinematics:
@@ -130,6 +143,8 @@ class MeshMotion:
         if not prescribed:
             self.kinematics.fill(dt_s)
         self.extension.solve(self.du)
+        if self.wall is not None:
+            self.wall.correct(self.du)
         self._displace(self.du.x.array)
         self.displacement.x.array[:] += self.du.x.array
         self.velocity.x.array[:] = self.du.x.array / dt_s

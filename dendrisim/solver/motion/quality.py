@@ -124,14 +124,18 @@ class SurfaceSizes:
         return np.maximum(h, 1e-300)
 
     def max_fraction(self, disp: np.ndarray, x: np.ndarray | None = None) -> float:
-        """Largest |displacement| / local size over all ranks (>= 0).
+        """Largest |displacement| / local size over all ranks (>= 0; NaN if any is not finite).
 
         Args:
             disp: (len(flat), gdim or 3) displacement of the nodes :attr:`flat` [m].
             x: the coordinates whose sizes count (default: the current geometry).
         """
         h = self.sizes_m(x)
-        return max(parallel.global_max(np.linalg.norm(disp, axis=1) / h, self.comm), 0.0)
+        ratio = np.linalg.norm(disp, axis=1) / h
+        # NaN on every rank if on any: an MPI max may drop a NaN (NaN > x is false)
+        if parallel.global_any(not np.all(np.isfinite(ratio)), self.comm):
+            return float("nan")
+        return max(parallel.global_max(ratio, self.comm), 0.0)
 
 
 class RegionVolumes:

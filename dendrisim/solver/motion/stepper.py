@@ -8,10 +8,15 @@ amounts held and exchanged, cell quality).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 import numpy as np
+
+from dendrisim.core.errors import SimulationError
+
+log = logging.getLogger("dendrisim")
 
 
 class MotionStepper:
@@ -36,7 +41,7 @@ class MotionStepper:
         t1 = time.perf_counter()
         before = dict(values)
         sim.observables.before_move(values)
-        quality, velocity = self._substeps(dt, values["time_s"])
+        quality, velocity = self.substeps(dt, values["time_s"])
         motion = sim.model.motion
         motion.velocity.x.array[:] = velocity
         sim.model.velocity.interpolate(motion.velocity)
@@ -45,10 +50,14 @@ class MotionStepper:
         return quality
 
     def _count(self, dt: float) -> int:
-        """Sub-steps so that the surface moves at most max_motion_per_step at a time."""
+        """Sub-steps so that the surface moves at most max_motion_per_step at a time.
+
+        Bounded by :attr:`MAX_SUBSTEPS` (a warning says when the bound binds); a fraction
+        that is not a finite number stops the run with a SimulationError naming it.
+        """
         motion, ic = self.sim.model.motion, self.sim.case.interface
-        n = math.ceil(motion.prescribed_fraction(dt) / ic.max_motion_per_step - 1e-9)
-        return min(self.MAX_SUBSTEPS, max(1, n))
+        fraction = motion.prescribed_fraction(dt)  # global: the same on every rank
+        return substep_count(fraction, ic.max_motion_per_step, self.MAX_SUBSTEPS, dt)
 
     def _can_remesh(self, quality: float) -> bool:
         sim, ic = self.sim, self.sim.case.interface
@@ -58,7 +67,7 @@ class MotionStepper:
             and sim.remesher.count < ic.max_remeshes
         )
 
-    def _substeps(self, dt: float, t: float) -> tuple[float, np.ndarray]:
+    def substeps(self, dt: float, t: float) -> tuple[float, np.ndarray]:
         """Move in sub-steps (normals recomputed, remeshing possible in between).
 
         Returns the final quality and the mean mesh velocity over the step.
@@ -91,3 +100,32 @@ class MotionStepper:
             if quality < ic.min_quality:
                 break
         return quality, velocity
+
+
+def substep_count(fraction: float, max_motion: float, max_substeps: int, dt: float) -> int:
+    """Number of motion sub-steps for a surface that would move ``fraction`` of its cell size.
+
+    ``ceil(fraction / max_motion)``, at least 1 and at most ``max_substeps``.  A bound
+    that binds is logged (each sub-step then moves more than ``max_motion``; the cell
+    quality check stops the run if the mesh tangles); a non-finite ``fraction`` (a reaction
+    rate that is not a number, a surface facet of zero size) raises SimulationError.
+    """
+    if not math.isfinite(fraction):
+        raise SimulationError(
+            f"mesh motion: the Li surface would move {fraction} of its local cell size in a "
+            f"step of {dt:.6g} s (not a finite number: a reaction rate that is not a number or "
+            "a surface facet of zero size); stopping"
+        )
+    n = max(1, math.ceil(fraction / max_motion - 1e-9))
+    if n > max_substeps:
+        log.warning(
+            "mesh motion: the Li surface would move %.3g of its local cell size in a step of "
+            "%.6g s; %d sub-steps (the bound) move %.3g each, more than "
+            "interface.max_motion_per_step = %g",
+            fraction,
+            dt,
+            max_substeps,
+            fraction / max_substeps,
+            max_motion,
+        )
+    return min(max_substeps, n)
