@@ -20,7 +20,7 @@ from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
 from dendrisim.solver.motion.predictor import MeshPredictor
 from dendrisim.solver.motion.stepper import MotionStepper
-from dendrisim.solver.restart.state import restore
+from dendrisim.solver.restart.state import resume_loop
 from dendrisim.solver.run_progress import RunProgress
 from dendrisim.solver.simulation import RunSummary
 from dendrisim.solver.sinks import OutputTimes
@@ -65,15 +65,14 @@ class TimeLoop:
 
     # --- the loop ---------------------------------------------------------------------
     def run(self, resume: tuple | None = None) -> RunSummary:
-        """Integrate to a stop (from ``resume``: a checkpoint's (state, arrays), if given).
+        """Integrate to a stop (from ``resume``: a checkpoint's (state, arrays)).
 
-        The sinks are closed and PETSc objects freed at the end.  With ``sim.checkpoints``
-        (a :class:`~dendrisim.solver.restart.state.Checkpointer`) checkpoints are written
-        when due and when a signal stops the run.
+        Sinks closed, PETSc objects freed at the end; ``sim.checkpoints`` (a restart
+        ``Checkpointer``) writes checkpoints when due and when a signal stops the run.
         """
         sim, ckpt = self.sim, getattr(self.sim, "checkpoints", None)
         try:
-            self._begin(resume, ckpt)
+            self._start() if resume is None else resume_loop(self, resume, ckpt)
             with RunProgress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
                 while self.stop is None and not self._signalled():
                     self._step(progress)
@@ -104,16 +103,6 @@ class TimeLoop:
             )
         self.stop = "interrupted"
         return True
-
-    def _begin(self, resume: tuple | None, ckpt) -> None:
-        """Start at t = 0, or continue from a checkpoint (the sinks append)."""
-        if resume is None:
-            return self._start()
-        restore(self, *resume)
-        for sink in self.sim.sinks:
-            sink.resumed(self.sim.model, self.sim.observables.columns, len(self.sim.history))
-        if ckpt is not None:
-            ckpt.skip_to(self.t)
 
     def _start(self) -> None:
         sim = self.sim

@@ -125,6 +125,16 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     sim.history[:] = [dict(zip(cols, map(float, row), strict=True)) for row in arrays["history"]]
 
 
+def resume_loop(loop, resume: tuple, ckpt) -> None:
+    """Continue ``loop`` from a checkpoint's (state, arrays); the sinks append."""
+    restore(loop, *resume)
+    sim = loop.sim
+    for sink in sim.sinks:
+        sink.resumed(sim.model, sim.observables.columns, len(sim.history))
+    if ckpt is not None:
+        ckpt.skip_to(loop.t)
+
+
 class Checkpointer:
     """Writes checkpoints of a time loop into ``folder`` every ``every_s`` of simulated time.
 
