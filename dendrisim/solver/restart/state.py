@@ -65,6 +65,8 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
         "locator": [loop.locator.iterations, loop.locator.krylov_iterations, loop.locator.solves],
         "occurred": dict(loop.occurred),
         "dt_next_s": loop.ctrl.dt,
+        "targets_s": list(loop.ctrl.targets),  # ARC: pruned once the exotherm is found
+        "exotherm_s": getattr(sim, "exotherm_s", None),
         "outputs_next": loop.outputs.next,
         "bdf2_times_s": err_times,
         "dt_prev_s": sim.dt_prev,
@@ -110,6 +112,8 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     loc.iterations, loc.krylov_iterations, loc.solves = meta["locator"]
     loop.occurred = dict(meta["occurred"])
     loop.ctrl.dt, loop.outputs.next = meta["dt_next_s"], meta["outputs_next"]
+    loop.ctrl.targets = list(meta["targets_s"])
+    sim.exotherm_s = meta["exotherm_s"]
     loop.resumes = meta["resumes"] + 1
     sim.dt_prev, sim.li_removed_m3 = meta["dt_prev_s"], meta["li_removed_m3"]
     sim.remesh_reports = [RemeshReport(**r) for r in meta["remesh_reports"]]
