@@ -162,7 +162,7 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest | None 
     )
     sim = simulation(case, bundle, folder=rd.path, quiet=quiet)
     sim.stop_request = stop
-    rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
+    rd.write_manifest(cells=sim.cells, dofs=sim.dofs, thermal_cell=sim.thermal_cell())
     return sim.run()
 
 

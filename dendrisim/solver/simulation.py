@@ -242,6 +242,26 @@ class Simulation:
         m.params = self.params
         m.lumped.value = factor - 1.0
 
+    def thermal_cell(self) -> dict[str, float | None]:
+        """The lumped cell this run is (manifest; io/criticality.py), at its start.
+
+        ``heat_capacity_J_K`` as the run uses it (with phi and the [cell] share),
+        ``reacting_area_m2``, ``heat_loss_W_K`` = h x the outer (`bulk`) area for a Robin
+        outer boundary, 0 for an adiabatic one, None otherwise (fixed temperature).
+        """
+        m, p, inv = self.model, self.params, self.observables.inventory
+        loss: float | None = None
+        if p.thermal_outer == "adiabatic":
+            loss = 0.0
+        elif p.thermal_outer == "robin":
+            outer_m2 = m.integrate(m.interface_integral(1.0, [m.bundle.id("bulk")]))
+            loss = p.heat_transfer_W_m2K * outer_m2
+        return {
+            "heat_capacity_J_K": inv.heat_capacity_J_K,
+            "reacting_area_m2": inv.area_m2,
+            "heat_loss_W_K": loss,
+        }
+
     def solve(self, t: float, dt: float) -> Attempt:
         """Newton solve of the step [t, t + dt] from the accepted state ``u_n`` (collective)."""
         m = self.model
