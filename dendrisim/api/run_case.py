@@ -26,6 +26,7 @@ from dendrisim.io.run_folder import FAILED, FINISHED, INTERRUPTED, ResultsDir
 from dendrisim.solver.interrupt import StopRequest, signal_name
 from dendrisim.solver.restart import store
 from dendrisim.solver.restart.state import base_mesh
+from dendrisim.solver.thermal_cell import thermal_cell
 
 log = logging.getLogger("dendrisim")
 
@@ -192,7 +193,7 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop=None, resume=None):
         )
     elif case.output.checkpoint:
         sim.checkpoints = Checkpointer(rd.path, case.output.checkpoint_every_s, comm)
-    rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
+    rd.write_manifest(cells=sim.cells, dofs=sim.dofs, thermal_cell=thermal_cell(sim))
     return sim.run(resume)
 
 
