@@ -106,7 +106,14 @@ NOTES = {
     "(ParaView); `xdmf`: `fields.xdmf` (dendrisim, ParaView's Xdmf3 readers)",
     "output.fields_every_s": "interval of field output (lands on these times exactly)",
     "output.fields": "fields written (as `c_mol_m3`, `T_K`, `displacement_m`)",
-    "output.checkpoint": "reserved: checkpoint/restart is not built yet",
+    "output.checkpoint": (
+        "true: `checkpoint.h5` when a signal stops the run and every `checkpoint_every_s`; "
+        "`dendrisim run --resume DIR` continues (docs/restart.md)"
+    ),
+    "output.checkpoint_every_s": (
+        "simulated time between checkpoints; 0: only when a signal (SIGTERM, SIGUSR1, "
+        "SIGINT) stops the run"
+    ),
     "output.figures": "true: `figures/` gets retention and temperature (PNG) after the run",
     "stop.li_exhausted_retention": "stop (`li_exhausted`) at or below this Li retention",
 }

@@ -23,6 +23,7 @@ __all__ = [
     "load_case",
     "mesh",
     "plot",
+    "resume",
     "run",
     "SweepPlots",
     "sweep",
@@ -73,6 +74,22 @@ def run(
     from dendrisim.api.run_case import run_case
 
     folder = run_case(load_case(case), out=out, force=force, quiet=quiet)
+    return Result.load(folder)
+
+
+def resume(
+    folder: str | Path, case: Case | str | Path | None = None, quiet: bool = False
+) -> Result:
+    """Continue the interrupted run in ``folder`` from its last checkpoint -> its Result.
+
+    ``case`` (optional) must be the folder's case; a folder without a checkpoint, a
+    finished run or another case is refused (ResumeError, one line).  The time series is
+    cut back to the checkpoint's last row and continued; the result equals an
+    uninterrupted run's (docs/restart.md).
+    """
+    from dendrisim.api.run_case import resume_case
+
+    folder = resume_case(folder, load_case(case) if case is not None else None, quiet=quiet)
     return Result.load(folder)
 
 

@@ -17,12 +17,16 @@ import signal
 import time
 from pathlib import Path
 
+from dendrisim.api.resume_check import load_case_file, resumable
 from dendrisim.api.run_figures import write_run_figures
 from dendrisim.core import parallel
 from dendrisim.core.errors import RunInterrupted, SimulationError
 from dendrisim.core.logs import FILE_ONLY
 from dendrisim.io.run_folder import FAILED, FINISHED, INTERRUPTED, ResultsDir
 from dendrisim.solver.interrupt import StopRequest, signal_name
+from dendrisim.solver.restart import store
+from dendrisim.solver.restart.state import base_mesh
+from dendrisim.solver.thermal_cell import thermal_cell
 
 log = logging.getLogger("dendrisim")
 
@@ -34,7 +38,7 @@ STOP_MESSAGES = {
     "diverged": "Newton did not converge even at time.dt_min_s",
     "mesh_quality": "the moving Li surface distorted the mesh below interface.min_quality "
     "(remeshing off, not possible for this mesh, or failed: see log.txt)",
-    "interrupted": "interrupted (SIGINT/SIGTERM); the results so far are kept",
+    "interrupted": "interrupted (SIGINT/SIGTERM/SIGUSR1); the results so far are kept",
     "error": "an error stopped the run",
 }
 
@@ -137,22 +141,39 @@ def run_stats(summary, wall_s: float) -> dict:
 
 
 def _interrupted(case, rd: ResultsDir, summary, stats: dict, stop: StopRequest) -> None:
-    """Record a run ended by a signal and raise RunInterrupted (exit 128 + signal)."""
+    """Record a run ended by a signal and raise RunInterrupted.
+
+    Exit 0 when a checkpoint was written (the run continues with ``--resume``), else
+    128 + the signal.
+    """
     name = signal_name(stop.agreed or stop.signum or signal.SIGINT)
-    rd.finish(INTERRUPTED, "interrupted", signal=name, **stats)
+    ckpt = summary.checkpoint_s
+    rd.finish(INTERRUPTED, "interrupted", signal=name, checkpoint_s=ckpt, **stats)
+    then = (
+        f"a checkpoint at t = {ckpt:.6g} s: continue with `dendrisim run --resume {rd.path}`"
+        if ckpt is not None
+        else "no checkpoint (output.checkpoint = false): run the case again to start over"
+    )
     message = (
         f"{case.name}: interrupted by {name} at t = {summary.time_s:.6g} s; the results so "
-        f"far are kept in {rd.path} (status interrupted); there is no restart yet: run the "
-        "case again to start over"
+        f"far are kept in {rd.path} (status interrupted); {then}"
     )
     if parallel.is_root(rd.comm):
         log.warning(message, extra={FILE_ONLY: True})  # the CLI prints the exception once
-    raise RunInterrupted(message, stop.exit_code)
+    raise RunInterrupted(message, 0 if ckpt is not None else stop.exit_code)
 
 
-def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest | None = None):
-    """Mesh, simulation and time loop into ``rd``; returns the run summary."""
-    bundle = case_mesh(case, rd.path, comm)
+def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop=None, resume=None):
+    """Mesh, simulation and time loop into ``rd``; returns the run summary.
+
+    ``resume``: a checkpoint's (state, arrays): the run continues on the saved mesh.
+    """
+    from dendrisim.solver.restart.state import Checkpointer
+
+    if resume is None:
+        bundle = case_mesh(case, rd.path, comm)
+    else:
+        bundle = _saved_mesh(case, rd.path / "mesh.msh", comm)
     if stop is not None:
         stop.reinstall()  # gmsh.initialize() reset SIGTERM
     log.info(
@@ -162,9 +183,27 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest | None 
         parallel.size(comm),
     )
     sim = simulation(case, bundle, folder=rd.path, quiet=quiet)
+    if resume is not None and resume[0]["remesh_reports"]:
+        sim.rebase(_saved_mesh(case, rd.path / base_mesh(resume[0]), comm, remeshed=True))
     sim.stop_request = stop
-    rd.write_manifest(cells=sim.cells, dofs=sim.dofs)
-    return sim.run()
+    if case.output.checkpoint and sim.moving and case.time.scheme == "bdf2":
+        log.warning(
+            'no checkpoints: time.scheme = "bdf2" on a moving mesh (the mesh predictor\'s '
+            'state) is not built into restart yet; time.scheme = "backward_euler" has them'
+        )
+    elif case.output.checkpoint:
+        sim.checkpoints = Checkpointer(rd.path, case.output.checkpoint_every_s, comm)
+    rd.write_manifest(cells=sim.cells, dofs=sim.dofs, thermal_cell=thermal_cell(sim))
+    return sim.run(resume)
+
+
+def _saved_mesh(case, path: Path, comm, remeshed: bool = False):
+    """A mesh the run wrote (mesh.msh or a remesh's), loaded as the run loaded it."""
+    from dendrisim.meshing.load import load_msh
+
+    g = case.geometry
+    unit = g.mesh_unit if (g.mesh and not remeshed) else "um"
+    return load_msh(path, comm, unit=unit, formulation=g.formulation)
 
 
 def run_case(
@@ -188,11 +227,36 @@ def run_case(
             rd.release()  # the folder's lock (already free after the final manifest)
 
 
-def _run_into(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest):
+def resume_case(folder: str | Path, case=None, quiet: bool = False, comm=None):
+    """Continue the interrupted run in ``folder`` from its last checkpoint (collective).
+
+    ``case``: must equal the folder's case (None: the folder's ``case.toml``).  Returns
+    the folder; raises :class:`~dendrisim.core.errors.ResumeError` (one line) when there
+    is no checkpoint, the run finished, or the case differs.
+    """
+    from dendrisim.core.compat import import_dolfinx
+
+    import_dolfinx()
+    comm = comm or parallel.world()
+    folder = Path(folder)
+    saved = parallel.on_root(lambda: resumable(folder, case), comm)
+    case = case or load_case_file(folder / "case.toml")
+    with StopRequest(comm) as stop:
+        rd = ResultsDir.reopen(case, folder, comm=comm)
+        try:
+            with _LogToFile(rd.path / "log.txt", comm):
+                resume = store.read(saved)
+                log.info("resuming from %s at t = %.6g s", saved, resume[0]["time_s"])
+                return _run_into(case, rd, quiet, comm, stop, resume)
+        finally:
+            rd.release()
+
+
+def _run_into(case, rd: ResultsDir, quiet: bool, comm, stop: StopRequest, resume=None):
     """The run into the locked folder ``rd``; the final manifest records how it ended."""
     t0 = time.perf_counter()
     try:
-        summary = _simulate(case, rd, quiet, comm, stop)
+        summary = _simulate(case, rd, quiet, comm, stop, resume)
     except Exception as exc:
         rd.finish(FAILED, "error", error=str(exc))
         if parallel.is_root(comm):  # once, not once per rank

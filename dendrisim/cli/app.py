@@ -13,7 +13,7 @@ import typer
 from dendrisim import api
 from dendrisim.config.cell import numbers_of
 from dendrisim.core import parallel
-from dendrisim.core.errors import DendrisimError, DendrisimWarning, RunInterrupted
+from dendrisim.core.errors import CaseError, DendrisimError, DendrisimWarning, RunInterrupted
 
 app = typer.Typer(
     name="dendrisim",
@@ -142,15 +142,30 @@ def mesh_cmd(
 
 @app.command("run")
 def run_cmd(
-    case: CaseArg,
+    case: Annotated[
+        str | None,
+        typer.Argument(metavar="CASE", help="Case file (TOML) or built-in case name."),
+    ] = None,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a finished result.")] = False,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Continue the interrupted run in DIR from its checkpoint."),
+    ] = None,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run one simulation -> results/<name>/."""
+    """Run one simulation -> results/<name>/ (or continue one: --resume DIR)."""
     quiet = _verbosity(verbose, quiet)
+    if resume is not None:
+        if out is not None or force:
+            raise CaseError("--resume DIR continues in DIR: leave out --out and --force")
+        c = api.load_case(case, set_) if case is not None else None
+        parallel.root_print(api.resume(resume, c, quiet=quiet))
+        return
+    if case is None:
+        raise CaseError("dendrisim run: give a CASE (a case file or a built-in name)")
     c = api.load_case(case, set_)
     result = api.run(c, out=out, force=force, quiet=quiet)
     parallel.root_print(result)

@@ -1,4 +1,4 @@
-"""The main job of ``scripts/run``: the built-in Figure-5 pair, end to end.
+"""The main job of ``scripts/run``: the three built-in Figure-5 cases, end to end.
 
 Each stage runs as far as the package has been built; a stage that is not built yet is
 reported plainly and the job still exits 0 (the validation part always runs).
@@ -12,12 +12,11 @@ from pathlib import Path
 from dendrisim import api
 from dendrisim.core import parallel
 from dendrisim.core.errors import DendrisimError, NotBuiltYetError
-
-FIG5_CASES = ("fig5-routine", "fig5-stable")
+from dendrisim.post.plots.contributions import FIG5_CASES  # needle/deposit x routine/stable SEI
 
 
 def main(results_root: str = "results") -> int:
-    """Validate, mesh, run and plot the Figure-5 pair; print where everything went."""
+    """Validate, mesh, run and plot the three Figure-5 cases; print where everything went."""
     say = parallel.root_print
     cases = [api.load_case(name) for name in FIG5_CASES]
     for c in cases:

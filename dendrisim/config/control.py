@@ -72,5 +72,8 @@ class OutputConfig(Section):
     # vtkhdf: one .vtkhdf per mesh (pyvista.read, ParaView); vtx: ADIOS2 .bp (ParaView);
     # xdmf: dolfinx XDMF (docs/architecture.md#output-formats says what reads each)
     format: Literal["vtkhdf", "vtx", "xdmf"] = "vtkhdf"
+    # true: a checkpoint (checkpoint.h5) when a signal stops the run and every
+    # checkpoint_every_s of simulated time; `dendrisim run --resume DIR` continues from it
     checkpoint: bool = True
+    checkpoint_every_s: float = Field(default=0.0, ge=0)  # 0: only when a signal stops the run
     figures: bool = True

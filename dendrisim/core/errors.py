@@ -75,3 +75,9 @@ class RunInterrupted(DendrisimError):
     def __init__(self, message: str, exit_code: int = 130):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ResumeError(DendrisimError):
+    """A run cannot be resumed (no checkpoint, a finished run, another case)."""
+
+    exit_code = 2

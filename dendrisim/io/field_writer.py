@@ -64,7 +64,7 @@ class FieldSink(Sink):
         """Write the fields at ``time_s`` [s]."""
         if self.writer is not None:
             self.writer.write(time_s)
-            if self.format == "vtkhdf":
+            if self.format == "vtkhdf" and getattr(self, "format_index", True):
                 self._write_index(model.mesh.comm)
 
     def _write_index(self, comm) -> None:
@@ -79,6 +79,24 @@ class FieldSink(Sink):
                 raise OutputError(f"{self.folder}: cannot write the fields index ({exc})") from None
 
         parallel.on_root(write, comm)
+
+    def resumed(self, model, columns, rows: int) -> None:
+        """A resumed run writes ``fields_resume<k>.<ext>`` (k = 1, 2, ...; not in the index)."""
+        from dendrisim.core import parallel
+
+        ext = FORMAT_FILES[self.format][0].split(".", 1)[1]
+
+        def free() -> int:
+            k = 1
+            while (self.folder / f"fields_resume{k}.{ext}").exists():
+                k += 1
+            return k
+
+        k = parallel.on_root(free, model.comm)
+        self.writer = _writer(
+            self.format, self.folder / f"fields_resume{k}.{ext}", model, self.fields
+        )
+        self.format_index = False  # the stopped run's index stays as it was
 
     def remeshed(self, model, count: int) -> None:
         """Continue in the ``count``-th remesh file on the new mesh."""

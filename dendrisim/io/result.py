@@ -31,11 +31,22 @@ from dendrisim.core.errors import (
     MissingDependencyError,
 )
 from dendrisim.io.calorimetry import ARC_COLUMNS, ARC_DEFINITIONS, arc_summary, located_peak
+from dendrisim.io.criticality import (
+    CRITICALITY_COLUMNS,
+    CRITICALITY_DEFINITIONS,
+    criticality_summary,
+)
 from dendrisim.io.field_reader import Fields
 from dendrisim.io.run_folder import FINISHED, folder_status, read_manifest, status_line
 from dendrisim.io.segments import read_segments
 from dendrisim.io.timeseries import read_timeseries
-from dendrisim.solver.events import Occurrence, build_events, heating_rates_K_min, scan
+from dendrisim.solver.events import (
+    DEFAULT_ONSET_K_PER_MIN,
+    Occurrence,
+    build_events,
+    heating_rates_K_min,
+    scan,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +70,7 @@ SUMMARY_COLUMNS = (
     "heating_rate_peak_K_min",
     "onset_time_s",
     "onset_T_K",
+    "onset_from_start",
     "runaway_time_s",
     "runaway_T_K",
     "heat_released_end_J",
@@ -68,6 +80,7 @@ SUMMARY_COLUMNS = (
     "dsc_peak_K",
     "dsc_peak_W_g",
     *ARC_COLUMNS,
+    *CRITICALITY_COLUMNS,
 )
 
 _RATE = "backward-Euler heating rate of the interface-mean temperature (rate at step ends)"
@@ -88,6 +101,9 @@ SUMMARY_DEFINITIONS: dict[str, str] = {
     "heating_rate_peak_K_min": f"largest {_RATE}",
     "onset_time_s": "",  # filled from the events below
     "onset_T_K": "interface-mean temperature at onset_time_s",
+    "onset_from_start": "True when the first step's heating rate is already above the onset "
+    "rate (stop.onset_K_per_min): there is no onset in the run, onset_time_s and onset_T_K "
+    "are NaN ('above threshold from the start')",
     "runaway_time_s": "",
     "runaway_T_K": "interface-mean temperature at runaway_time_s",
     "heat_released_end_J": "reaction heat released up to the last row",
@@ -99,6 +115,7 @@ SUMMARY_DEFINITIONS: dict[str, str] = {
     "dsc_peak_W_g": "heat_flow_W_g at dsc_peak_s (the parabola's vertex)",
 }
 SUMMARY_DEFINITIONS.update(ARC_DEFINITIONS)
+SUMMARY_DEFINITIONS.update(CRITICALITY_DEFINITIONS)
 _EVENTS = build_events()
 SUMMARY_DEFINITIONS["onset_time_s"] = _EVENTS.get("onset").definition
 SUMMARY_DEFINITIONS["runaway_time_s"] = _EVENTS.get("runaway").definition + (
@@ -127,7 +144,20 @@ def _event_times(
         out[f"{name}_time_s"], out[f"{name}_T_K"] = occ.time_s, occ.T_K
     if manifest.get("stop_reason") == "runaway" and math.isnan(out["runaway_time_s"]) and t.size:
         out["runaway_time_s"], out["runaway_T_K"] = float(t[-1]), float(T[-1])
+    out["onset_from_start"] = _above_from_start(ts, case)
+    if out["onset_from_start"]:
+        out["onset_time_s"] = out["onset_T_K"] = math.nan
     return out
+
+
+def _above_from_start(ts: dict[str, np.ndarray], case: Case | None) -> bool:
+    """True when the first step's heating rate is at or above the onset rate already."""
+    if ts.get("time_s", np.zeros(0)).size < 2:
+        return False
+    threshold = case.stop.onset_K_per_min if case is not None else DEFAULT_ONSET_K_PER_MIN
+    own = ts.get("self_heating_K_min")  # ARC: the heater's rate taken out
+    rate = own[1] if own is not None else heating_rates_K_min({k: v[:2] for k, v in ts.items()})[1]
+    return bool(rate >= threshold)
 
 
 def _heat_released_J(ts: dict[str, np.ndarray]) -> float:
@@ -194,6 +224,7 @@ def summarize(
     out.update(_event_times(ts, manifest, case))
     out.update(dsc_peak(ts))
     out.update(arc_summary(ts, manifest, case, out["runaway_time_s"]))
+    out.update(criticality_summary(ts, manifest, case))
     return {k: out.get(k, nan) for k in SUMMARY_COLUMNS}
 
 

@@ -178,6 +178,31 @@ class ResultsDir:
             raise
         return rd
 
+    @classmethod
+    def reopen(cls, case: Case, path: str | Path, comm=None) -> ResultsDir:
+        """Lock the results folder of an unfinished run to continue it (nothing cleared)."""
+        rd = cls(path=Path(path), case=case, comm=comm)
+
+        def take() -> dict[str, Any]:
+            rd.lock = FolderLock(rd.path).acquire()
+            return read_manifest(rd.path) or {}
+
+        old = parallel.on_root(take, comm)
+        rd.manifest = dict(
+            old,
+            status=RUNNING,
+            stop_reason=None,
+            ranks=parallel.size(comm),
+            resumes=int(old.get("resumes", 0)) + 1,
+            resumed_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rd.started)),
+        )
+        try:
+            rd.write_manifest()
+        except BaseException:
+            rd.release()
+            raise
+        return rd
+
     def _take(self, force: bool) -> str:
         """Rank 0: check, lock, clear and start the folder; returns what it replaced."""
         path = self.path

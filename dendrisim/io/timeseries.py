@@ -93,6 +93,30 @@ class TimeSeriesCsv(Sink):
             raise error
         self.row(values)
 
+    def resumed(self, model, columns: list[str], rows: int) -> None:
+        """Keep the header and the first ``rows`` rows (cut later ones), then append."""
+        self.columns = ordered_columns(columns)
+        error = None
+        if parallel.is_root(self.comm):
+            try:
+                self.fh = open(self.path, "r+b", buffering=0)
+                keep = _prefix_bytes(self.fh.read(), rows + 1)
+                header = ",".join(self.columns)
+                if keep is None or not keep.startswith(header.encode() + b"\n"):
+                    error = OutputError(
+                        f"{self.path}: has fewer than {rows} rows or other columns than the "
+                        "checkpoint; cannot resume into it"
+                    )
+                else:
+                    self.fh.truncate(len(keep))
+                    self.fh.seek(len(keep))
+            except OSError as exc:
+                error = _write_error(self.path, exc)
+        error = parallel.broadcast(error, self.comm)
+        if error is not None:
+            self.close()
+            raise error
+
     def row(self, values: dict[str, float]) -> None:
         """Append one row (12 significant digits); rank 0 writes, every rank learns an error."""
         error = None
@@ -121,6 +145,17 @@ class TimeSeriesCsv(Sink):
         if self.fh is not None:
             self.fh.close()
             self.fh = None
+
+
+def _prefix_bytes(data: bytes, lines: int) -> bytes | None:
+    """The first ``lines`` whole lines of ``data`` (None if it has fewer)."""
+    end = 0
+    for _ in range(lines):
+        nl = data.find(b"\n", end)
+        if nl < 0:
+            return None
+        end = nl + 1
+    return data[:end]
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -20,6 +20,7 @@ does not apply (e.g. a Robin heat loss without a Robin boundary).  Registration:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,16 @@ class Observable:
 
     columns: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
+    state_attrs: tuple[str, ...] = ()  # running totals: what state()/restore() carry
+
+    def state(self) -> dict[str, Any]:
+        """Its running totals as plain data (a checkpoint; JSON-able floats and dicts)."""
+        return {k: copy.deepcopy(getattr(self, k)) for k in self.state_attrs}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back the running totals of :meth:`state` (a resumed run)."""
+        for k in self.state_attrs:
+            setattr(self, k, copy.deepcopy(state[k]))
 
     @classmethod
     def build(cls, ctx: Context) -> Observable | None:
@@ -126,6 +137,7 @@ class Cumulative(Observable):
 
     rate = ""
     factor = 1.0
+    state_attrs = ("total", "last")
 
     def __init__(self):
         self.total = 0.0

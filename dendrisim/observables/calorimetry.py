@@ -35,6 +35,7 @@ class SelfHeating(Observable):
     """Self-heating rate of the sample [K/min] (heat-wait-seek only)."""
 
     columns, units = ("self_heating_K_min",), ("K/min",)
+    state_attrs = ("prev",)
 
     def __init__(self, model):
         self.model = model

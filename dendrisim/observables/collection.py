@@ -9,6 +9,7 @@ accepted).  A moving mesh adds :meth:`Observables.before_move` / :meth:`after_mo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from dendrisim.observables import catalog
@@ -98,6 +99,19 @@ class Observables:
         state.before, state.mesh_quality = before, quality
         for ob in self.items:
             ob.after_move(state)
+
+    def state(self) -> dict:
+        """The running totals of every observable (by class name) and the inventory."""
+        items = {type(ob).__name__: ob.state() for ob in self.items if ob.state_attrs}
+        return {"items": items, "inventory": dataclasses.asdict(self.inventory)}
+
+    def restore(self, state: dict) -> None:
+        """Take back :meth:`state` (the inventory in place: the observables share it)."""
+        for key, value in state["inventory"].items():
+            setattr(self.inventory, key, value)
+        for ob in self.items:
+            if ob.state_attrs:
+                ob.restore(state["items"][type(ob).__name__])
 
     def adopt(self, other: Observables) -> None:
         """Carry the running totals over from ``other`` (the run before a remesh)."""

@@ -24,6 +24,7 @@ class AleExchange(Observable):
 
     columns = ("species_ale_exchange_mol", "energy_ale_exchange_J")
     units = ("mol", "J")
+    state_attrs = ("acc", "adv")
 
     def __init__(self, model, moving: bool):
         self.comm = model.comm

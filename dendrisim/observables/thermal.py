@@ -113,6 +113,7 @@ class RobinHeat(Observable):
     """
 
     columns, units = ("robin_out_W", "heat_out_robin_J"), ("W", "J")
+    state_attrs = ("total", "last")
 
     def __init__(self, model, forms):
         self.form = fem.form(sum(forms[1:], forms[0]))
@@ -157,6 +158,7 @@ class DirichletFluxes(Observable):
         "heat_out_dirichlet_J",
     )
     units = ("mol/s", "mol", "W", "J")
+    state_attrs = ("totals", "last")
 
     def __init__(self, model):
         self.model = model

@@ -1,4 +1,4 @@
-"""SIGINT / SIGTERM end a run cleanly: the step in progress finishes, then the loop stops.
+"""SIGINT / SIGTERM / SIGUSR1 end a run cleanly: the step in progress finishes, then the loop stops.
 
 The handlers only record the signal; the time loop asks :meth:`StopRequest.pending`
 once per step, a collective (every rank learns that any rank was signalled, so all
@@ -17,7 +17,7 @@ import threading
 
 from dendrisim.core import parallel
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)  # SIGUSR1: SLURM before a time limit
 
 
 def signal_name(signum: int) -> str:

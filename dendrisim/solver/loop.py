@@ -20,6 +20,7 @@ from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
 from dendrisim.solver.motion.predictor import MeshPredictor
 from dendrisim.solver.motion.stepper import MotionStepper
+from dendrisim.solver.restart.state import resume_loop
 from dendrisim.solver.run_progress import RunProgress
 from dendrisim.solver.simulation import RunSummary
 from dendrisim.solver.sinks import OutputTimes
@@ -60,16 +61,25 @@ class TimeLoop:
         self.steps = self.rejected = self.iterations = self.krylov = 0
         self.stop: str | None = None
         self.occurred: dict[str, float] = {}  # event name -> time [s]
+        self.resumes = 0  # how many times this run was resumed from a checkpoint
 
     # --- the loop ---------------------------------------------------------------------
-    def run(self) -> RunSummary:
-        """Integrate to a stop; the sinks are closed and PETSc objects freed at the end."""
-        sim = self.sim
+    def run(self, resume: tuple | None = None) -> RunSummary:
+        """Integrate to a stop (from ``resume``: a checkpoint's (state, arrays)).
+
+        Sinks closed, PETSc objects freed at the end; ``sim.checkpoints`` (a restart
+        ``Checkpointer``) writes checkpoints when due and when a signal stops the run.
+        """
+        sim, ckpt = self.sim, getattr(self.sim, "checkpoints", None)
         try:
-            self._start()
+            self._start() if resume is None else resume_loop(self, resume, ckpt)
             with RunProgress(self.end_s, quiet=sim.quiet, comm=sim.comm) as progress:
                 while self.stop is None and not self._signalled():
                     self._step(progress)
+                    if ckpt is not None and self.stop is None and ckpt.due(self.t):
+                        ckpt.write(self)
+            if ckpt is not None and self.stop == "interrupted":
+                ckpt.write(self)
         except KeyboardInterrupt:
             log.warning("interrupted at t = %.6g s: the results so far are kept", self.t)
             self.stop = "interrupted"
@@ -319,6 +329,7 @@ class TimeLoop:
             events=dict(self.occurred),
             event_solves=self.locator.solves,
             jacobian_assemblies=sim.assemblies_before + sim.newton.reuse.assemblies,
+            checkpoint_s=getattr(getattr(sim, "checkpoints", None), "last_s", None),
         )
 
 

@@ -57,6 +57,7 @@ class RunSummary:
     events: dict[str, float] = field(default_factory=dict)  # event name -> time [s]
     event_solves: int = 0  # trial Newton solves that located events
     jacobian_assemblies: int = 0  # = LU factorisations / AMG set-ups (solver.reuse_jacobian)
+    checkpoint_s: float | None = None  # time of the last checkpoint written [s]
 
     @property
     def valid(self) -> bool:
@@ -140,6 +141,7 @@ class Simulation:
         self._history = HistorySink()
         self.sinks: list[Sink] = [self._history, *sinks]
         self.stop_request = None  # a solver.interrupt.StopRequest: signals end the run cleanly
+        self.checkpoints = None  # a solver.restart.state.Checkpointer: checkpoints are written
         if self.folder is not None and not sinks:
             log.warning(
                 "Simulation(folder=%s) writes no time series or fields by itself: use "
@@ -362,8 +364,23 @@ class Simulation:
         if self.model.motion is not None:
             self.model.motion.destroy()
 
-    def run(self) -> RunSummary:
-        """Integrate from t = 0 to a stop; returns the summary (never raises on divergence)."""
+    def rebase(self, bundle) -> None:
+        """Continue on ``bundle`` (a resumed run: the mesh of its last remesh; collective).
+
+        As :meth:`remesh` without the field transfer: the checkpoint fills the fields.
+        """
+        old_newton, old_motion = self.newton, self.model.motion
+        self._setup(bundle)
+        self.observables = Observables(self.model, inventory=self.observables.inventory)
+        old_newton.destroy()
+        if old_motion is not None:
+            old_motion.destroy()
+
+    def run(self, resume: tuple | None = None) -> RunSummary:
+        """Integrate from t = 0 (or a checkpoint's (state, arrays)) to a stop.
+
+        Returns the summary (never raises on divergence).
+        """
         from dendrisim.solver.loop import TimeLoop
 
-        return TimeLoop(self).run()
+        return TimeLoop(self).run(resume)

@@ -25,6 +25,9 @@ class Sink:
     def remeshed(self, model, count: int) -> None:
         """The run moved to a new mesh (the ``count``-th remesh) and model."""
 
+    def resumed(self, model, columns: list[str], rows: int) -> None:
+        """The run continues from a checkpoint that had written ``rows`` rows (t = 0 first)."""
+
     def close(self) -> None:
         """The run ended (also on errors)."""
 

@@ -34,6 +34,7 @@ from dendrisim.io.run_folder import (
     read_manifest,
 )
 from dendrisim.sweep.lifeline import child_preexec
+from dendrisim.sweep.spec import DEFAULT_RUNNER
 
 OUTCOME_MARK = "DENDRISIM_SWEEP_OUTCOME "
 # environment of an MPI launcher; a child process must not inherit it (it would try to join
@@ -48,7 +49,7 @@ class CaseTask:
     name: str
     case_file: str  # resolved case TOML (absolute path)
     out: str  # results folder of this case (absolute path)
-    runner: str = "dendrisim.api:run"
+    runner: str = DEFAULT_RUNNER
     ranks: int = 1  # MPI ranks of the case
     isolate: bool = False  # run in a fresh subprocess (needed under an MPI pool, ranks > 1)
     mpiexec: str = "mpiexec"
@@ -135,6 +136,17 @@ def mark_failed(folder: Path, reason: str, message: str, case_file: str | None =
     tmp.replace(folder / "manifest.json")
 
 
+def has_checkpoint(folder: Path, case) -> bool:
+    """True if ``folder`` holds an unfinished run of ``case`` with a checkpoint."""
+    from dendrisim.solver.restart import store
+
+    manifest = read_manifest(folder) or {}
+    if manifest.get("status") == FINISHED:
+        return False
+    path = store.latest(folder) if folder.is_dir() else None
+    return path is not None and store.read_meta(path).get("case_toml") == case.to_toml()
+
+
 def run_in_process(task: CaseTask, root: bool = True) -> CaseOutcome:
     """Load the case, call the runner, turn any failure into a failed outcome.
 
@@ -148,9 +160,12 @@ def run_in_process(task: CaseTask, root: bool = True) -> CaseOutcome:
     if task.cwd:
         os.chdir(task.cwd)
     try:
-        runner = import_runner(task.runner)
         case = load_case(task.case_file)
-        result = runner(case, out=folder, force=True, quiet=True)
+        resume = task.runner == DEFAULT_RUNNER and has_checkpoint(folder, case)
+        if resume:  # an interrupted case with a checkpoint of this very case: continue it
+            result = import_runner("dendrisim.api:resume")(folder, case, quiet=True)
+        else:
+            result = import_runner(task.runner)(case, out=folder, force=True, quiet=True)
         status = str(getattr(result, "status", FINISHED))
         reason = getattr(result, "stop_reason", None)
         error = "" if status == FINISHED else f"run ended with status {status!r}"

@@ -40,6 +40,18 @@ def _sbatch_lines(spec: SweepSpec, job: str, logs: Path, ntasks: int) -> list[st
     return lines
 
 
+SIGNAL_BEFORE_LIMIT_S = 120  # [I] time to finish a step and write a checkpoint
+# a case stopped by the time limit's signal with a checkpoint: requeue this array task
+REQUEUE_LINES = (
+    'if grep -q \'"status": "interrupted"\' "$OUT/manifest.json" 2>/dev/null '
+    '&& [[ -f "$OUT/checkpoint.h5" ]]; then',
+    '  echo "case $NAME interrupted with a checkpoint: requeued to resume"',
+    '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
+    "  rc=0",
+    "fi",
+)
+
+
 def array_script(spec: SweepSpec, tasks: list[CaseTask], out: Path, slurm_dir: Path) -> str:
     """Text of the job array script."""
     s = spec.slurm
@@ -52,6 +64,10 @@ def array_script(spec: SweepSpec, tasks: list[CaseTask], out: Path, slurm_dir: P
         "array task (generated; re-generate rather than edit)",
         *_sbatch_lines(spec, spec.name, slurm_dir / "logs", ranks),
         f"#SBATCH --array=0-{len(tasks) - 1}{throttle}",
+        # SIGUSR1 to the case 120 s before the time limit: it writes a checkpoint and
+        # ends `interrupted`; the task is then requeued and resumes (docs/restart.md)
+        f"#SBATCH --signal=USR1@{SIGNAL_BEFORE_LIMIT_S}",
+        "#SBATCH --requeue",
         "",
         "set -euo pipefail",
     ]
@@ -77,7 +93,10 @@ def array_script(spec: SweepSpec, tasks: list[CaseTask], out: Path, slurm_dir: P
         f'CASE={shlex.quote(str(out / "sweep" / "cases"))}/"$NAME.toml"',
         f'OUT={shlex.quote(str(out))}/"$NAME"',
         'echo "case $NAME (array task $SLURM_ARRAY_TASK_ID) on $(hostname)"',
-        cmd,
+        "rc=0",
+        f"{cmd} || rc=$?",
+        *REQUEUE_LINES,
+        'exit "$rc"',
     ]
     return "\n".join(head + body) + "\n"
 

@@ -9,6 +9,8 @@ that falls with L/D. Environment knobs (inherited by worker processes):
 - FAKE_RUNNER_FAIL: comma-separated case names that "diverge" (SimulationError)
 - FAKE_RUNNER_CRASH: comma-separated case names whose process dies mid-run (os._exit)
 - FAKE_RUNNER_SLEEP_S: seconds to sleep per case (for kill/resume tests)
+- FAKE_RUNNER_INTERRUPT: comma-separated case names stopped mid-run as by SIGUSR1 with a
+  checkpoint (manifest `interrupted`, a stand-in `checkpoint.h5`, RunInterrupted exit 0)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 from dendrisim.config import Case
-from dendrisim.core.errors import ResultsExistError, SimulationError
+from dendrisim.core.errors import ResultsExistError, RunInterrupted, SimulationError
 from dendrisim.io.result import Result
 from dendrisim.io.run_folder import read_manifest
 from dendrisim.io.timeseries import TIMESERIES_COLUMNS, read_timeseries
@@ -113,6 +115,10 @@ def run(case: Case, out=None, force: bool = False, quiet: bool = True) -> Result
                     time.sleep(sleep)
                 if case.name in _names("FAKE_RUNNER_CRASH"):
                     os._exit(17)
+                if case.name in _names("FAKE_RUNNER_INTERRUPT"):
+                    (out / "checkpoint.h5").write_bytes(b"stand-in")
+                    _manifest(out, case, "interrupted", "interrupted")
+                    raise RunInterrupted(f"{case.name}: interrupted by SIGUSR1 (injected)", 0)
                 if case.name in _names("FAKE_RUNNER_FAIL"):
                     _manifest(out, case, "failed", "diverged")
                     raise SimulationError(f"Newton diverged at t = {t:.3g} s (injected)")

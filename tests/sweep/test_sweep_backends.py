@@ -204,6 +204,37 @@ def test_slurm_job_array_is_valid_and_runs(tmp_path, monkeypatch):
     assert _array_header(report.script.read_text())["array"] == "0-0%2"
 
 
+def test_slurm_array_signals_before_the_limit_and_requeues_an_interrupted_case(
+    tmp_path, monkeypatch
+):
+    """`--signal=USR1@120` in the array script; a case that ends `interrupted` with a
+    checkpoint has its array task requeued (`scontrol requeue`), a finished one not."""
+    monkeypatch.chdir(tmp_path)
+    runner = f"{Path(__file__).with_name('fake_runner.py').resolve()}:run"
+    sweep_file = tmp_path / "small.toml"
+    sweep_file.write_text(SMALL.format(out=tmp_path / "r", runner=runner, fresh="false"))
+    report = run_sweep(sweep_file, backend="slurm", quiet=True)
+    head = _array_header(report.script.read_text())
+    assert head["signal"] == "USR1@120" and "requeue" in report.script.read_text()
+    names = (tmp_path / "r" / "sweep" / "slurm" / "tasks.txt").read_text().split()
+    bin_dir = _fake_srun(tmp_path / "bin")
+    scontrol = bin_dir / "scontrol"
+    scontrol.write_text(f'#!/bin/bash\necho "$@" >> {tmp_path / "requeued.txt"}\n')
+    scontrol.chmod(scontrol.stat().st_mode | stat.S_IEXEC)
+    env = clean_env()
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", FAKE_RUNNER_INTERRUPT=names[1])
+    for i in (0, 1):
+        proc = subprocess.run(
+            ["bash", str(report.script)],
+            env={**env, "SLURM_ARRAY_TASK_ID": str(i), "SLURM_ARRAY_JOB_ID": "77"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr[-1500:]
+    assert (tmp_path / "requeued.txt").read_text().split() == ["requeue", "77_1"]
+
+
 def test_slurm_submit_chains_the_collect_job(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = f"{Path(__file__).with_name('fake_runner.py').resolve()}:run"

@@ -42,7 +42,10 @@ def dendrisim(*args: str, **kw) -> subprocess.CompletedProcess:
 
 
 def start_long_run(
-    out: Path, case: str = "fig5-stable", launcher: tuple[str, ...] = ()
+    out: Path,
+    case: str = "fig5-stable",
+    launcher: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
 ) -> subprocess.Popen:
     """A ``dendrisim run`` into ``out`` that is writing rows when this returns."""
     proc = subprocess.Popen(
@@ -54,6 +57,7 @@ def start_long_run(
             "run",
             case,
             *LONG_RUN,
+            *extra,
             "--out",
             str(out),
             "-q",

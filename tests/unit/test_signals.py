@@ -1,4 +1,6 @@
-"""SIGINT / SIGTERM end a run as `interrupted` (exit 130 / 143), never as divergence.
+"""SIGINT / SIGTERM / SIGUSR1 end a run as `interrupted`, never as divergence.
+
+Exit 0 with a checkpoint (output.checkpoint = true, the default), else 130 / 143.
 
 Issue 13: Ctrl-C was reported in 3 of 5 tries as "Newton did not converge ... [diverged]",
 in the others as rc 130 with no message and the manifest left at `running`.
@@ -20,13 +22,21 @@ from tests.unit.run_process import start_long_run, wait_rows
 pytestmark = pytest.mark.skip_in_parallel
 
 
+NO_CHECKPOINT = ("--set", "output.checkpoint=false")
+
+
 @pytest.mark.parametrize(
-    ("sig", "rows", "code"),
-    [(signal.SIGINT, 5, 130), (signal.SIGINT, 40, 130), (signal.SIGTERM, 20, 143)],
+    ("sig", "rows", "code", "extra"),
+    [
+        (signal.SIGINT, 5, 130, NO_CHECKPOINT),
+        (signal.SIGINT, 40, 0, ()),  # a checkpoint (the default): exit 0, resumable
+        (signal.SIGTERM, 20, 143, NO_CHECKPOINT),
+        (signal.SIGUSR1, 20, 0, ()),  # SLURM before a time limit
+    ],
 )
-def test_signal_ends_the_run_as_interrupted(tmp_path, sig, rows, code):
+def test_signal_ends_the_run_as_interrupted(tmp_path, sig, rows, code, extra):
     out = tmp_path / "r"
-    proc = start_long_run(out)
+    proc = start_long_run(out, extra=extra)
     wait_rows(proc, out / "timeseries.csv", rows)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
@@ -43,6 +53,7 @@ def test_signal_ends_the_run_as_interrupted(tmp_path, sig, rows, code):
     assert len(ts["time_s"]) >= rows - 1
     log = (out / "log.txt").read_text()
     assert "diverged" not in log and f"{name} at t = " in log
+    assert ("--resume" in lines[0]) == (code == 0) == (out / "checkpoint.h5").is_file()
 
 
 @pytest.mark.skipif(shutil.which("mpiexec") is None, reason="no mpiexec")
@@ -52,8 +63,9 @@ def test_sigterm_under_mpiexec_stops_every_rank_after_the_same_step(tmp_path):
     wait_rows(proc, out / "timeseries.csv", 10)
     proc.send_signal(signal.SIGTERM)  # mpiexec forwards it to both ranks
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
+    assert proc.returncode == 0, err  # with a checkpoint (the default)
     assert err.count("interrupted by SIGTERM") == 1 and "Traceback" not in err
+    assert err.count("--resume") == 1 and (out / "checkpoint.h5").is_file()
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "interrupted" and m["ranks"] == 2
 

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from dendrisim.core.errors import DendrisimError, NotBuiltYetError
 from dendrisim.io.result import Result
-from dendrisim.post.plots import fig5, tables
+from dendrisim.post.plots import contributions, fig5, tables
 from dendrisim.post.plots.style import check_formats, save
 
 FIGURE_STEM = "fig5d"  # <out>/fig5d.png, .svg; tables <out>/summary.csv, summary.md
@@ -93,6 +93,9 @@ def plot_results(
     rows = tables.summary_rows(results)
     note = tables.thresholds_note(results)
     report = PlotReport(rows=rows, figure=fig, markdown=tables.markdown(rows, note))
+    split = contributions.fig5_split(rows)  # the three Fig. 5 cases: shape and SEI parts
+    if split is not None:
+        report.markdown += "\n" + contributions.split_markdown(split)
     if ax is not None and out is None:
         return report
     out = Path(out) if out is not None else default_out(results)
@@ -105,4 +108,7 @@ def plot_results(
     report.files += save(fig, stem, fmts)
     report.files.append(tables.write_csv(rows, table_stem.with_suffix(".csv")))
     report.files.append(tables.write_markdown(rows, table_stem.with_suffix(".md"), note))
+    if split is not None:
+        stem_split = table_stem.parent / table_stem.name.replace("summary", "contributions")
+        report.files += contributions.write_split(split, stem_split)
     return report

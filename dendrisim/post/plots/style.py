@@ -11,6 +11,14 @@ from matplotlib.figure import Figure
 # Fixed colours for the built-in Figure-5 cases (the same in every figure and in the viewer):
 # routine (thin needle) red, stable (thick deposit) blue, stable SEI green.
 CASE_COLORS = {"fig5-routine": "#c0392b", "fig5-stable": "#1f5fa8", "fig5-stable-sei": "#2e8b57"}
+# the same three under the names that say what differs (docs/fig5.md)
+CASE_COLORS.update(
+    {
+        "fig5-needle-routine-sei": "#c0392b",
+        "fig5-deposit-routine-sei": "#1f5fa8",
+        "fig5-deposit-stable-sei": "#2e8b57",
+    }
+)
 # Other cases: colour-blind-safe palette (Okabe-Ito, without black and yellow), by name.
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7f3c8d", "#8c564b")
 

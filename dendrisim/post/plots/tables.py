@@ -23,6 +23,9 @@ MARKDOWN_COLUMNS = (
     ("dT_adiabatic_bound_end_K", "ΔT_ad bound at end [K]", "{:.3g}"),
     ("onset_time_s", "self-heating onset [s]", "{:.3g}"),
     ("runaway_time_s", "runaway [s]", "{:.3g}"),
+    ("critical_ambient_K", "Semenov critical ambient [K]", "{:.1f}"),
+    ("induction_time_s", "FK adiabatic induction [s]", "{:.3g}"),
+    ("left_induction", "left induction regime", "{}"),
 )
 
 
@@ -57,7 +60,10 @@ def thresholds_note(results: Sequence[Result]) -> str:
     return (
         " ".join(texts) + " Times are those the solver located (manifest), else interpolated "
         "between rows. Interface T: mean over the interface at the end; peak: the largest "
-        "nodal value over the run."
+        "nodal value over the run. Criticality (docs/physics.md#criticality): the run's cell "
+        "as a lumped Semenov cell (its heat capacity, heat loss and first-row heat release "
+        "extrapolated with E); 'left induction regime': the interface temperature rose by "
+        "more than the Frank-Kamenetskii scale R T0²/E within the run."
     )
 
 
@@ -77,7 +83,9 @@ def markdown(rows: Sequence[dict[str, Any]], note: str = "") -> str:
         cells = []
         for key, _, fmt in cols:
             v = row.get(key)
-            if isinstance(v, float) and math.isnan(v):
+            if key == "onset_time_s" and row.get("onset_from_start") is True:
+                cells.append("above threshold from the start")
+            elif isinstance(v, float) and math.isnan(v):
                 cells.append("–")
             else:
                 cells.append(fmt.format(v) if v not in (None, "") else "–")
