@@ -15,6 +15,7 @@ import math
 
 from dendrisim.core import parallel
 from dendrisim.core.logs import FILE_ONLY
+from dendrisim.solver.arc import phase_ends, seek_end
 from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
@@ -45,7 +46,7 @@ class TimeLoop:
             tc.dt_min_s,
             tc.dt_max_s,
             tc.max_dT_per_step_K,
-            targets=self.outputs.times + [tc.end_s] + _phase_ends(sim, tc.end_s),
+            targets=self.outputs.times + [tc.end_s] + phase_ends(sim, tc.end_s),
         )
         self.locator = EventLocator(sim)
         self.errors = None  # BDF2: the local error control
@@ -217,7 +218,7 @@ class TimeLoop:
                 for sink in sim.sinks:
                     sink.output(m, self.t)
         progress.update(self.t, step.dt_s, step.iterations, values["T_interface_mean_K"])
-        _seek_end(self, values)
+        seek_end(self, values)
         self._apply_stop_rules(quality)
 
     def _owned(self, arr):
@@ -331,56 +332,6 @@ class TimeLoop:
             jacobian_assemblies=sim.assemblies_before + sim.newton.reuse.assemblies,
             checkpoint_s=getattr(getattr(sim, "checkpoints", None), "last_s", None),
         )
-
-
-def _phase_ends(sim, end_s: float) -> list[float]:
-    """ARC: the phase boundaries of heat-wait-seek (the heater switches there)."""
-    return sim.hws.boundaries_s(end_s) if sim.hws is not None else []
-
-
-def _seek_end(loop: TimeLoop, values: dict[str, float]) -> None:
-    """ARC: detect an exotherm at a seek's end; resume heat-wait-seek when it dies out.
-
-    A self-heating rate above the threshold at the end of a seek starts the tracking: the
-    heater is off and the calorimeter follows the sample adiabatically.  While tracking,
-    the rate of every accepted step is compared with the threshold; below it the
-    heat-wait-seek resumes from here (one heat step, wait, seek: HeatWaitSeek.resumed), so
-    a stalled exotherm (the routine SEI's) is heated on to the next one.  ``arc_onset`` is
-    the first detection; ``sim.exotherms_s`` and ``sim.resumes_s`` list them all.
-    """
-    sim = loop.sim
-    if sim.hws is None:
-        return
-    rate = values.get("self_heating_K_min", math.nan)
-    T = values["T_interface_mean_K"]
-    if sim.exotherm_s is not None:
-        if math.isfinite(rate) and rate < sim.hws.threshold_K_min:
-            sim.hws = sim.hws.resumed(loop.t, T)
-            sim.exotherm_s = None
-            sim.resumes_s.append(loop.t)
-            log.info(
-                "ARC exotherm over (self-heating %.4g K/min) at t = %.6g s, T = %.6g K: "
-                "heat-wait-seek resumes",
-                rate,
-                loop.t,
-                T,
-            )
-            new = sim.hws.boundaries_s(loop.end_s)
-            loop.ctrl.targets = sorted(set(loop.ctrl.targets + new))
-        return
-    if sim.hws.detects(loop.t, rate):
-        sim.exotherm_s = loop.t
-        sim.exotherms_s.append(loop.t)
-        loop.occurred.setdefault("arc_onset", loop.t)
-        log.info(
-            "ARC exotherm detected at the end of a seek: t = %.6g s, T = %.6g K, "
-            "self-heating %.4g K/min",
-            loop.t,
-            T,
-            rate,
-        )
-        keep = set(loop.outputs.times + [loop.end_s])  # the heater's phases are over
-        loop.ctrl.targets = [t for t in loop.ctrl.targets if t in keep]
 
 
 def _below_dt_min(loop: TimeLoop) -> bool:
