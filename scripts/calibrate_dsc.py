@@ -1,6 +1,7 @@
 """Calibrate the DSC-relevant kinetics on the seed paper's DSC only (docs/calibration.md).
 
     python scripts/calibrate_dsc.py [--out dendrisim/data/calibration_dsc.json] [--fem]
+    python scripts/calibrate_dsc.py --basis li   # the other mass basis, recorded beside
 
 Data used (Cheng et al., Adv. Mater. 2023, DSC of cycled Li with electrolyte, 10 K/min):
 routine SEI: exothermic peaks at 148.5 °C and 165.9 °C, 32.73 mW/mg at the maximum;
@@ -17,6 +18,11 @@ Fitted on the lumped (0-D) unit cell of the built-in cases dsc-routine and dsc-s
 
 Writes the fitted values, the data, the residuals and this invocation to a JSON file;
 ``--fem`` also runs the FEM DSC of both cases and records the difference.
+
+``--basis`` is the mass the paper's mW/mg is taken per: ``sample`` (the default, Li and
+electrolyte of the unit cell: the fit the built-in cases use) or ``li`` (per mg of Li
+alone).  ``--basis li`` adds its fit (E, A, residuals) to the existing JSON under the key
+``basis_li`` and leaves the rest of the file, and the cases, as they are.
 """
 
 from __future__ import annotations
@@ -50,8 +56,11 @@ STABLE_F_LOW = 1e-6  # [I] "blocked": the protection factor below T_b (docs/cali
 DEFAULT_OUT = Path("dendrisim/data/calibration_dsc.json")
 
 
-def lumped_cell(case) -> LumpedCell:
-    """Area, Li, electrolyte volume and mass of an axisymmetric unit cell, analytically."""
+def lumped_cell(case, basis: str = "sample") -> LumpedCell:
+    """Area, Li, electrolyte volume and mass of an axisymmetric unit cell, analytically.
+
+    ``basis``: the mass the heat flow is per, "sample" (Li and electrolyte) or "li".
+    """
     g = case.geometry
     d = shapes.Dendrite(g.shape, g.length_um, g.diameter_um, g.tip_radius_um, g.head_diameter_um)
     um2, um3 = 1e-12, 1e-18
@@ -60,25 +69,27 @@ def lumped_cell(case) -> LumpedCell:
     footprint = math.pi * g.cell_radius_um**2 * um2
     v_e = footprint * g.electrolyte_height_um * 1e-6 - v_li
     v_slab = footprint * g.substrate_thickness_um * 1e-6
-    mass_kg = LITHIUM.density_kg_m3 * (v_li + v_slab) + case.electrolyte.density_kg_m3 * v_e
+    mass_kg = LITHIUM.density_kg_m3 * (v_li + v_slab)
+    if basis == "sample":
+        mass_kg += case.electrolyte.density_kg_m3 * v_e
     return LumpedCell(area, v_li / LITHIUM.molar_volume_m3_mol, v_e, mass_kg / units.G_TO_KG)
 
 
-def curve(case, params: ModelParameters):
+def curve(case, params: ModelParameters, basis: str = "sample"):
     """The lumped DSC of a ramp case with these parameters."""
     th = case.thermal
     beta = units.K_per_min_to_K_per_s(th.ramp_K_min)
-    return run_lumped(params, lumped_cell(case), th.initial_K, beta, case.time.end_s)
+    return run_lumped(params, lumped_cell(case, basis), th.initial_K, beta, case.time.end_s)
 
 
-def routine_residuals(theta, case, base: ModelParameters):
+def routine_residuals(theta, case, base: ModelParameters, basis: str = "sample"):
     """[ΔT_Li/1 K, 10 ln(W/W_meas), ΔT_SEI/1 K] for θ = (log10 A, E/1e5, log10 A_s)."""
     p = base.with_(
         pre_exponential=10 ** theta[0],
         activation_energy_J_mol=theta[1] * 1e5,
         sei_decomposition_pre_exponential_s=10 ** theta[2],
     )
-    c = curve(case, p)
+    c = curve(case, p, basis)
     T_li, W = located_peak(c.T_K, c.heat_flow_W_g)
     T_s, _ = located_peak(c.T_K, c.sei_W_g)
     return np.array(
@@ -97,7 +108,7 @@ def kissinger_guess(case, E: float, T_p: float, first_order_factor: float) -> fl
     return k_p * math.exp(E / (GAS_CONSTANT_J_MOLK * T_p)) / first_order_factor
 
 
-def fit_routine(case):
+def fit_routine(case, basis: str = "sample"):
     """Least squares on the three routine residuals; returns (params, θ, residuals)."""
     from scipy.optimize import least_squares
 
@@ -113,7 +124,7 @@ def fit_routine(case):
     sol = least_squares(
         routine_residuals,
         theta0,
-        args=(case, base),
+        args=(case, base, basis),
         x_scale=[0.5, 0.2, 0.5],
         xtol=1e-10,
         ftol=1e-10,
@@ -124,7 +135,7 @@ def fit_routine(case):
         activation_energy_J_mol=th[1] * 1e5,
         sei_decomposition_pre_exponential_s=10 ** th[2],
     )
-    return p, th, routine_residuals(th, case, base), sol.nfev
+    return p, th, routine_residuals(th, case, base, basis), sol.nfev
 
 
 def fit_stable(case, routine: ModelParameters, threshold_W_g: float):
@@ -209,7 +220,17 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--write-cases", action="store_true", help="update dsc-routine/-stable")
     ap.add_argument("--fem", action="store_true", help="also run the FEM DSC of both cases")
+    ap.add_argument(
+        "--basis",
+        choices=["sample", "li"],
+        default="sample",
+        help="mass of the paper's mW/mg: Li + electrolyte (default, the cases') or Li alone",
+    )
     args = ap.parse_args(argv)
+    if args.basis == "li":
+        if args.write_cases or args.fem:
+            ap.error("--basis li records its fit beside the cases' one: no --write-cases/--fem")
+        return other_basis(args.out, argv)
     t0 = time.perf_counter()
     routine_case, stable_case = load_case("dsc-routine"), load_case("dsc-stable")
     p, theta, res, nfev = fit_routine(routine_case)
@@ -265,9 +286,45 @@ def main(argv=None) -> int:
     if args.fem:
         record["fem_check"] = fem_check()
     record["wall_s"] = round(time.perf_counter() - t0, 1)
+    if args.out.exists():  # keep the other basis's fit (--basis li)
+        kept = json.loads(args.out.read_text(encoding="utf-8")).get("basis_li")
+        if kept is not None:
+            record["basis_li"] = kept
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(record, indent=2))
+    return 0
+
+
+def other_basis(out: Path, argv) -> int:
+    """Fit the routine DSC per mg of Li; record it under ``basis_li`` in ``out``."""
+    case = load_case("dsc-routine")
+    p, _, res, nfev = fit_routine(case, "li")
+    c = curve(case, p, "li")
+    T_li, W = located_peak(c.T_K, c.heat_flow_W_g)
+    T_s, _ = located_peak(c.T_K, c.sei_W_g)
+    entry = {
+        "invocation": "python " + " ".join(["scripts/calibrate_dsc.py", *(argv or sys.argv[1:])]),
+        "mass_basis": "heat flow per gram of Li (dendrite and substrate), no electrolyte",
+        "mass_g": lumped_cell(case, "li").mass_g,
+        "fitted": {
+            "pre_exponential": p.pre_exponential,
+            "activation_energy_J_mol": p.activation_energy_J_mol,
+            "sei_decomposition_pre_exponential_s": p.sei_decomposition_pre_exponential_s,
+        },
+        "model": {"routine_li_peak_K": T_li, "routine_peak_W_g": W, "routine_sei_peak_K": T_s},
+        "residuals": {
+            "routine_li_peak_K": res[0],
+            "routine_peak_rel": math.expm1(res[1] / 10.0),
+            "routine_sei_peak_K": res[2],
+        },
+        "function_evaluations": nfev,
+    }
+    record = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    record["basis_li"] = entry
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(entry, indent=2))
     return 0
 
 

@@ -71,24 +71,25 @@ kinetics. The table shows how far the model is. The main limit is the Li reactio
 activation energy: the DSC peak height with the lean-sample mass basis asks for a very
 sharp reaction (E = 457 kJ/mol, [calibration.md](calibration.md)). Such a reaction is
 negligible below about 140 °C, so the routine cell's early self-heating comes from the
-SEI decomposition alone. That exotherm stalls a few kelvin above its onset. The stable
-cell stays blocked until the calibrated breakdown and then runs away almost at once.
-With E near the graphite-anode 135 kJ/mol (the mass basis per mg of Li), the Li reaction
-would self-heat the cell tens of kelvin earlier. The mass basis of the paper's mW/mg
-decides between the two; the DSC alone cannot.
+SEI decomposition alone. That exotherm (the onset row) stalls a few kelvin above its
+onset; the calorimeter then resumes heat-wait-seek, as an ARC does, and heats the cell on
+in 5 K steps until the Li reaction is detected near 138 °C and runs away (the trigger
+row). The stable cell stays blocked until the calibrated breakdown and then runs away
+almost at once (no seek end sees its onset: the onset row is the located first crossing
+of 0.02 K/min). With E near the graphite-anode 135 kJ/mol (138.7 kJ/mol per mg of Li,
+`scripts/calibrate_dsc.py --basis li`), the Li reaction would self-heat the cell tens of
+kelvin earlier. The mass basis of the paper's mW/mg decides between the two; the DSC
+alone cannot.
 
 ## What the model leaves out
 
 - **Cathode–electrolyte reactions and O₂ release.** The pouch cell's NCM523 cathode
   releases oxygen above about 200 °C and burns the electrolyte; that, not the Li, sets the
   measured maxima (1092.2 °C routine, 394.8 °C stable). The model has only the Li–electrolyte
-  reaction and the SEI decomposition, and the ARC cases end at the located trigger
-  (`stop.runaway_stops = true`): the "maximum" row is the last temperature of the run,
-  shown, not fitted.
-- **The ARC's return to heat-wait-seek.** Once the self-heating exceeds 0.02 K/min at a
-  seek end, the simulated calorimeter tracks the sample to the end (docs/physics.md); a
-  real ARC resumes heat-wait-seek when an exotherm dies away. An exotherm that stalls
-  (the routine SEI's) then leaves the simulated cell at a plateau without a trigger.
+  reaction and the SEI decomposition. arc-stable runs past the trigger until its dendritic
+  Li is burnt: its "maximum" is the model's, shown, not fitted. arc-routine ends at the
+  located trigger (`stop.runaway_stops = true`): past it its runaway accelerates beyond
+  any time step (the case file says why), and its "maximum" row is the trigger.
 - **The rest of the cell's chemistry**: separator melting, electrolyte decomposition and
   evaporation, venting, the Li foil beneath the dendrites (only the dendritic Li reacts).
 - **The DSC sample's make-up**: the unit cell is a lean sample (electrolyte/Li ≈ 2:1 by

@@ -8,14 +8,18 @@ results folder uses them too):
 - ``"heat_wait_seek"`` (ARC) is a schedule of phases (:class:`HeatWaitSeek`): heat by one
   step at the heater rate, wait, seek; at the end of each seek the self-heating rate is
   compared with the threshold, and above it the calorimeter tracks the sample
-  adiabatically from then on (the exotherm).  The sample is adiabatic in every phase; the
-  heater is a source that raises sample and container together at the heater rate.
+  adiabatically (the exotherm).  While tracking, the self-heating rate is checked at every
+  step; once it falls back below the threshold the heat-wait-seek resumes from the
+  sample's temperature there (:meth:`HeatWaitSeek.resumed`), as an ARC does when an
+  exotherm dies out (docs/physics.md#arc-heat-wait-seek).  The sample is adiabatic in
+  every phase; the heater is a source that raises sample and container together at the
+  heater rate.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dendrisim.core.units import SECONDS_PER_MINUTE
 
@@ -38,7 +42,8 @@ class HeatWaitSeek:
     Cycle 0 heats from ``initial_K`` to ``start_K`` (no heat phase when they are equal),
     then waits ``wait_s`` and seeks ``seek_s``; every later cycle k heats by ``step_K`` at
     ``heat_K_s``, waits and seeks.  Plateau k is nominally ``start_K + k step_K`` (the
-    sample's own self-heating during wait and seek comes on top).
+    sample's own self-heating during wait and seek comes on top).  ``origin_s``: when cycle
+    0 starts (0, or the time a resumed schedule took over).
     """
 
     initial_K: float
@@ -48,6 +53,11 @@ class HeatWaitSeek:
     seek_s: float
     heat_K_s: float
     threshold_K_min: float
+    origin_s: float = 0.0
+
+    def resumed(self, t_s: float, T_K: float) -> HeatWaitSeek:
+        """The schedule that resumes at ``t_s`` from ``T_K``: heat one step, wait, seek, ..."""
+        return replace(self, initial_K=T_K, start_K=T_K + self.step_K, origin_s=t_s)
 
     @classmethod
     def of(cls, p) -> HeatWaitSeek | None:
@@ -93,8 +103,9 @@ class HeatWaitSeek:
     def cycle_start_s(self, k: int) -> float:
         """Start of cycle k (its heat phase)."""
         if k == 0:
-            return 0.0
-        return self.first_heat_s + self.wait_s + self.seek_s + (k - 1) * self.period_s
+            return self.origin_s
+        first = self.first_heat_s + self.wait_s + self.seek_s
+        return self.origin_s + first + (k - 1) * self.period_s
 
     def seek_end_s(self, k: int) -> float:
         """End of cycle k's seek (where the self-heating rate is compared)."""
@@ -114,11 +125,11 @@ class HeatWaitSeek:
         first = self.seek_end_s(0)
         if t_s < first:
             return 0
-        return 1 + int(math.floor((t_s - first) / self.period_s))
+        return 1 + int(math.floor((t_s - first) / self.period_s))  # t_s >= first > origin
 
     def heater_K_s(self, t_s: float, exotherm_s: float | None = None) -> float:
         """Heater rate [K/s] at ``t_s``: in a heat phase before the exotherm, else 0."""
-        if exotherm_s is not None and t_s >= exotherm_s:
+        if (exotherm_s is not None and t_s >= exotherm_s) or t_s < self.origin_s:
             return 0.0
         k = self.cycle_at(t_s)
         return self.heat_K_s if t_s < self.heat_end_s(k) else 0.0
@@ -130,7 +141,7 @@ class HeatWaitSeek:
             seek_start = self.seek_end_s(k) - self.seek_s
             out += [self.heat_end_s(k), seek_start, self.seek_end_s(k)]
             k += 1
-        return sorted({t for t in out if 0.0 < t < end_s})
+        return sorted({t for t in out if self.origin_s < t < end_s})
 
     def seek_end_index(self, t_s: float, rel: float = 1e-9) -> int | None:
         """The cycle k whose seek ends at ``t_s`` (to ``rel`` of the time), else None."""

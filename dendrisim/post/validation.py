@@ -47,6 +47,7 @@ class Row:
     quantity: str
     measured: float
     simulated: float
+    stop: str = ""  # the run's stop reason
 
     @property
     def unit(self) -> str:
@@ -72,18 +73,19 @@ def rows_from(results: dict) -> list[Row]:
     threshold = FLAT_FRACTION * MEASURED[("dsc-routine", "DSC peak heat flow")]
     for (case, quantity), measured in MEASURED.items():
         res = results.get(case)
-        value = math.nan
+        value, stop = math.nan, ""
         if res is not None and quantity == "DSC flat until":
             ts = res.timeseries
             value = flat_until_K(ts["T_interface_mean_K"], ts["heat_flow_W_g"], threshold)
         elif res is not None:
             summary = res.summary()
+            stop = str(summary.get("stop_reason") or "")
             value = float(summary.get(SUMMARY_KEY[quantity], math.nan))
             if "onset" in quantity and not math.isfinite(value):
                 # no seek end saw the exotherm (it ran away within a phase): the located
                 # first crossing of 0.02 K/min (the onset event)
                 value = float(summary.get("onset_T_K", math.nan))
-        out.append(Row(case, quantity, measured, value))
+        out.append(Row(case, quantity, measured, value, stop))
     return out
 
 
@@ -103,7 +105,9 @@ def table_markdown(rows: list[Row]) -> str:
         diff = r.difference
         d = "—" if not math.isfinite(diff) else f"{diff:+.2f} {r.unit if r.unit == 'W/g' else 'K'}"
         role = "calibrated" if r.quantity in CALIBRATED else "predicted"
-        if r.quantity == "ARC maximum":
+        if r.quantity == "ARC maximum" and r.stop == "li_exhausted":
+            role = "the model's maximum (its Li burnt); lacks the cathode/O₂ heat"
+        elif r.quantity == "ARC maximum":
             role = "not modelled: the run ends at the trigger (or the end time)"
         lines.append(
             f"| {r.case} | {r.quantity} [{r.unit}] | {_fmt(r, r.measured)} | "

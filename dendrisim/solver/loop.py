@@ -15,6 +15,7 @@ import math
 
 from dendrisim.core import parallel
 from dendrisim.core.logs import FILE_ONLY
+from dendrisim.solver.arc import phase_ends, seek_end
 from dendrisim.solver.events import VALID_STOPS, Event, Window
 from dendrisim.solver.interrupt import signal_name
 from dendrisim.solver.locate import EventLocator, Trial
@@ -45,7 +46,7 @@ class TimeLoop:
             tc.dt_min_s,
             tc.dt_max_s,
             tc.max_dT_per_step_K,
-            targets=self.outputs.times + [tc.end_s] + _phase_ends(sim, tc.end_s),
+            targets=self.outputs.times + [tc.end_s] + phase_ends(sim, tc.end_s),
         )
         self.locator = EventLocator(sim)
         self.errors = None  # BDF2: the local error control
@@ -120,6 +121,8 @@ class TimeLoop:
     def _step(self, progress) -> None:
         """Attempt one step from the accepted state; accept it or cut Δt."""
         sim = self.sim
+        if _below_dt_min(self):
+            return
         att = sim.solve(self.t, self.ctrl.next_dt(self.t))
         self.iterations += att.iterations
         self.krylov += att.krylov_iterations
@@ -141,7 +144,7 @@ class TimeLoop:
             factor = self.errors.factor(err)
             if err is not None and err > 1.0:
                 log.debug("t = %.6g s: local error %.3g with dt = %.3g s", self.t, err, att.dt_s)
-                self.ctrl.dt = att.dt_s * factor
+                self.ctrl.set_dt(att.dt_s * factor, "the local error (time.rtol/atol)")
                 self.rejected += 1
                 if self.ctrl.gave_up():
                     self.stop = "dt_too_small"
@@ -167,9 +170,10 @@ class TimeLoop:
             if self.mover is not None:
                 mm = sim.case.interface.max_motion_per_step
                 moved_dt = step.dt_s if sim.predictor is None else sim.predictor.interval
-                self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
+                if moved_dt > 0:  # 0: the mesh was ahead, no move (its fraction is stale)
+                    self.ctrl.limit_motion(moved_dt, self.mover.fraction, mm)
             self._limit_error(step.dt_s)
-            if sim.predictor is not None:
+            if sim.predictor is not None and not self.ctrl.gave_up():
                 self._premove()
 
     def _premove(self) -> None:
@@ -214,7 +218,7 @@ class TimeLoop:
                 for sink in sim.sinks:
                     sink.output(m, self.t)
         progress.update(self.t, step.dt_s, step.iterations, values["T_interface_mean_K"])
-        _seek_end(self, values)
+        seek_end(self, values)
         self._apply_stop_rules(quality)
 
     def _owned(self, arr):
@@ -330,28 +334,21 @@ class TimeLoop:
         )
 
 
-def _phase_ends(sim, end_s: float) -> list[float]:
-    """ARC: the phase boundaries of heat-wait-seek (the heater switches there)."""
-    return sim.hws.boundaries_s(end_s) if sim.hws is not None else []
+def _below_dt_min(loop: TimeLoop) -> bool:
+    """Stop (dt_too_small, or diverged after Newton failures) if Δt fell below dt_min.
 
-
-def _seek_end(loop: TimeLoop, values: dict[str, float]) -> None:
-    """ARC: a self-heating rate above the threshold at a seek's end starts the exotherm.
-
-    The heater stays off from then on; the calorimeter tracks the sample adiabatically.
+    Asked before every attempt, so whichever rule cut Δt (error controls, motion, Newton
+    iterations), no step is ever shorter than ``time.dt_min_s``.
     """
-    sim = loop.sim
-    if sim.hws is None or sim.exotherm_s is not None:
-        return
-    if sim.hws.detects(loop.t, values.get("self_heating_K_min", math.nan)):
-        sim.exotherm_s = loop.t
-        loop.occurred["arc_onset"] = loop.t
-        log.info(
-            "ARC exotherm detected at the end of a seek: t = %.6g s, T = %.6g K, "
-            "self-heating %.4g K/min",
-            loop.t,
-            values["T_interface_mean_K"],
-            values["self_heating_K_min"],
-        )
-        keep = set(loop.outputs.times + [loop.end_s])  # the heater's phases are over
-        loop.ctrl.targets = [t for t in loop.ctrl.targets if t in keep]
+    ctrl = loop.ctrl
+    if not ctrl.gave_up():
+        return False
+    log.warning(
+        "t = %.6g s: the time step %.3g s, set by %s, is below time.dt_min_s = %g s",
+        loop.t,
+        ctrl.dt,
+        ctrl.limited_by,
+        ctrl.dt_min,
+    )
+    loop.stop = "diverged" if ctrl.limited_by == "Newton divergence" else "dt_too_small"
+    return True

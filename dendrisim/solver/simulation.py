@@ -155,7 +155,9 @@ class Simulation:
         self.predictor = None  # BDF2 on a moving mesh: solver.motion.predictor (TimeLoop)
         self.li_removed_m3 = 0.0  # Li thinner than the remesh threshold, removed [m^3]
         self.hws = HeatWaitSeek.of(self.params)  # ARC schedule (None without one)
-        self.exotherm_s: float | None = None  # ARC: when the exotherm was detected
+        self.exotherm_s: float | None = None  # ARC: when the exotherm tracked now was detected
+        self.exotherms_s: list[float] = []  # ARC: every detection (the first is arc_onset)
+        self.resumes_s: list[float] = []  # ARC: where heat-wait-seek resumed after one
         self.assemblies_before = 0  # Jacobian assemblies of the solvers before remeshes
         self._setup(bundle)
         self._resolve_lumped()

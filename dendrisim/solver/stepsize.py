@@ -17,8 +17,11 @@ class StepController:
     - a diverged Newton solve is retried with Δt/2;
     - optionally (:meth:`limit_error`) the error per unit step of the consumed amount is
       kept below a tolerance;
-    - below ``dt_min`` the controller reports that it gives up.
-    Steps are shortened to land exactly on the ``targets`` (output times, end time).
+    - below ``dt_min`` the controller reports that it gives up, whichever rule set Δt
+      (``limited_by`` names it); the loop asks before every attempt, so no step is ever
+      shorter than ``dt_min``.
+    Steps are shortened to land exactly on the ``targets`` (output times, end time); a
+    target less than ``dt_min`` ahead is stepped over by ``dt_min`` (never a sliver step).
     """
 
     dt: float
@@ -30,9 +33,14 @@ class StepController:
     shrink: float = 0.7
     easy_its: int = 4
     hard_its: int = 10
+    limited_by: str = "the initial step"
 
     def __post_init__(self) -> None:
         self.targets = sorted(set(self.targets))  # a copy: never mutate the caller's list
+
+    def set_dt(self, dt: float, rule: str) -> None:
+        """Δt = ``dt`` [s], set by ``rule`` (named when Δt falls below dt_min)."""
+        self.dt, self.limited_by = dt, rule
 
     def next_dt(self, t: float) -> float:
         """Step to take from time ``t`` (shortened to hit the next target exactly)."""
@@ -40,8 +48,8 @@ class StepController:
         for target in self.targets:
             if target > t * (1 + 1e-12) + 1e-300:
                 gap = target - t
-                if dt >= gap or gap - dt < 1e-3 * dt:
-                    dt = gap
+                if dt >= gap or gap - dt < max(1e-3 * dt, self.dt_min):
+                    dt = max(gap, self.dt_min)
                 elif gap < 2 * dt:
                     dt = 0.5 * gap  # two even steps instead of a sliver
                 break
@@ -52,12 +60,12 @@ class StepController:
         if newton_its <= self.easy_its and dT_K < 0.5 * self.max_dT_K:
             self.dt *= self.grow
         elif newton_its > self.hard_its:
-            self.dt *= self.shrink
+            self.set_dt(self.dt * self.shrink, "Newton iterations")
         self.dt = min(self.dt, self.dt_max)
 
     def scaled(self, dt_used: float, factor: float) -> None:
         """Next Δt = ``factor`` × the step just accepted (error control), capped at dt_max."""
-        self.dt = min(dt_used * factor, self.dt_max)
+        self.set_dt(min(dt_used * factor, self.dt_max), "the local error (time.rtol/atol)")
 
     def limit_motion(self, dt_used: float, motion: float, max_motion: float) -> None:
         """Cap the next Δt so that the Li surface moves at most ``max_motion``.
@@ -66,7 +74,8 @@ class StepController:
         the local interface cell size.
         """
         if motion > 0:
-            self.dt = min(self.dt, dt_used * max_motion / motion)
+            if dt_used * max_motion / motion < self.dt:
+                self.set_dt(dt_used * max_motion / motion, "interface.max_motion_per_step")
 
     def limit_error(self, dt_used: float, rate_jump: float, allowed_jump: float) -> None:
         """Cap the next Δt so that the error per unit step stays below the allowed one.
@@ -76,18 +85,20 @@ class StepController:
         and scales with Δt.  Where nothing happens ΔR ≈ 0 and the step grows freely.
         """
         if rate_jump > 0:
-            self.dt = min(self.dt, 0.9 * dt_used * allowed_jump / (0.5 * rate_jump))
+            dt = 0.9 * dt_used * allowed_jump / (0.5 * rate_jump)
+            if dt < self.dt:
+                self.set_dt(dt, "the consumed-Li error (time.consumed_error_tol)")
 
     def too_hot(self, dt_used: float, dT_K: float) -> bool:
         """True if the step must be rejected for |ΔT| > limit (Δt is then cut)."""
         if dT_K <= self.max_dT_K:
             return False
-        self.dt = dt_used * max(0.25, 0.7 * self.max_dT_K / dT_K)
+        self.set_dt(dt_used * max(0.25, 0.7 * self.max_dT_K / dT_K), "time.max_dT_per_step_K")
         return True
 
     def diverged(self, dt_used: float) -> None:
         """Halve Δt after a failed Newton solve."""
-        self.dt = 0.5 * dt_used
+        self.set_dt(0.5 * dt_used, "Newton divergence")
 
     def gave_up(self) -> bool:
         """True when Δt fell below the minimum."""

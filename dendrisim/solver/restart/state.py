@@ -67,6 +67,10 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
         "dt_next_s": loop.ctrl.dt,
         "targets_s": list(loop.ctrl.targets),  # ARC: pruned once the exotherm is found
         "exotherm_s": getattr(sim, "exotherm_s", None),
+        # ARC: the schedule (resumed after an exotherm died out), every detection/resume
+        "hws": dataclasses.asdict(sim.hws) if getattr(sim, "hws", None) is not None else None,
+        "exotherms_s": list(getattr(sim, "exotherms_s", [])),
+        "hws_resumes_s": list(getattr(sim, "resumes_s", [])),
         "outputs_next": loop.outputs.next,
         "bdf2_times_s": err_times,
         "dt_prev_s": sim.dt_prev,
@@ -114,6 +118,12 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     loop.ctrl.dt, loop.outputs.next = meta["dt_next_s"], meta["outputs_next"]
     loop.ctrl.targets = list(meta["targets_s"])
     sim.exotherm_s = meta["exotherm_s"]
+    if meta.get("hws") is not None:
+        from dendrisim.physics.programme import HeatWaitSeek
+
+        sim.hws = HeatWaitSeek(**meta["hws"])
+    sim.exotherms_s = list(meta.get("exotherms_s", []))
+    sim.resumes_s = list(meta.get("hws_resumes_s", []))
     loop.resumes = meta["resumes"] + 1
     sim.dt_prev, sim.li_removed_m3 = meta["dt_prev_s"], meta["li_removed_m3"]
     sim.remesh_reports = [RemeshReport(**r) for r in meta["remesh_reports"]]
