@@ -110,11 +110,11 @@ def test_readme_pyvista_lines_open_the_fig5_fields_without_dendrisim(tmp_path):
 
     (block,) = [b for b in readme_python_blocks() if "fields.vtkhdf" in b]
     assert len([line for line in block.splitlines() if line.strip()]) == 3
-    case = api.load_case("fig5-routine", ["time.end_s=1.0", "output.figures=false"])
-    api.run(case, out=tmp_path / "results" / "fig5-routine", quiet=True)
+    case = api.load_case("fig5-needle-routine-sei", ["time.end_s=1.0", "output.figures=false"])
+    api.run(case, out=tmp_path / "results" / "fig5-needle-routine-sei", quiet=True)
     check = """
 assert grid.field_data["time_s"][0] == 0.0 and grid.point_data["T_K"].size == grid.n_points
-reader = pv.get_reader("results/fig5-routine/fields.vtkhdf")
+reader = pv.get_reader("results/fig5-needle-routine-sei/fields.vtkhdf")
 reader.reader.SetStep(reader.reader.GetNumberOfSteps() - 1)
 grid = reader.read()
 print(grid.field_data["time_s"][0])
