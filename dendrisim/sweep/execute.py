@@ -237,6 +237,9 @@ def run_subprocess(task: CaseTask) -> CaseOutcome:
             timeout=task.timeout_s,
             check=False,
             preexec_fn=child_preexec(os.getpid()),  # the worker dies with this process
+            # its own process group: an mpiexec that is stopped (e.g. SIGTERM when this
+            # worker ends first) cleans up its own group, never the sweep's (or pytest's)
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired:
         msg = f"timed out after {task.timeout_s:g} s (run.case_timeout_s)"
