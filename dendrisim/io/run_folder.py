@@ -171,12 +171,7 @@ class ResultsDir:
             "git_commit": parallel.on_root(git_commit, comm),
             "versions": parallel.on_root(versions, comm),
         }
-        try:
-            rd.write_manifest()
-        except BaseException:
-            rd.release()
-            raise
-        return rd
+        return rd._first_manifest()
 
     @classmethod
     def reopen(cls, case: Case, path: str | Path, comm=None) -> ResultsDir:
@@ -196,12 +191,16 @@ class ResultsDir:
             resumes=int(old.get("resumes", 0)) + 1,
             resumed_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rd.started)),
         )
+        return rd._first_manifest()
+
+    def _first_manifest(self) -> ResultsDir:
+        """Write the manifest a run starts with; release the lock if that fails."""
         try:
-            rd.write_manifest()
+            self.write_manifest()
         except BaseException:
-            rd.release()
+            self.release()
             raise
-        return rd
+        return self
 
     def _take(self, force: bool) -> str:
         """Rank 0: check, lock, clear and start the folder; returns what it replaced."""
