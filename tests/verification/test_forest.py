@@ -108,3 +108,23 @@ def test_per_dendrite_retention_on_a_moving_mesh_and_on_one_and_all_ranks():
     for col in [c for c in ts if c.endswith(("_d01", "_d02", "_d03"))]:
         assert len(ser[col]) == len(ts[col])
         np.testing.assert_allclose(ts[col], ser[col], rtol=1e-6, err_msg=col)
+
+
+def test_shielding_command_writes_the_table_and_the_picture(tmp_path):
+    """The neighbour-shielding command: one row per dendrite, a ratio near 1 for a short
+    run (the forest's share per dendrite is the alone cell's), and the forest picture."""
+    from benchmarks.forest_shielding import main
+
+    over = {**SMALL_FOREST, "time.end_s": 0.02, "kinetics.pre_exponential": 5e9}
+    over.pop("output.fields")
+    sets = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in over.items()]
+    png = tmp_path / "forest.png"
+    rows = main(["--case", "fig5-stable", "--out", str(tmp_path), "--picture", str(png)]
+                + [a for s in sets for a in ("--set", s)])  # fmt: skip
+    assert [r["dendrite"] for r in rows] == ["d01", "d02", "d03"]
+    for r in rows:
+        assert 0 < r["consumed_forest"] < 0.1 and 0 < r["consumed_alone"] < 0.1
+        assert 0.7 < r["ratio"] < 1.4, r
+        assert r["dT_tip_forest_K"] > 0 and r["dT_tip_alone_K"] > 0
+    assert (tmp_path / "shielding.md").read_text().count("| d0") == 3
+    assert png.stat().st_size > 10_000
