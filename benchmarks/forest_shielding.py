@@ -45,8 +45,13 @@ from dendrisim.geometry import spec
 from dendrisim.io.result import Result
 
 
-def _run(case, folder: Path) -> Result:
-    """Run ``case`` into ``folder`` (a bad stop such as mesh_quality still gives a Result)."""
+def _run(case, folder: Path, reuse: bool = False) -> Result:
+    """Run ``case`` into ``folder`` (a bad stop such as mesh_quality still gives a Result).
+
+    ``reuse``: a finished run already in ``folder`` is read instead (same case assumed).
+    """
+    if reuse and (folder / "timeseries.csv").exists():
+        return Result.load(folder, warn=False)
     try:
         api.run(case, out=folder, force=True, quiet=True)
     except SimulationError as exc:
@@ -93,12 +98,12 @@ def alone_case(case, lay: spec.Layout, k: int, end_s: float, formulation="axisym
     )
 
 
-def formulation_check(case, forest: Result, out: Path) -> str:
+def formulation_check(case, forest: Result, out: Path, reuse: bool = False) -> str:
     """Dendrite 1 alone in 3D (forest mesh sizes) against alone axisymmetric."""
     lay = spec.layout(case.geometry)
     t_f = float(forest["time_s"][-1])
     runs = {
-        f: _run(alone_case(case, lay, 0, t_f, f), out / f"alone_d01_{f}")
+        f: _run(alone_case(case, lay, 0, t_f, f), out / f"alone_d01_{f}", reuse)
         for f in ("3d", "axisymmetric")
     }
     t = min(float(r["time_s"][-1]) for r in runs.values())
@@ -113,15 +118,21 @@ def _at(res: Result, column: str, t: float) -> float:
     return float(np.interp(t, res["time_s"], res[column]))
 
 
-def compare(case, forest: Result, out: Path) -> list[dict]:
-    """Run every dendrite alone and build the comparison rows."""
+def compare(case, forest: Result, out: Path, reuse: bool = False) -> list[dict]:
+    """Run every dendrite alone and build the comparison rows.
+
+    Besides the consumed fractions: the Li consumed per area of the initial surface
+    [mol/m²] in both (the analytic area of the needle's side and cap), which takes the
+    shape out: the forest's local supply and temperature against the cell's alone.
+    """
     lay = spec.layout(case.geometry)
     t_f = float(forest["time_s"][-1])
     T0 = case.thermal.initial_K
     rows = []
     for k, d in enumerate(lay.dendrites):
         tag = f"d{k + 1:02d}"
-        alone = _run(alone_case(case, lay, k, t_f), out / f"alone_{tag}")
+        alone = _run(alone_case(case, lay, k, t_f), out / f"alone_{tag}", reuse)
+        area_m2 = d.area_um2(False) * 1e-12
         t_a = min(t_f, float(alone["time_s"][-1]))
         c_f = 1.0 - _at(forest, f"li_retention_{tag}", t_a)
         c_a = 1.0 - _at(alone, "li_retention", t_a)
@@ -136,6 +147,8 @@ def compare(case, forest: Result, out: Path) -> list[dict]:
                 "consumed_forest": c_f,
                 "consumed_alone": c_a,
                 "ratio": c_f / c_a if c_a > 0 else math.nan,
+                "per_area_forest_mol_m2": _at(forest, f"li_consumed_mol_{tag}", t_a) / area_m2,
+                "per_area_alone_mol_m2": _at(alone, "li_consumed_mol", t_a) / area_m2,
                 "dT_tip_forest_K": _at(forest, f"T_tip_K_{tag}", t_a) - T0,
                 "dT_tip_alone_K": _at(alone, "T_tip_K", t_a) - T0,
                 "alone_stop": alone.stop_reason,
@@ -148,13 +161,16 @@ def markdown(rows: list[dict]) -> str:
     """The comparison as a Markdown table."""
     head = (
         "| dendrite | L µm | D µm | L/D | nearest gap µm | t s | consumed forest | "
-        "consumed alone | forest/alone | ΔT tip forest K | ΔT tip alone K |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "consumed alone | forest/alone | mmol/m² forest | mmol/m² alone | "
+        "ΔT tip forest K | ΔT tip alone K |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     body = "".join(
         f"| {r['dendrite']} | {r['L_um']:.3f} | {r['D_um']:.3f} | {r['L_over_D']:.2f} | "
         f"{r['nearest_gap_um']:.3f} | {r['t_s']:.3g} | {r['consumed_forest']:.4f} | "
-        f"{r['consumed_alone']:.4f} | {r['ratio']:.3f} | {r['dT_tip_forest_K']:.2f} | "
+        f"{r['consumed_alone']:.4f} | {r['ratio']:.3f} | "
+        f"{1e3 * r['per_area_forest_mol_m2']:.4f} | {1e3 * r['per_area_alone_mol_m2']:.4f} | "
+        f"{r['dT_tip_forest_K']:.2f} | "
         f"{r['dT_tip_alone_K']:.2f} |\n"
         for r in rows
     )
@@ -170,18 +186,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--out", type=Path, default=Path("results/forest-shielding"))
     ap.add_argument("--picture", type=Path, help="also draw the forest panel (.png)")
     ap.add_argument("--check-3d", action="store_true", help="d01 alone in 3D as well")
+    ap.add_argument("--reuse", action="store_true", help="read single runs already in OUT")
     args = ap.parse_args(argv)
     case = api.load_case(args.case, args.set)
     forest = Result.load(args.forest) if args.forest else _run(case, args.out / "forest")
-    rows = compare(case, forest, args.out)
+    rows = compare(case, forest, args.out, args.reuse)
     table = markdown(rows)
     if args.check_3d:
-        table += "\n" + formulation_check(case, forest, args.out) + "\n"
+        table += "\n" + formulation_check(case, forest, args.out, args.reuse) + "\n"
     if args.picture:
         from dendrisim.post.views.forest_view import forest_panel
 
-        axes = [(d.x_um, d.y_um) for d in spec.layout(case.geometry).dendrites]
-        parallel.on_root(lambda: forest_panel(forest, args.picture, axes_um=axes))
+        tips = [(d.x_um, d.y_um, d.length_um) for d in spec.layout(case.geometry).dendrites]
+        parallel.on_root(lambda: forest_panel(forest, args.picture, tips_um=tips))
 
     def write() -> None:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -35,12 +35,12 @@ def forest_panel(
     result: Result | str | Path,
     screenshot: str | Path,
     times: Sequence[float] | None = None,
-    axes_um: Sequence[tuple[float, float]] = (),
+    tips_um: Sequence[tuple[float, float, float]] = (),
 ) -> str:
     """Write the before/middle/after panel of a forest run to ``screenshot`` (.png).
 
-    ``times``: default the first, a middle and the last field output; ``axes_um``: the
-    dendrites' (x, y) [µm] for their labels (d01, d02, ...).
+    ``times``: default the first, a middle and the last field output; ``tips_um``: the
+    dendrites' initial tips (x, y, z) [µm], where their labels (d01, d02, ...) go.
     """
     res = result if isinstance(result, Result) else Result.load(result, warn=False)
     out_times = np.asarray(res.field_times())
@@ -57,21 +57,20 @@ def forest_panel(
         s.point_data["recession (nm)"] = np.linalg.norm(
             s.point_data["displacement_nm"].reshape(len(s.points), -1), axis=1
         )
-        bar = {"vertical": True, "position_x": 0.86, "position_y": 0.2, "title_font_size": 14}
+        bar = {"position_x": 0.3, "position_y": 0.03, "width": 0.4, "title_font_size": 14}
         p.add_mesh(
             s, scalars="recession (nm)", clim=clim, cmap="YlOrRd", smooth_shading=True,
             show_scalar_bar=i == len(times) - 1, scalar_bar_args=bar,
         )  # fmt: skip
         p.add_mesh(initial, style="wireframe", color="black", opacity=0.08)
-        zmax = float(initial.points[:, 2].max())
-        if axes_um:
-            labels = [f"d{k + 1:02d}" for k in range(len(axes_um))]
-            pts = [(x, y, zmax * 1.08) for x, y in axes_um]
-            p.add_point_labels(pts, labels, font_size=14, point_size=1, shape_opacity=0.3)
+        if tips_um:
+            labels = [f"d{k + 1:02d}" for k in range(len(tips_um))]
+            pts = [(x, y, z + 0.04 * (1 + k % 2)) for k, (x, y, z) in enumerate(tips_um)]
+            p.add_point_labels(pts, labels, font_size=13, point_size=1, shape_opacity=0.3)
         p.add_text(_caption(res, t), font_size=10)
         p.camera_position = "iso"
         p.camera.elevation = -10
-        p.camera.zoom(1.15)
+        p.camera.zoom(1.05)
     p.link_views()
     out = Path(screenshot)
     out.parent.mkdir(parents=True, exist_ok=True)
