@@ -87,6 +87,7 @@ class ForestDendrites(Observable):
             self.rate_forms.append(fem.form(model.interface_integral(chi * model.rate())))
             self.volume_forms.append(fem.form(chi * above * li_dx))
         self.tips = self._tips(axes)
+        self.has_tip = [parallel.global_max(float(t.size), self.comm) > 0 for t in self.tips]
         self.volume0 = [integral(f, self.comm) for f in self.volume_forms]
         self.moles0 = [v * model.params.li_molar_density_mol_m3 for v in self.volume0]
         self.total, self.last = [0.0] * self.n, [0.0] * self.n
@@ -128,9 +129,8 @@ class ForestDendrites(Observable):
             n0 = self.moles0[k]
             out[f"li_consumed_mol_{t}"] = consumed
             out[f"li_retention_{t}"] = max(0.0, 1.0 - consumed / n0) if n0 > 0 else 0.0
-            has_tip = parallel.global_max(float(self.tips[k].size), self.comm) > 0
             out[f"T_tip_K_{t}"] = (
-                extreme_at_dofs(self.model, self.tips[k], "max", 1) if has_tip else math.nan
+                extreme_at_dofs(self.model, self.tips[k], "max", 1) if self.has_tip[k] else math.nan
             )
         return out
 
