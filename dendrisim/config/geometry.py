@@ -25,6 +25,53 @@ class ForestConfig(Section):
     random: bool = False  # random positions and sizes from `seed`
     seed: int = 0
     size_spread: float = Field(default=0.0, ge=0, lt=1)  # relative spread of L and D
+    # random forest: L/D and D drawn uniformly from [min, max] (instead of size_spread)
+    aspect_ratio_min: float | None = Field(default=None, gt=0)  # random forest: lowest L/D
+    aspect_ratio_max: float | None = Field(default=None, gt=0)  # random forest: highest L/D
+    diameter_min_um: float | None = Field(default=None, gt=0)  # random forest: thinnest D
+    diameter_max_um: float | None = Field(default=None, gt=0)  # random forest: thickest D
+    # smallest surface distance between dendrites (with SEI) and to the mirror walls;
+    # None: two interface mesh elements
+    min_gap_um: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> ForestConfig:
+        """Both ends of a range or neither, min <= max, ranges only for a random forest."""
+        pairs = (("aspect_ratio_min", "aspect_ratio_max"), ("diameter_min_um", "diameter_max_um"))
+        for lo_key, hi_key in pairs:
+            lo, hi = getattr(self, lo_key), getattr(self, hi_key)
+            if (lo is None) != (hi is None):
+                given, missing = (lo_key, hi_key) if hi is None else (hi_key, lo_key)
+                raise ValueError(
+                    f"geometry.forest.{missing} is missing: geometry.forest.{given} is given; "
+                    "a range needs both ends"
+                )
+            if lo is not None and lo > hi:
+                raise ValueError(
+                    f"geometry.forest.{lo_key} = {lo:g} is larger than "
+                    f"geometry.forest.{hi_key} = {hi:g}; allowed: min <= max"
+                )
+        if self.has_ranges and not self.random:
+            raise ValueError(
+                "geometry.forest.aspect_ratio_min/max and diameter_min_um/max_um need "
+                "geometry.forest.random = true (a regular forest repeats one dendrite)"
+            )
+        return self
+
+    @property
+    def has_ranges(self) -> bool:
+        """True when L/D or D ranges are given."""
+        return self.aspect_ratio_min is not None or self.diameter_min_um is not None
+
+    def largest_um(self, length_um: float, diameter_um: float) -> tuple[float, float]:
+        """(longest length, largest diameter) a dendrite of this forest can have [µm]."""
+        d_max = self.diameter_max_um if self.diameter_max_um is not None else diameter_um
+        if self.aspect_ratio_max is not None:
+            return self.aspect_ratio_max * d_max, d_max
+        if self.diameter_max_um is not None:  # L/D kept: the length scales with D
+            return length_um * d_max / diameter_um, d_max
+        s = 1.0 + self.size_spread
+        return length_um * s, diameter_um * s
 
 
 class GeometryConfig(Section):
@@ -142,6 +189,9 @@ class GeometryConfig(Section):
         flat = not self.shape_kind.has_body
         r_out = self.dendrite().outer_radius_um + self.sei_thickness_um
         top = self.length_um + self.sei_thickness_um
+        if self.forest.count > 1 and self.forest.has_ranges:  # the longest may be drawn
+            top = self.forest.largest_um(self.length_um, self.diameter_um)[0]
+            top += self.sei_thickness_um
         if self.cell_radius_um is None:
             object.__setattr__(self, "cell_radius_um", 0.5 if flat else 7.0 * r_out)
             derived.add("cell_radius_um")
@@ -215,7 +265,10 @@ class GeometryConfig(Section):
 
     def _check_forest(self) -> None:
         spacing = self.forest.spacing_um
-        outer = self.dendrite().outer_radius_um + self.sei_thickness_um
+        outer = self.dendrite().outer_radius_um
+        if self.forest.has_ranges:  # the widest the forest may draw
+            outer *= self.forest.largest_um(self.length_um, self.diameter_um)[1] / self.diameter_um
+        outer += self.sei_thickness_um
         if self.forest.count > 1 and spacing is not None and spacing <= 2 * outer:
             raise ValueError(
                 f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap "

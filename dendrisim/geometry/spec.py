@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from dendrisim.config.geometry import GeometryConfig
 from dendrisim.core.errors import GeometryError
+from dendrisim.core.units import UM
 from dendrisim.geometry.shapes import Dendrite
 
 # 2D: size at the interface resolves the smallest Li radius with this many elements
@@ -92,11 +93,27 @@ def _fits(d: Dendrite, g: GeometryConfig) -> bool:
     return d.length_um + g.sei_thickness_um < g.electrolyte_height_um
 
 
+def _max_outer_um(g: GeometryConfig, base: Dendrite) -> float:
+    """The largest outer radius (incl. SEI) a dendrite of the forest can have [µm]."""
+    f, t = g.forest, g.sei_thickness_um
+    if not f.has_ranges:
+        return (base.outer_radius_um + t) * (1.0 + f.size_spread)
+    _, d_max = f.largest_um(base.length_um, base.diameter_um)
+    return _scaled(base, 1.0, d_max / base.diameter_um).outer_radius_um + t
+
+
+def _gap_um(g: GeometryConfig, h_interface_um: float) -> float:
+    """Smallest surface distance between dendrites and to the walls [µm]."""
+    given = g.forest.min_gap_um
+    return given if given is not None else 2.0 * h_interface_um
+
+
 def _spacing(g: GeometryConfig, base: Dendrite, gap: float) -> float:
     """The forest's pitch [µm]; GeometryError if neighbours would overlap or touch."""
-    f, t = g.forest, g.sei_thickness_um
-    r_out = (base.outer_radius_um + t) * (1.0 + f.size_spread)
-    spacing = f.spacing_um if f.spacing_um is not None else 3.0 * 2 * (base.outer_radius_um + t)
+    f = g.forest
+    r_out = _max_outer_um(g, base)
+    default = 6.0 * (r_out if f.has_ranges else base.outer_radius_um + g.sei_thickness_um)
+    spacing = f.spacing_um if f.spacing_um is not None else default
     if spacing < 2 * r_out + gap:
         raise GeometryError(
             f"geometry.forest.spacing_um = {spacing:g} µm: neighbouring dendrites overlap or "
@@ -104,6 +121,41 @@ def _spacing(g: GeometryConfig, base: Dendrite, gap: float) -> float:
             f"gap {gap:.3g} µm); use a spacing of at least {2 * r_out + gap:.4g} µm"
         )
     return spacing
+
+
+def _check_density(g: GeometryConfig, r_out: float, gap: float, hx: float, hy: float) -> None:
+    """GeometryError when random discs of radius r_out + gap/2 cannot fill the box's share.
+
+    [F] random sequential adsorption of equal discs jams at a covered fraction of 0.547
+    (Feder, J. Theor. Biol. 87, 1980); 0.45 of the area left by the wall margins keeps
+    placement by rejection fast.
+    """
+    f = g.forest
+    usable = max(0.0, 2 * (hx - r_out - gap)) * max(0.0, 2 * (hy - r_out - gap))
+    covered = f.count * math.pi * (r_out + 0.5 * gap) ** 2
+    if covered > 0.45 * (usable + 1e-300):
+        raise GeometryError(
+            f"geometry.forest.count = {f.count}: the forest is too dense for random placement "
+            f"(discs of radius {r_out + 0.5 * gap:.4g} µm cover {covered / max(usable, 1e-300):.0%}"
+            f" of the usable box, at most 45 %); increase geometry.forest.spacing_um or reduce "
+            "the diameters, the gap or the count"
+        )
+
+
+def _draw(g: GeometryConfig, base: Dendrite, rng: random.Random) -> Dendrite:
+    """One random dendrite: from the L/D and D ranges, else the relative size spread."""
+    f = g.forest
+    if not f.has_ranges:
+        s_l = 1.0 + f.size_spread * rng.uniform(-1, 1)
+        s_d = 1.0 + f.size_spread * rng.uniform(-1, 1)
+        return _scaled(base, s_l, s_d)
+    d = base.diameter_um
+    if f.diameter_min_um is not None:
+        d = rng.uniform(f.diameter_min_um, f.diameter_max_um)
+    ar = base.length_um / base.diameter_um
+    if f.aspect_ratio_min is not None:
+        ar = rng.uniform(f.aspect_ratio_min, f.aspect_ratio_max)
+    return _scaled(base, ar * d / base.length_um, d / base.diameter_um)
 
 
 def _scaled(base: Dendrite, s_length: float, s_diameter: float) -> Dendrite:
@@ -128,9 +180,7 @@ def _random_forest(
     out: list[Dendrite] = []
     for k in range(f.count):
         for _attempt in range(2000):
-            s_l = 1.0 + f.size_spread * rng.uniform(-1, 1)
-            s_d = 1.0 + f.size_spread * rng.uniform(-1, 1)
-            d = _scaled(base, s_l, s_d)
+            d = _draw(g, base, rng)
             if not _fits(d, g):
                 continue
             ro = d.outer_radius_um + t
@@ -157,22 +207,40 @@ def forest_dendrites(
     """Dendrites of a 3D forest and the box half-widths (x, y) [µm].
 
     Regular: a near-square grid with pitch ``spacing_um``.  Random: positions and sizes
-    (relative spread ``size_spread``) drawn from ``seed``, reproducibly, rejecting
-    overlaps (outer radii incl. SEI plus a gap of two interface elements).
+    (L/D and D uniform in their ranges, else the relative spread ``size_spread``) drawn
+    from ``seed``, reproducibly, rejecting overlaps (outer radii incl. SEI plus
+    ``min_gap_um``, default two interface elements; the same gap to the mirror walls).
     """
     f, base = g.forest, g.dendrite()
-    gap = 2.0 * h_interface_um
+    gap = _gap_um(g, h_interface_um)
     spacing = _spacing(g, base, gap)
     ncols = math.ceil(math.sqrt(f.count))
     nrows = math.ceil(f.count / ncols)
     hx, hy = 0.5 * ncols * spacing, 0.5 * nrows * spacing
     if f.random:
+        _check_density(g, _max_outer_um(g, base), gap, hx, hy)
         return _random_forest(g, base, hx, hy, gap, spacing), hx, hy
     out = []
     for k in range(f.count):
         i, j = k % ncols, k // ncols
         out.append(replace(base, x_um=(i + 0.5) * spacing - hx, y_um=(j + 0.5) * spacing - hy))
     return tuple(out), hx, hy
+
+
+def forest_axes_m(g: GeometryConfig) -> tuple[tuple[float, float, float], ...]:
+    """(x, y, outer radius incl. SEI) of each dendrite of a generated forest [m]; else ().
+
+    The per-dendrite observables (docs/forest.md) tell the dendrites apart by these: a
+    point belongs to the dendrite k minimising |xy - c_k| - R_k (its distance to the
+    dendrite's outer cylinder), exact on every dendrite's surface and inside its Li since
+    neighbours are at least the gap apart.
+    """
+    if g.forest.count <= 1 or g.mesh or g.formulation != "3d" or not g.shape_kind.has_body:
+        return ()
+    t = g.sei_thickness_um
+    return tuple(
+        (d.x_um * UM, d.y_um * UM, (d.outer_radius_um + t) * UM) for d in layout(g).dendrites
+    )
 
 
 def layout(g: GeometryConfig) -> Layout:
@@ -184,7 +252,11 @@ def layout(g: GeometryConfig) -> Layout:
     flat = not g.shape_kind.has_body
     single = () if flat else (g.dendrite(),)
     isolated = g.isolated
-    h_i = g.mesh_size_interface_um or _default_h_interface(g, single)
+    sized = single
+    if g.forest.count > 1 and g.forest.diameter_min_um is not None and not flat:
+        base = single[0]  # the thinnest dendrite the forest may draw sets the default size
+        sized = (_scaled(base, 1.0, g.forest.diameter_min_um / base.diameter_um),)
+    h_i = g.mesh_size_interface_um or _default_h_interface(g, sized)
     dendrites, hx, hy, cylinder = single, g.cell_radius_um, 0.0, g.formulation == "3d"
     if g.forest.count > 1 and not flat:
         dendrites, hx, hy = forest_dendrites(g, h_i)

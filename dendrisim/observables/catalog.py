@@ -10,6 +10,7 @@ Its columns then appear in every ``timeseries.csv`` (after the contract columns 
 from __future__ import annotations
 
 from dendrisim.observables.calorimetry import HeaterHeat, HeaterPower, SelfHeating
+from dendrisim.observables.forest import ForestDendrites
 from dendrisim.observables.moving import AleExchange, WorstCellQuality
 from dendrisim.observables.species import (
     InterfaceConcentration,
@@ -38,6 +39,7 @@ CATALOG: tuple[type, ...] = (
     ReactionRate,
     LiConsumed,
     LiRetention,
+    ForestDendrites,
     InterfaceConcentration,
     NewtonIterations,
     SelfHeating,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from dendrisim.config.cell import numbers_of
 from dendrisim.core import units
+from dendrisim.geometry.spec import forest_axes_m
 from dendrisim.physics.materials import LITHIUM
 
 
@@ -58,6 +59,8 @@ class ModelParameters:
     thermal_enabled: bool = True
     initial_K: float = 439.05
     program: str = "none"  # temperature programme: none | ramp | heat_wait_seek
+    # a 3D forest: (x, y, outer radius) of each dendrite [m] (geometry/spec.forest_axes_m)
+    dendrite_axes_m: tuple[tuple[float, float, float], ...] = ()
     ramp_K_s: float = 0.0  # ramp heating rate [K/s]
     # heat-wait-seek (ARC; physics/programme.py): plateaus, phases, heater rate, threshold
     hws_start_K: float | None = None  # None: initial_K
@@ -154,4 +157,5 @@ class ModelParameters:
             substrate_bottom=th.substrate_bottom,
             species_outer=case.species.outer,
             substrate_reacts=case.geometry.substrate_reacts,
+            dendrite_axes_m=forest_axes_m(case.geometry),
         )
