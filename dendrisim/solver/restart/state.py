@@ -44,6 +44,16 @@ def _full(V, owned: np.ndarray) -> np.ndarray:
     return f.x.array
 
 
+def _scattered(V, rows: np.ndarray) -> np.ndarray:
+    """A dof array of ``V`` (ghosts included) from rows per input cell (collective)."""
+    from dolfinx import fem
+
+    f = fem.Function(V)
+    mapping.scatter_cells(V, rows, f.x.array)
+    f.x.scatter_forward()
+    return f.x.array.copy()
+
+
 def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON state, arrays on rank 0) of ``loop`` between two steps (collective)."""
     sim, comm = loop.sim, loop.sim.comm
@@ -53,6 +63,10 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
     for i, (t, u) in enumerate(loop.errors.history if loop.errors is not None else []):
         fields[f"bdf2_u{i}"] = (m.V, _full(m.V, u))
         err_times.append(t)
+    pred = sim.predictor  # BDF2 on a moving mesh: the last two moves' displacements
+    if pred is not None:
+        W = m.velocity.function_space
+        fields["predictor_d"], fields["predictor_d_prev"] = (W, pred.d), (W, pred.d_prev)
     arrays = {k: mapping.gather_cells(V, a, comm) for k, (V, a) in fields.items()}
     arrays["x"] = mapping.gather_nodes(m.mesh, comm)
     columns = list(sim.history[-1].keys())
@@ -79,6 +93,7 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
         "remesher_alive": sim.remesher is not None,
         "shell_scale": motion.kinematics.shell_scale if motion is not None else 1.0,
         "observables": sim.observables.state(),
+        "predictor": pred.state() if pred is not None else None,
         "timings_s": dict(sim.timings),
         "history_columns": columns,
         "ranks": parallel.size(comm),
@@ -133,6 +148,10 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
             sim.remesher = None
     if m.motion is not None:
         m.motion.kinematics.shell_scale = meta["shell_scale"]
+    if sim.predictor is not None:
+        W = m.velocity.function_space
+        d = [_scattered(W, arrays[k]) for k in ("predictor_d", "predictor_d_prev")]
+        sim.predictor.restore(meta["predictor"], *d)
     sim.observables.restore(meta["observables"])
     sim.timings.update(meta["timings_s"])
     cols = meta["history_columns"]
