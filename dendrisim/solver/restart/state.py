@@ -31,6 +31,8 @@ def _fields(loop) -> dict:
     if m.motion is not None:
         out["motion_velocity"] = m.motion.velocity
         out["displacement"] = m.motion.displacement
+    if m.surface is not None:  # the product layer's z and the SEI remaining (history terms)
+        out["surface_z"], out["surface_x_sei"] = m.surface.z, m.surface.x_sei
     return out
 
 
@@ -108,12 +110,28 @@ def base_mesh(meta: dict) -> str:
     return "mesh.msh" if k == 0 else f"mesh_remesh{k}.msh"
 
 
+def _check_complete(loop, meta: dict, arrays: dict) -> None:
+    """ResumeError (one line) for a checkpoint without a field this run needs (older format)."""
+    from dendrisim.core.errors import ResumeError
+
+    need = list(_fields(loop))
+    if loop.sim.predictor is not None:
+        need += ["predictor_d", "predictor_d_prev"]
+    missing = [k for k in need if k not in arrays]
+    if missing or (loop.sim.predictor is not None and not meta.get("predictor")):
+        raise ResumeError(
+            f"the checkpoint lacks {', '.join(missing) or 'the mesh predictor state'} "
+            "(written by an older dendrisim): run the case again to start over"
+        )
+
+
 def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Put ``loop`` (its simulation on the mesh of :func:`base_mesh`) into the saved state."""
     from dendrisim.meshing.remesh.remesher import RemeshReport
 
     sim = loop.sim
     m = sim.model
+    _check_complete(loop, meta, arrays)
     mapping.scatter_nodes(m.mesh, arrays["x"])
     for name, f in _fields(loop).items():
         mapping.scatter_cells(f.function_space, arrays[name], f.x.array)
