@@ -127,9 +127,15 @@ def test_arc_heat_wait_seek_resumed_equals_uninterrupted(tmp_path):
 
 @pytest.mark.mpi
 def test_two_ranks_resumed_on_two_ranks_and_from_one_rank(mpi_tmp_path):
-    """Resumed on 2 ranks (rtol 1e-8), and a 1-rank checkpoint resumed on 2 ranks."""
+    """Resumed on 2 ranks (rtol 1e-8), a 2-rank checkpoint on 1 rank, a 1-rank one on 2."""
     moving = api.load_case("fig5-routine", MOVING)  # BDF2 with the mesh predictor
     _assert_same(*_interrupted_and_resumed(moving, 0.3, mpi_tmp_path / "m")[:2], 1e-8)
+    # written on 2 ranks, resumed on rank 0 alone (2 -> 1)
+    full, cut, meta = _interrupted_and_resumed(
+        moving, 0.3, mpi_tmp_path / "m1", resume_comm=parallel.self_comm()
+    )
+    assert meta["ranks"] == 2
+    _assert_same(full, cut, 1e-8)
     case = api.load_case("fig5-routine", BDF2)
     full, cut, _ = _interrupted_and_resumed(case, 0.3, mpi_tmp_path / "a")
     _assert_same(full, cut, 1e-8)
