@@ -240,7 +240,7 @@ def resume_case(folder: str | Path, case=None, quiet: bool = False, comm=None):
         rd = ResultsDir.reopen(case, folder, comm=comm)
         try:
             with _LogToFile(rd.path / "log.txt", comm):
-                resume = store.read(saved)
+                resume = store.read(saved, comm)
                 log.info("resuming from %s at t = %.6g s", saved, resume[0]["time_s"])
                 return _run_into(case, rd, quiet, comm, stop, resume)
         finally:
