@@ -186,17 +186,7 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop=None, resume=None):
     if resume is not None and resume[0]["remesh_reports"]:
         sim.rebase(_saved_mesh(case, rd.path / base_mesh(resume[0]), comm, remeshed=True))
     sim.stop_request = stop
-    if case.output.checkpoint and sim.moving and case.time.scheme == "bdf2":
-        # a warning where checkpoints were asked for by interval; else only in log.txt
-        message = (
-            'no checkpoints: time.scheme = "bdf2" on a moving mesh (the mesh predictor\'s '
-            'state) is not built into restart yet; time.scheme = "backward_euler" has them'
-        )
-        if case.output.checkpoint_every_s > 0:
-            log.warning(message)
-        else:
-            log.info(message, extra={FILE_ONLY: True})
-    elif case.output.checkpoint:
+    if case.output.checkpoint:
         sim.checkpoints = Checkpointer(rd.path, case.output.checkpoint_every_s, comm)
     rd.write_manifest(cells=sim.cells, dofs=sim.dofs, thermal_cell=thermal_cell(sim))
     return sim.run(resume)
@@ -250,7 +240,7 @@ def resume_case(folder: str | Path, case=None, quiet: bool = False, comm=None):
         rd = ResultsDir.reopen(case, folder, comm=comm)
         try:
             with _LogToFile(rd.path / "log.txt", comm):
-                resume = store.read(saved)
+                resume = store.read(saved, comm)
                 log.info("resuming from %s at t = %.6g s", saved, resume[0]["time_s"])
                 return _run_into(case, rd, quiet, comm, stop, resume)
         finally:

@@ -7,6 +7,8 @@ regions and facets are then classified by which input they came from and by posi
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from collections.abc import Iterator
 
 import gmsh
@@ -24,6 +26,20 @@ from dendrisim.geometry.spec import Layout
 FACET_TOL_UM = 0.5 * MIN_FEATURE_UM
 
 
+def _initialize() -> None:
+    """gmsh.initialize keeping Python's SIGTERM handler (gmsh resets SIGTERM to the default).
+
+    A run's stop request (dendrisim/solver/interrupt.py) then also hears a SIGTERM that
+    arrives while gmsh meshes: the run ends ``interrupted`` after meshing, never killed
+    half-way with its manifest left at ``running``.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
+    gmsh.initialize(interruptible=False)
+    if main and previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextlib.contextmanager
 def gmsh_session(name: str = "dendrisim") -> Iterator[object]:
     """Initialise gmsh (if not already) with a fresh model; clean up on exit.
@@ -32,7 +48,7 @@ def gmsh_session(name: str = "dendrisim") -> Iterator[object]:
     """
     own = not gmsh.isInitialized()
     if own:
-        gmsh.initialize(interruptible=False)
+        _initialize()
     gmsh.option.setNumber("General.Terminal", 0)
     gmsh.model.add(name)
     try:

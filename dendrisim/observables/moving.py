@@ -99,6 +99,8 @@ class PredictedAleExchange(AleExchange):
     (``StepState.increment``) the balance closes by induction (β = 0 at the first step).
     """
 
+    state_attrs = ("acc", "moved", "last", "storage", "before")
+
     def __init__(self, model):
         super().__init__(model, True)
         self.model = model

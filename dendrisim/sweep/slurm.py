@@ -44,7 +44,7 @@ SIGNAL_BEFORE_LIMIT_S = 120  # [I] time to finish a step and write a checkpoint
 # a case stopped by the time limit's signal with a checkpoint: requeue this array task
 REQUEUE_LINES = (
     'if grep -q \'"status": "interrupted"\' "$OUT/manifest.json" 2>/dev/null '
-    '&& [[ -f "$OUT/checkpoint.h5" ]]; then',
+    '&& [[ -e "$OUT/checkpoint.h5" || -e "$OUT/checkpoint.bp" ]]; then',
     '  echo "case $NAME interrupted with a checkpoint: requeued to resume"',
     '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
     "  rc=0",

@@ -28,6 +28,12 @@ import dolfinx  # noqa: E402
 
 LITHIUM_ID, ELECTROLYTE_ID, SEI_ID = (CELL_IDS[n] for n in (LITHIUM, ELECTROLYTE, SEI))
 KEY_DECIMALS = 9  # coordinates [µm] rounded to this for the canonical edge order
+# [I] the boundary handed to gmsh is snapped to a grid of 1e-7 µm (0.1 pm, ~3e-6 of the
+# finest interface cell): the moved node positions of two partitions differ in the last
+# digits (measured up to 1e-12 µm), and gmsh's Delaunay flips near-cocircular triangles on
+# such differences (measured: another triangulation of the electrolyte on 1 and 2 ranks,
+# 3.4e-7 in the Li retention at the remesh, 9e-6 after it); snapped, both give one mesh
+SNAP_DECIMALS = 7
 
 
 def _regions(bundle, override: dict[int, int] | None) -> np.ndarray:
@@ -113,8 +119,15 @@ def boundary_edges(
         top.create_connectivity(a, b)
     rows = _edge_rows(bundle, _regions(bundle, region_override), interface_tag)
     allrows = np.concatenate(parallel.gather_all(rows, mesh.comm)) if mesh.comm.size > 1 else rows
-    # a canonical order (by position, not by rank or vertex numbering): the same boundary
-    # gives the same gmsh input, hence the same new mesh, on any number of ranks
+    allrows[:, 2:6] = np.round(allrows[:, 2:6], SNAP_DECIMALS)
+    # a canonical order and direction (by position, not by rank or vertex numbering): the
+    # same boundary gives the same gmsh input, hence the same new mesh, on any number of
+    # ranks; an edge runs from its lower to its higher end point (x, then y), so the chains
+    # (repair.build_chains) start and run the same way (reversed: left and right swap)
+    a = np.round(allrows[:, 2:4], KEY_DECIMALS)
+    b = np.round(allrows[:, 4:6], KEY_DECIMALS)
+    flip = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    allrows[flip] = allrows[flip][:, [1, 0, 4, 5, 2, 3, 6, 8, 7]]
     lo = np.minimum(allrows[:, 2:4], allrows[:, 4:6])
     hi = np.maximum(allrows[:, 2:4], allrows[:, 4:6])
     keys = np.round(np.column_stack([lo, hi]), KEY_DECIMALS)

@@ -124,6 +124,10 @@ def mesh_in_child(
                 text=True,
                 timeout=REBUILD_TIMEOUT_S,
                 check=False,
+                # not in the run's process group: Ctrl-C stops the run after its step
+                # (solver/interrupt.py), not the mesh half-way (the child ignores stop
+                # signals; run() kills it if the run itself is stopped at once)
+                start_new_session=True,
             )
         except subprocess.TimeoutExpired:
             problems.append(f"gmsh algorithm {algorithm}: no mesh within {REBUILD_TIMEOUT_S:g} s")

@@ -171,13 +171,34 @@ def _size_field(moving: list[tuple[int, np.ndarray]], sizing: Sizing) -> None:
     set_background_min(fields, h_b)
 
 
+def _detach() -> None:
+    """Ignore stop signals; die with the parent (Linux).
+
+    The run that started this child decides how to stop: a SIGINT/SIGTERM/SIGUSR1 that
+    reaches every process (a job scheduler, a process group) lets the child finish its mesh
+    (within the driver's time limit) while the run ends after its step; a parent that
+    dies (or kills it on a second signal) takes the child with it, never an orphan.
+    """
+    import contextlib
+    import signal
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(s, signal.SIG_IGN)
+    with contextlib.suppress(Exception):  # PR_SET_PDEATHSIG = 1 (Linux only)
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Child process: read the pickled job, build and mesh, write the .msh and areas."""
     import gmsh
 
     src, out = (argv or sys.argv[1:])[:2]
     job = pickle.loads(Path(src).read_bytes())
+    _detach()
     gmsh.initialize(interruptible=False)
+    _detach()  # gmsh.initialize resets SIGTERM
     gmsh.option.setNumber("General.Terminal", 0)
     gmsh.model.add("remesh")
     algorithm = job.get("algorithm", DEFAULT_ALGORITHM)

@@ -76,7 +76,9 @@ def collapse_short_edges(edges: BoundaryEdges, tol_um: float) -> BoundaryEdges:
     """Merge the end points of boundary edges shorter than ``tol_um`` [µm].
 
     Cusps and slivers left by a receding surface; the edges that vanish are dropped.  The
-    merged vertex ids are in ``edges.merged`` (representative -> group).
+    merged vertex ids are in ``edges.merged`` (representative -> group); the representative
+    (whose position is kept) is the lowest by position (x, then y), not by vertex number,
+    so the result does not depend on the partition.
     """
     parent: dict[int, int] = {}
 
@@ -85,16 +87,21 @@ def collapse_short_edges(edges: BoundaryEdges, tol_um: float) -> BoundaryEdges:
             v = parent[v]
         return v
 
-    order = np.argsort(edges.lengths())
-    for e in order:
-        if edges.lengths()[e] >= tol_um:
+    pos = {int(v): edges.x[e, k] for e in range(len(edges.v)) for k, v in enumerate(edges.v[e])}
+
+    def key(v: int) -> tuple:  # by position: the same choice on any number of ranks
+        return (*np.round(pos[v], 9), v)
+
+    lengths = edges.lengths()
+    for e in np.argsort(lengths, kind="stable"):
+        if lengths[e] >= tol_um:
             break
         a, b = find(int(edges.v[e, 0])), find(int(edges.v[e, 1]))
         if a != b:
-            parent[max(a, b)] = min(a, b)
+            lo, hi = sorted((a, b), key=key)
+            parent[hi] = lo
     if not parent:
         return edges
-    pos = {int(v): edges.x[e, k] for e in range(len(edges.v)) for k, v in enumerate(edges.v[e])}
     v = np.vectorize(find)(edges.v)
     x = np.stack(
         [np.array([pos[int(a)] for a in v[:, 0]]), np.array([pos[int(b)] for b in v[:, 1]])], axis=1

@@ -86,6 +86,28 @@ class MeshPredictor:
         self._zero()
         self.restarted = True
 
+    def state(self) -> dict:
+        """The scalars a checkpoint holds (the displacements ``d``, ``d_prev`` are arrays)."""
+        theta = getattr(self.sim, "rate_theta", None)
+        return {
+            "t_mesh_s": self.t_mesh,
+            "interval_s": self.interval,
+            "quality": self.quality,
+            "restarted": self.restarted,
+            "rate_theta": float(theta.value) if theta is not None else 0.0,
+            "fraction": self.mover.fraction,
+        }
+
+    def restore(self, state: dict, d: np.ndarray, d_prev: np.ndarray) -> None:
+        """Take back :meth:`state` and the last two moves' displacements (a resumed run)."""
+        self.model = self.sim.model
+        self.t_mesh, self.interval = state["t_mesh_s"], state["interval_s"]
+        self.quality, self.restarted = state["quality"], state["restarted"]
+        self.mover.fraction = state["fraction"]
+        if getattr(self.sim, "rate_theta", None) is not None:
+            self.sim.rate_theta.value = state["rate_theta"]
+        self.d, self.d_prev = d.copy(), d_prev.copy()
+
     def set_velocity(self) -> None:
         """Set the mesh velocity w = (d_k − β d_{k−1})/γ with the model's current step weights."""
         gamma, beta = self.model.step_weights

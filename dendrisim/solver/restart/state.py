@@ -31,6 +31,8 @@ def _fields(loop) -> dict:
     if m.motion is not None:
         out["motion_velocity"] = m.motion.velocity
         out["displacement"] = m.motion.displacement
+    if m.surface is not None:  # the product layer's z and the SEI remaining (history terms)
+        out["surface_z"], out["surface_x_sei"] = m.surface.z, m.surface.x_sei
     return out
 
 
@@ -44,6 +46,16 @@ def _full(V, owned: np.ndarray) -> np.ndarray:
     return f.x.array
 
 
+def _scattered(V, rows: np.ndarray) -> np.ndarray:
+    """A dof array of ``V`` (ghosts included) from rows per input cell (collective)."""
+    from dolfinx import fem
+
+    f = fem.Function(V)
+    mapping.scatter_cells(V, rows, f.x.array)
+    f.x.scatter_forward()
+    return f.x.array.copy()
+
+
 def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON state, arrays on rank 0) of ``loop`` between two steps (collective)."""
     sim, comm = loop.sim, loop.sim.comm
@@ -53,6 +65,10 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
     for i, (t, u) in enumerate(loop.errors.history if loop.errors is not None else []):
         fields[f"bdf2_u{i}"] = (m.V, _full(m.V, u))
         err_times.append(t)
+    pred = sim.predictor  # BDF2 on a moving mesh: the last two moves' displacements
+    if pred is not None:
+        W = m.velocity.function_space
+        fields["predictor_d"], fields["predictor_d_prev"] = (W, pred.d), (W, pred.d_prev)
     arrays = {k: mapping.gather_cells(V, a, comm) for k, (V, a) in fields.items()}
     arrays["x"] = mapping.gather_nodes(m.mesh, comm)
     columns = list(sim.history[-1].keys())
@@ -79,6 +95,7 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
         "remesher_alive": sim.remesher is not None,
         "shell_scale": motion.kinematics.shell_scale if motion is not None else 1.0,
         "observables": sim.observables.state(),
+        "predictor": pred.state() if pred is not None else None,
         "timings_s": dict(sim.timings),
         "history_columns": columns,
         "ranks": parallel.size(comm),
@@ -93,12 +110,28 @@ def base_mesh(meta: dict) -> str:
     return "mesh.msh" if k == 0 else f"mesh_remesh{k}.msh"
 
 
+def _check_complete(loop, meta: dict, arrays: dict) -> None:
+    """ResumeError (one line) for a checkpoint without a field this run needs (older format)."""
+    from dendrisim.core.errors import ResumeError
+
+    need = list(_fields(loop))
+    if loop.sim.predictor is not None:
+        need += ["predictor_d", "predictor_d_prev"]
+    missing = [k for k in need if k not in arrays]
+    if missing or (loop.sim.predictor is not None and not meta.get("predictor")):
+        raise ResumeError(
+            f"the checkpoint lacks {', '.join(missing) or 'the mesh predictor state'} "
+            "(written by an older dendrisim): run the case again to start over"
+        )
+
+
 def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Put ``loop`` (its simulation on the mesh of :func:`base_mesh`) into the saved state."""
     from dendrisim.meshing.remesh.remesher import RemeshReport
 
     sim = loop.sim
     m = sim.model
+    _check_complete(loop, meta, arrays)
     mapping.scatter_nodes(m.mesh, arrays["x"])
     for name, f in _fields(loop).items():
         mapping.scatter_cells(f.function_space, arrays[name], f.x.array)
@@ -133,6 +166,10 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
             sim.remesher = None
     if m.motion is not None:
         m.motion.kinematics.shell_scale = meta["shell_scale"]
+    if sim.predictor is not None:
+        W = m.velocity.function_space
+        d = [_scattered(W, arrays[k]) for k in ("predictor_d", "predictor_d_prev")]
+        sim.predictor.restore(meta["predictor"], *d)
     sim.observables.restore(meta["observables"])
     sim.timings.update(meta["timings_s"])
     cols = meta["history_columns"]
