@@ -31,6 +31,8 @@ CRITICALITY_COLUMNS = (
     "induction_time_s",
     "fk_rise_K",
     "left_induction",
+    "left_induction_s",
+    "explosion_s",
 )
 CRITICALITY_DEFINITIONS: dict[str, str] = {
     "critical_ambient_K": "Semenov critical ambient temperature of the run's lumped cell "
@@ -45,6 +47,11 @@ CRITICALITY_DEFINITIONS: dict[str, str] = {
     "left_induction": "True when the history left the induction regime: the interface-mean "
     "temperature rose by more than fk_rise_K within the run (the label 'runaway' is "
     "meaningful only then)",
+    "left_induction_s": "when the interface-mean temperature first rose by fk_rise_K "
+    "(linear between rows; only if left_induction)",
+    "explosion_s": "thermal explosion time: the midpoint of the step with the largest "
+    "heating rate of the interface-mean temperature (the inflection of T(t); only if "
+    "left_induction)",
 }
 
 
@@ -83,6 +90,8 @@ def criticality_summary(
         "fk_rise_K": rise,
         "left_induction": bool(np.nanmax(T) - T0 > rise),
     }
+    if out["left_induction"] and "time_s" in ts:
+        out.update(_departure_times(np.asarray(ts["time_s"], float), T, T0, rise))
     cell = thermal_cell_of(manifest, float(q[0]), T0, E)
     if cell is None:
         return out
@@ -94,3 +103,14 @@ def criticality_summary(
         except ValueError:
             pass
     return out
+
+
+def _departure_times(t: np.ndarray, T: np.ndarray, T0: float, rise: float) -> dict[str, float]:
+    """``left_induction_s`` and ``explosion_s`` of a history that left the induction regime."""
+    i = int(np.argmax(T - T0 > rise))  # the first row above (there is one)
+    lo, hi = T[i - 1] - T0 - rise, T[i] - T0 - rise
+    left = t[i - 1] + (t[i] - t[i - 1]) * (-lo) / (hi - lo) if i > 0 else t[0]
+    dt = np.diff(t)
+    rate = np.where(dt > 0, np.diff(T) / np.where(dt > 0, dt, 1.0), -np.inf)
+    j = int(np.argmax(rate))
+    return {"left_induction_s": float(left), "explosion_s": float(0.5 * (t[j] + t[j + 1]))}

@@ -15,6 +15,8 @@ import pytest  # noqa: E402
 
 from dendrisim import api  # noqa: E402
 from dendrisim.config import builtin_case_names, load_case  # noqa: E402
+from dendrisim.config.cell import numbers_of  # noqa: E402
+from dendrisim.config.unit_cell import unit_cell_of  # noqa: E402
 from dendrisim.post.plots.contributions import (  # noqa: E402
     FIG5_ALIASES,
     FIG5_CASES,
@@ -35,7 +37,14 @@ def _body(name: str) -> dict:
 def test_three_cases_say_what_differs_and_the_old_names_still_work():
     assert set(FIG5_CASES) | set(FIG5_ALIASES) <= set(builtin_case_names())
     for old, new in FIG5_ALIASES.items():
-        assert _body(old) == _body(new) and load_case(new).name == new
+        # the old names: the same dendrites in the earlier hand-picked cell, without [cell]
+        a, b = _body(old), _body(new)
+        cell = b.pop("cell")
+        assert cell["derive_unit_cell"] and cell["enabled"] and not a.pop("cell")["enabled"]
+        assert (a["geometry"]["cell_radius_um"], a["geometry"]["electrolyte_height_um"]) == (0.5, 5)
+        for key in ("cell_radius_um", "electrolyte_height_um", "mesh_size_interface_um"):
+            a["geometry"].pop(key, None), b["geometry"].pop(key, None)
+        assert a == b and load_case(new).name == new
     needle, dep_routine, dep_stable = (load_case(n) for n in FIG5_CASES)
     # shape alone: only the geometry differs; SEI alone: only the sei section
     assert _body(FIG5_CASES[0])["sei"] == _body(FIG5_CASES[1])["sei"]
@@ -47,6 +56,14 @@ def test_three_cases_say_what_differs_and_the_old_names_still_work():
         needle.geometry.analytic_volume_um3(), rel=1e-8
     )
     assert dep_routine.sei.preset == "routine" and dep_stable.sei.preset == "stable"
+    # the same cell around each: equal electrolyte and heat capacity per dendrite
+    units = [unit_cell_of(c) for c in (needle, dep_routine, dep_stable)]
+    for u in units[1:]:
+        assert u.per_dendrite_um3 == pytest.approx(units[0].per_dendrite_um3, rel=1e-8)
+    shares = [numbers_of(c).unit_heat_capacity_J_K for c in (needle, dep_routine, dep_stable)]
+    assert shares[1] == shares[2] == pytest.approx(shares[0], rel=1e-8)
+    for c in (needle, dep_routine):  # by Li volume and by area alike (26.32 m2/g [C])
+        assert numbers_of(c).shape_area_ratio == pytest.approx(1.0, abs=2e-4)
     assert len({CASE_COLORS[n] for n in FIG5_CASES}) == 3
 
 

@@ -90,3 +90,21 @@ def test_adiabatic_cell_has_no_critical_ambient():
         "fk_rise_K": s["fk_rise_K"],
         "left_induction": False,
     }
+
+
+def test_departure_and_explosion_times_of_a_history():
+    """left_induction_s: the rise R T0²/E crossed (linear between rows); explosion_s: the
+    midpoint of the step with the largest heating rate; both absent in the induction regime."""
+    from dendrisim.io.criticality import criticality_summary
+
+    case = load_case("fig5-routine")
+    T0, E = 439.05, case.kinetics.activation_energy_J_mol
+    rise = R * T0**2 / E
+    t = np.array([0.0, 1.0, 2.0, 2.5, 2.6, 4.0])
+    T = T0 + np.array([0.0, 0.5 * rise, 1.5 * rise, 5 * rise, 30 * rise, 31 * rise])
+    ts = {"time_s": t, "T_interface_mean_K": T, "heat_release_W": np.ones(6)}
+    s = criticality_summary(ts, {}, case)
+    assert s["left_induction"] and s["left_induction_s"] == pytest.approx(1.5, rel=1e-12)
+    assert s["explosion_s"] == pytest.approx(2.55, rel=1e-12)  # 25 rise in 0.1 s
+    ts["T_interface_mean_K"] = T0 + np.minimum(T - T0, 0.9 * rise)
+    assert "left_induction_s" not in criticality_summary(ts, {}, case)

@@ -149,16 +149,17 @@ def plot_interface_temperature(
     ``case_legend`` False: the legend explains the markers only (when the cases are named
     in another panel). ``labels``: legend label per result (default: the case names).
     """
-    lines, bound_drawn = [], False
+    lines, bound_drawn, bounds = [], False, []
     for r, (label, color) in zip(results, _styles(results, colors, labels), strict=True):
         t, T = _series(r, "T_interface_mean_K")
         (ln,) = ax.plot(t, T, color=color, ls=linestyle, label=label)
         lines.append(ln)
         _mark_stop(ax, r, t, T, color, above=False)
         if adiabatic_bound and "dT_adiabatic_bound_K" in r.timeseries and T.size:
+            bounds.append(T[0] + r.timeseries["dT_adiabatic_bound_K"])
             ax.plot(
                 t,
-                T[0] + r.timeseries["dT_adiabatic_bound_K"],
+                bounds[-1],
                 color=color,
                 mec=color,
                 zorder=4,
@@ -167,7 +168,8 @@ def plot_interface_temperature(
             )
             bound_drawn = True
     ax.set_ylabel("interface temperature [K]")
-    _pad_limits(ax, [r.timeseries["T_interface_mean_K"] for r in results])
+    # the bound markers inside the axes too (above the curve when Li melting absorbs heat)
+    _pad_limits(ax, [r.timeseries["T_interface_mean_K"] for r in results] + bounds)
     _time_axis(ax, results)
     _grid(ax)
     if celsius_axis:

@@ -26,6 +26,8 @@ MARKDOWN_COLUMNS = (
     ("critical_ambient_K", "Semenov critical ambient [K]", "{:.1f}"),
     ("induction_time_s", "FK adiabatic induction [s]", "{:.3g}"),
     ("left_induction", "left induction regime", "{}"),
+    ("left_induction_s", "left it at [s]", "{:.4g}"),
+    ("explosion_s", "explosion (max dT/dt) [s]", "{:.4g}"),
 )
 
 
@@ -63,7 +65,8 @@ def thresholds_note(results: Sequence[Result]) -> str:
         "nodal value over the run. Criticality (docs/physics.md#criticality): the run's cell "
         "as a lumped Semenov cell (its heat capacity, heat loss and first-row heat release "
         "extrapolated with E); 'left induction regime': the interface temperature rose by "
-        "more than the Frank-Kamenetskii scale R T0²/E within the run."
+        "more than the Frank-Kamenetskii scale R T0²/E within the run ('left it at': when; "
+        "'explosion': the step of the largest heating rate, the inflection of T(t))."
     )
 
 
