@@ -174,6 +174,17 @@ def sweep(sweep_file: str | Path, **kwargs: Any) -> SweepReport:
     return run_sweep(sweep_file, **kwargs)
 
 
+def regime(**kwargs: Any):
+    """The regime map study (field vs lumped 0-D model; docs/regime.md).
+
+    Keywords: out, quick, run, collect, workers, force, quiet
+    (:func:`dendrisim.api.regime_map.regime`); returns a ``RegimeReport``.
+    """
+    from dendrisim.api.regime_map import regime as _regime
+
+    return _regime(**kwargs)
+
+
 def plot(
     folders: str | Path | Result | Sequence[str | Path | Result],
     out: str | Path | None = None,
