@@ -97,8 +97,6 @@ def robin_h_W_m2K(case) -> float:
 
 def common_overrides(s: RegimeSettings) -> dict[str, Any]:
     """The ``[set]`` of the sweep: the same for every run."""
-    from dendrisim.config.cell import CellConfig
-
     out: dict[str, Any] = {
         "cell.enabled": True,
         "geometry.volume_um3": NEEDLE_VOLUME_UM3,
@@ -114,18 +112,39 @@ def common_overrides(s: RegimeSettings) -> dict[str, Any]:
         "output.checkpoint": False,
         "output.figures": False,
     }
-    if "derive_unit_cell" in CellConfig.model_fields:  # the derived unit cell (#15)
+    if _derives():  # the unit cell derived from [cell] (#15)
         out["cell.derive_unit_cell"] = True
     out.update(s.extra)
     return out
 
 
-def _h_values(s: RegimeSettings, overrides: dict[str, Any]) -> list[float]:
+def _derives() -> bool:
+    from dendrisim.config.cell import CellConfig
+
+    return "derive_unit_cell" in CellConfig.model_fields
+
+
+def base_case_text() -> str:
+    """The base case: the Fig. 5 deposit (aspect ratio + volume) without its hand-picked cell.
+
+    With ``cell.derive_unit_cell`` the unit cell's radius and height come from ``[cell]``,
+    so the base's ``cell_radius_um`` and ``electrolyte_height_um`` lines are left out.
+    """
+    from dendrisim.config import builtin_case_text
+
+    lines = builtin_case_text(BASE_CASE).splitlines()
+    if _derives():
+        drop = ("cell_radius_um", "electrolyte_height_um")
+        lines = [ln for ln in lines if not ln.strip().startswith(drop)]
+    return "\n".join(lines).replace(f'name = "{BASE_CASE}"', 'name = "regime-base"') + "\n"
+
+
+def _h_values(s: RegimeSettings, base: Path, overrides: dict[str, Any]) -> list[float]:
     from dendrisim.config import load_case
 
     out = []
     for ld in s.aspect_ratios:
-        case = load_case(BASE_CASE, overrides={**overrides, "geometry.aspect_ratio": ld})
+        case = load_case(base, overrides={**overrides, "geometry.aspect_ratio": ld})
         out.append(float(f"{robin_h_W_m2K(case):.6g}"))
     return out
 
@@ -140,10 +159,10 @@ def _toml_value(v: Any) -> str:
     return repr(v)
 
 
-def sweep_text(s: RegimeSettings, out: str | Path, workers: int | None = None) -> str:
-    """The sweep file of the study (TOML)."""
+def sweep_text(s: RegimeSettings, out: str | Path, base: Path, workers: int | None = None) -> str:
+    """The sweep file of the study (TOML); ``base``: the base case file (written already)."""
     common = common_overrides(s)
-    hs = _h_values(s, common)
+    hs = _h_values(s, base, common)
     lines = [
         "# The regime map (docs/regime.md), written by `dendrisim regime`: the Fig. 5",
         "# routine needle's Li volume at L/D 1-30, ambient = initial T, three thermal",
@@ -152,7 +171,7 @@ def sweep_text(s: RegimeSettings, out: str | Path, workers: int | None = None) -
         " ignored by the other settings).",
         'name = "regime"',
         'description = "regime map: field vs lumped over L/D, T and heat loss"',
-        f'base = "{BASE_CASE}"',
+        f'base = "{base.name}"',
         f'out = "{Path(out).as_posix()}"',
         'naming = "{thermal.outer}_ld{geometry.aspect_ratio:g}_T{thermal.ambient_K:g}"',
         "",
@@ -270,10 +289,12 @@ def regime(
     report = RegimeReport(sweep_file, out)
     if not collect:
         settings = settings or (quick_settings() if quick else full_settings())
-        text = sweep_text(settings, out, workers)
+        base = out.with_name(f"{out.name}-base.toml")
 
         def write() -> None:
             sweep_file.parent.mkdir(parents=True, exist_ok=True)
+            base.write_text(base_case_text(), encoding="utf-8")
+            text = sweep_text(settings, out, base, workers)
             sweep_file.write_text(text, encoding="utf-8")
 
         parallel.on_root(write)

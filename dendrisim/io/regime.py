@@ -50,6 +50,7 @@ REGIME_COLUMNS = (
     "t_half_field_s",
     "t_half_lumped_s",
     "T_max_field_K",
+    "left_induction",
     "c_min_field_rel",
 )
 
@@ -153,6 +154,10 @@ def regime_row(case, manifest: dict[str, Any], ts: dict[str, np.ndarray]) -> dic
         "t_half_field_s": _crossing(ts["time_s"], ts["li_retention_from_moles"], 0.5),
         "t_half_lumped_s": lumped.half_s,
         "T_max_field_K": T_max,
+        # the field history left the induction regime (io/criticality.py's definition)
+        "left_induction": float(
+            T_max - T0 > GAS_CONSTANT_J_MOLK * T0**2 / model.activation_energy_J_mol
+        ),
         "c_min_field_rel": float(np.nanmin(ts["c_interface_min_mol_m3"]))
         / case.electrolyte.concentration_mol_m3,
     }

@@ -5,7 +5,8 @@ initial temperature.  Top row: |Li retention field - lumped| at the run's end ti
 row: |ΔT field - lumped| [K].  Each cell carries its value; the dashed line is Da_max = 1
 (the Damköhler number at the run's peak interface temperature: to its upper side the
 species supply limited the field run somewhere in its history), the panel titles give the
-Biot number; a cross marks runs whose Li burnt out (retention at the stop threshold).
+Biot number; a cross marks runs that left the induction regime (interface T rose by more
+than R T0^2/E: a thermal runaway, io/criticality.py).
 """
 
 from __future__ import annotations
@@ -94,10 +95,10 @@ def _panel(ax, rows, col, floor, norm):
     _, _, da = _grid(rows, "Da_max")
     if lds.size > 1 and ts.size > 1 and np.nanmin(da) < 1 < np.nanmax(da):
         ax.contour(lds, ts, np.log10(da), levels=[0.0], colors="white", linestyles="--")
-    _, _, ret = _grid(rows, "retention_field")
-    burnt = [(ld, t) for i, t in enumerate(ts) for j, ld in enumerate(lds) if ret[i, j] <= 0.051]
-    if burnt:
-        ax.plot(*zip(*burnt, strict=True), "x", color="red", ms=12, mew=0.8, alpha=0.6)
+    _, _, ran = _grid(rows, "left_induction")
+    hot = [(ld, t) for i, t in enumerate(ts) for j, ld in enumerate(lds) if ran[i, j] == 1.0]
+    if hot:
+        ax.plot(*zip(*hot, strict=True), "x", color="red", ms=14, mew=0.8, alpha=0.6)
     ax.set_xscale("log")
     return mesh
 
@@ -135,7 +136,8 @@ def plot_regime(folder: str | Path, out: str | Path | None = None) -> list[Path]
                 ax.set_ylabel("ambient = initial T [K]")
         fig.colorbar(mesh, ax=axes[k, :].tolist(), label=label, shrink=0.9)
     fig.suptitle(
-        "field vs lumped 0-D model at the end time; dashed: Da_max = 1; x: Li burnt out",
+        "field vs lumped 0-D model at the end time; dashed: Da_max = 1; x: the field run left "
+        "the induction regime (T rose > R T0²/E)",
         fontsize=9,
     )
     out_dir = Path(out) if out else folder / "figures"
