@@ -285,7 +285,7 @@ def validate_cmd(
     parallel.root_print(f"wrote {report.page}")
 
 
-regime_cmd.register(app)
+regime_cmd.register(app, _verbosity)
 
 
 @app.command("plot")
