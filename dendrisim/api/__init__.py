@@ -11,6 +11,7 @@ from dendrisim.config import Case, builtin_case_names, builtin_case_text, load_c
 from dendrisim.io.result import Result
 
 if TYPE_CHECKING:
+    from dendrisim.api.regime_map import RegimeReport
     from dendrisim.geometry.report import MeshReport
     from dendrisim.post.kissinger import KissingerFit
     from dendrisim.post.plots.compare import PlotReport
@@ -172,6 +173,38 @@ def sweep(sweep_file: str | Path, **kwargs: Any) -> SweepReport:
     from dendrisim.sweep import run_sweep
 
     return run_sweep(sweep_file, **kwargs)
+
+
+def regime(
+    out: str | Path = "results/regime",
+    quick: bool = False,
+    run: bool = True,
+    collect: bool = False,
+    workers: int | None = None,
+    force: bool = False,
+    quiet: bool = True,
+    settings: Any = None,
+) -> RegimeReport:
+    """The regime map: field solution vs lumped 0-D model over L/D, T and heat loss [#15].
+
+    Writes the sweep file ``<out>.toml`` (and its base case), runs it into ``out``
+    (``run = False``: only the files), then ``regime.csv``, ``regime.md`` and
+    ``figures/regime.png`` (``collect``: only these, from the runs in ``out``).
+    ``quick``: 2 L/D x 2 T x 3 settings, 0.3 s; ``settings``: a
+    :class:`dendrisim.api.regime_map.RegimeSettings`.  docs/regime.md.
+    """
+    from dendrisim.api.regime_map import regime as _regime
+
+    return _regime(
+        out=out,
+        quick=quick,
+        settings=settings,
+        run=run,
+        collect=collect,
+        workers=workers,
+        force=force,
+        quiet=quiet,
+    )
 
 
 def plot(

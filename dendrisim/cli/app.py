@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from dendrisim import api
+from dendrisim.cli import regime_cmd
 from dendrisim.config.cell import numbers_of
 from dendrisim.config.unit_cell import unit_cell_of
 from dendrisim.core import parallel
@@ -282,6 +283,9 @@ def validate_cmd(
 
     parallel.root_print(table_markdown(report.rows))
     parallel.root_print(f"wrote {report.page}")
+
+
+regime_cmd.register(app, _verbosity)
 
 
 @app.command("plot")

@@ -46,7 +46,12 @@ def plot_sweep_folder(folder: str | Path, out: str | Path | None = None) -> Any:
         raise NotBuiltYetError(
             f"{folder} is a sweep folder; its trend plots (issue #7) are not built yet"
         ) from exc
-    return plot_sweep(folder, out)
+    paths = plot_sweep(folder, out)
+    if (Path(folder) / "regime.csv").is_file():  # a regime-map sweep (dendrisim regime)
+        from dendrisim.post.plots.regime import plot_regime
+
+        paths += plot_regime(folder, out)
+    return paths
 
 
 def load_results(items: Sequence[str | Path | Result]) -> list[Result]:
