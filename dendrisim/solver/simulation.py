@@ -180,7 +180,7 @@ class Simulation:
             from dendrisim.meshing.remesh.remesher3d import Remesher3D
 
             try:
-                return Remesher3D(bundle, self._receding_groups())
+                return Remesher3D(bundle, self._receding_groups(), ic.remesh_quality)
             except RemeshError as exc:
                 log.info(
                     "%s: this 3D run stops (mesh_quality) if its cells degrade below "

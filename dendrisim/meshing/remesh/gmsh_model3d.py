@@ -182,7 +182,7 @@ def build_gmsh_model(job: dict) -> dict:
     _groups(topo, job)
     old = {r: _region_volume(t, r) for r in volumes}
     new = {r: _meshed_volume(r) for r in volumes}
-    return {"old": old, "new": new, "surface_change": left}
+    return {"old": old, "new": new, "surface_change": left, "quality_min": _quality_min()}
 
 
 def _region_volume(t: Triangles, r: int) -> float:
@@ -190,17 +190,30 @@ def _region_volume(t: Triangles, r: int) -> float:
     return t.flux_volume(t.inner == r) - t.flux_volume(t.outer == r)
 
 
-def _meshed_volume(r: int) -> float:
+def _tets(r: int = -1) -> np.ndarray:
+    """Vertex positions (n, 4, 3) of the tetrahedra of volume ``r`` (-1: all)."""
     import gmsh
 
     _, nodes = gmsh.model.mesh.getElementsByType(4, r)
-    if not len(nodes):
-        return 0.0
     tags, coords, _ = gmsh.model.mesh.getNodes()
     pos = np.zeros((int(tags.max()) + 1, 3))
     pos[np.asarray(tags, dtype=np.int64)] = np.asarray(coords).reshape(-1, 3)
-    p = pos[np.asarray(nodes, dtype=np.int64).reshape(-1, 4)]
-    return float(np.abs(np.linalg.det(p[:, 1:] - p[:, :1])).sum() / 6.0)
+    return pos[np.asarray(nodes, dtype=np.int64).reshape(-1, 4)]
+
+
+def _meshed_volume(r: int) -> float:
+    p = _tets(r)
+    return float(np.abs(np.linalg.det(p[:, 1:] - p[:, :1])).sum() / 6.0) if len(p) else 0.0
+
+
+def _quality_min() -> float:
+    """Worst tetrahedron: 12 (3 V)^(2/3) / sum(l^2), as solver.motion.quality measures it."""
+    p = _tets()
+    if not len(p):
+        return 0.0
+    vol = np.abs(np.linalg.det(p[:, 1:] - p[:, :1])) / 6.0
+    l2 = sum(((p[:, i] - p[:, j]) ** 2).sum(axis=1) for i in range(4) for j in range(i + 1, 4))
+    return float((12.0 * np.cbrt(3.0 * vol) ** 2 / np.maximum(l2, 1e-300)).min())
 
 
 def _groups(topo: Topology, job: dict) -> None:
@@ -227,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     gmsh.model.add("remesh3d")
     try:
         info = build_gmsh_model(job)
+        floor = job.get("quality_floor", 0.0)
+        if info["quality_min"] < floor:  # the driver tries the next algorithm
+            print(f"worst cell {info['quality_min']:.3g} below {floor:g}", file=sys.stderr)
+            return 4
         gmsh.write(out)
         Path(out + ".areas").write_bytes(pickle.dumps(info))
     except RebuildError as exc:

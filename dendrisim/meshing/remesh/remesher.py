@@ -53,6 +53,7 @@ class RemeshReport:
     li_removed_m3: float = 0.0  # Li thinner than THIN_FRACTION h removed [m^3]
     time_s: float = 0.0  # simulated time of the remesh [s]
     wall_s: float = 0.0  # wall time it took [s]
+    quality_min: float | None = None  # worst cell of the new mesh (3D; 1 = equilateral)
 
 
 class Remesher:

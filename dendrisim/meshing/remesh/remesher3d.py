@@ -33,7 +33,12 @@ from dendrisim.meshing.remesh.extract3d import (
 from dendrisim.meshing.remesh.polyline import Sizing
 from dendrisim.meshing.remesh.remesher import RemeshReport
 from dendrisim.meshing.remesh.spacing import CELLS_ACROSS, THIN_FRACTION
-from dendrisim.meshing.remesh.surface3d import KEY_DECIMALS, Triangles, local_thickness
+from dendrisim.meshing.remesh.surface3d import (
+    KEY_DECIMALS,
+    Triangles,
+    local_thickness,
+    pinch_vertices,
+)
 
 CHILD_MODULE_3D = "dendrisim.meshing.remesh.gmsh_model3d"
 ALGORITHMS_3D = (1, 10)  # Delaunay, then HXT
@@ -50,49 +55,18 @@ def sizing_from_triangles(t: Triangles, moving_tags: list[int]) -> Sizing:
     return Sizing(h_interface=h_i, h_bulk=h_b, h_min=THIN_FRACTION * h_i / CELLS_ACROSS)
 
 
-def pinch_vertices(t: Triangles, region: int) -> np.ndarray:
-    """Positions [µm] of the vertices of edges where ``region`` touches itself (non-manifold)."""
-    sel = (t.inner == region) | (t.outer == region)
-    tri = t.tri[sel]
-    edges = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
-    uniq, count = np.unique(edges, axis=0, return_counts=True)
-    bad = np.unique(uniq[count > 2])
-    # a vertex pinch: the triangles around a vertex form more than one fan
-    flat = tri.ravel()
-    order = np.argsort(flat, kind="stable")
-    starts = np.searchsorted(flat[order], np.arange(len(t.x) + 1))
-    fans = [
-        v
-        for v in np.unique(flat)
-        if not _one_fan(tri[order[starts[v] : starts[v + 1]] // 3], int(v))
-    ]
-    return t.x[np.union1d(bad, np.array(fans, dtype=np.int64))]
-
-
-def _one_fan(around: np.ndarray, v: int) -> bool:
-    """True when the triangles ``around`` vertex ``v`` are edge-connected through ``v``."""
-    if len(around) <= 2:
-        return True
-    others = [{int(w) for w in r if w != v} for r in around]
-    seen, stack = {0}, [0]
-    while stack:
-        i = stack.pop()
-        for j, o in enumerate(others):
-            if j not in seen and o & others[i]:
-                seen.add(j)
-                stack.append(j)
-    return len(seen) == len(others)
-
-
 class Remesher3D:
     """Rebuilds the 3D meshes of one run (create on the initial mesh: it records its sizes).
 
     Args:
         bundle: the initial mesh bundle (3D, no resolved SEI shell).
         moving_names: names of the receding facet groups (those the mesh has count).
+        quality_floor: a new mesh whose worst cell is below this is refused (the next
+            gmsh algorithm is tried).
     """
 
-    def __init__(self, bundle, moving_names: list[str]):
+    def __init__(self, bundle, moving_names: list[str], quality_floor: float = 0.0):
+        self.quality_floor = quality_floor
         if G.SEI in bundle.groups:
             raise RemeshError("3D remeshing with a resolved SEI shell is not built")
         self.formulation = bundle.formulation
@@ -128,6 +102,7 @@ class Remesher3D:
             change,
             str(msh_path) if msh_path is not None else None,
             li_removed_m3=li_removed,
+            quality_min=info.get("quality_min"),
         )
         return new_bundle, report
 
@@ -166,6 +141,7 @@ class Remesher3D:
             "moving_tags": self.moving_tags,
             "regions": self._names(3),
             "facet_names": self._names(2),
+            "quality_floor": self.quality_floor,
         }
 
     def _rebuild(self, comm, job: dict, msh_path):

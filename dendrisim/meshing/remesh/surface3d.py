@@ -9,6 +9,7 @@ its two sides.  This module turns them into the topology gmsh's discrete entitie
 - :func:`discrete_topology`: surfaces (triangles of one group between the same two
   regions, split into connected pieces), curves (chains of edges shared by the same set
   of surfaces), points (curve ends, one on every closed curve);
+- :func:`pinch_vertices`: where a region touches itself along an edge or at a vertex;
 - :func:`local_thickness`: the Li thickness at the reacting-surface vertices (across the
   Li, along the inward normal) that sets the remeshed sizes and the thin-Li removal.
 
@@ -224,3 +225,37 @@ def local_thickness(
         ok = (along > THICKNESS_CONE_COS * dist) & (dist > 0)
         thick[lo : lo + 512] = np.where(ok, dist, np.inf).min(axis=1)
     return verts, thick
+
+
+def pinch_vertices(t: Triangles, region: int) -> np.ndarray:
+    """Positions [µm] of the vertices of edges where ``region`` touches itself (non-manifold)."""
+    sel = (t.inner == region) | (t.outer == region)
+    tri = t.tri[sel]
+    edges = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    uniq, count = np.unique(edges, axis=0, return_counts=True)
+    bad = np.unique(uniq[count > 2])
+    # a vertex pinch: the triangles around a vertex form more than one fan
+    flat = tri.ravel()
+    order = np.argsort(flat, kind="stable")
+    starts = np.searchsorted(flat[order], np.arange(len(t.x) + 1))
+    fans = [
+        v
+        for v in np.unique(flat)
+        if not _one_fan(tri[order[starts[v] : starts[v + 1]] // 3], int(v))
+    ]
+    return t.x[np.union1d(bad, np.array(fans, dtype=np.int64))]
+
+
+def _one_fan(around: np.ndarray, v: int) -> bool:
+    """True when the triangles ``around`` vertex ``v`` are edge-connected through ``v``."""
+    if len(around) <= 2:
+        return True
+    others = [{int(w) for w in r if w != v} for r in around]
+    seen, stack = {0}, [0]
+    while stack:
+        i = stack.pop()
+        for j, o in enumerate(others):
+            if j not in seen and o & others[i]:
+                seen.add(j)
+                stack.append(j)
+    return len(seen) == len(others)
