@@ -10,8 +10,8 @@ When the receding Li surface has distorted the mesh (quality below
 3. **rebuild** (:mod:`.gmsh_driver`, :mod:`.gmsh_model`): gmsh meshes the regions in a
    child process on rank 0 and dolfinx distributes the new mesh like a generated one.
 
-The caller transfers the fields (:func:`dendrisim.physics.transfer.transfer`).  Only 2D
-meshes (axisymmetric, planar) are remeshed; a 3D run stops with ``mesh_quality``.
+The caller transfers the fields (:func:`dendrisim.physics.transfer.transfer`).  This is
+the 2D remesher (axisymmetric, planar); 3D meshes: :mod:`.remesher3d`.
 Lengths: the mesh is in metres; gmsh works in micrometres (its tolerances are absolute).
 """
 
