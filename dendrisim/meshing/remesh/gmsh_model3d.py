@@ -115,44 +115,47 @@ def _surface_mesh(tag: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.asarray(tags, dtype=np.int64), np.asarray(coords).reshape(-1, 3), tris
 
 
-def _flux(pos: dict[int, np.ndarray], tris: np.ndarray) -> tuple[float, np.ndarray]:
-    p = np.stack([np.stack([pos[int(v)] for v in tri]) for tri in tris])
+def _flux(x: np.ndarray, tris: np.ndarray) -> tuple[float, np.ndarray]:
+    """Enclosed volume (1/3) sum c . A [µm³] and area vectors of the triangles ``tris``."""
+    p = x[tris]
     a = 0.5 * np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
     return float(np.einsum("ij,ij->", p.mean(axis=1), a) / 3.0), a
 
 
-def _keep_volume(tag: int, old_volume: float, old_normal: np.ndarray) -> float:
-    """Offset surface ``tag``'s own nodes along its normal: enclosed volume = ``old_volume``.
+def _keep_volume(tag: int, old: Triangles, sel: np.ndarray) -> float:
+    """Offset surface ``tag``'s own nodes along its normal: enclosed volume as ``old[sel]``.
 
-    ``old_normal`` the old area vector sum (orients the new triangles).  Returns the
-    relative change left.
+    The new triangles are oriented as the nearest old ones.  Returns the relative change
+    left.
     """
     import gmsh
+    from scipy.spatial import cKDTree
 
+    old_volume = old.flux_volume(sel)
     own, _, _ = gmsh.model.mesh.getNodes(2, tag, includeBoundary=False)
     tags, coords, tris = _surface_mesh(tag)
-    pos = {int(g): c for g, c in zip(tags, coords, strict=True)}
-    vol, a = _flux(pos, tris)
-    if np.dot(a.sum(axis=0), old_normal) < 0:
+    x = np.zeros((int(tags.max()) + 1, 3))
+    x[tags] = coords
+    vol, a = _flux(x, tris)
+    _, near = cKDTree(old.x[old.tri[sel]].mean(axis=1)).query(x[tris].mean(axis=1))
+    if np.einsum("ij,ij->i", a, old.normals()[sel][near]).sum() < 0:
         tris, vol, a = tris[:, [0, 2, 1]], -vol, -a
-    n = {int(g): np.zeros(3) for g in own}
-    for tri, ai in zip(tris, a, strict=True):
-        for v in tri:
-            if int(v) in n:
-                n[int(v)] += ai
-    area = sum(np.linalg.norm(v) for v in n.values()) / 3.0
-    unit = {g: v / max(np.linalg.norm(v), 1e-300) for g, v in n.items()}
-    base = {g: pos[g].copy() for g in n}
+    own = np.asarray(own, dtype=np.int64)
+    n = np.zeros_like(x)
+    for k in range(3):
+        np.add.at(n, tris[:, k], a)
+    area = float(np.linalg.norm(n[own], axis=1).sum() / 3.0)
+    unit = n[own] / np.maximum(np.linalg.norm(n[own], axis=1), 1e-300)[:, None]
+    base = x[own].copy()
     shift = 0.0
     for _ in range(VOLUME_ITERATIONS):
         if area <= 0:
             break
         shift += (old_volume - vol) / area
-        for g in n:
-            pos[g] = base[g] + shift * unit[g]
-        vol, _ = _flux(pos, tris)
-    for g in n:
-        gmsh.model.mesh.setNode(g, pos[g].tolist(), [])
+        x[own] = base + shift * unit
+        vol, _ = _flux(x, tris)
+    for g in own:
+        gmsh.model.mesh.setNode(int(g), x[g].tolist(), [])
     return (vol - old_volume) / old_volume if old_volume else 0.0
 
 
@@ -177,8 +180,7 @@ def build_gmsh_model(job: dict) -> dict:
     left = {}
     for s in sorted(interior):
         if topo.surface_key[s][0] in job["moving_tags"]:
-            sel = topo.surfaces[s]
-            left[s + 1] = _keep_volume(s + 1, t.flux_volume(sel), t.normals()[sel].sum(axis=0))
+            left[s + 1] = _keep_volume(s + 1, t, topo.surfaces[s])
     _groups(topo, job)
     old = {r: _region_volume(t, r) for r in volumes}
     new = {r: _meshed_volume(r) for r in volumes}
