@@ -28,7 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from dendrisim.meshing.remesh.errors import RebuildError
-from dendrisim.meshing.remesh.surface3d import Topology, Triangles, discrete_topology
+from dendrisim.meshing.remesh.surface3d import (
+    Topology,
+    Triangles,
+    discrete_topology,
+    region_volumes,
+)
 
 DEFAULT_ALGORITHM = 1  # gmsh 3D Delaunay
 GRADING = 0.3  # size growth per unit distance from the reacting surface (as generated)
@@ -36,7 +41,7 @@ VOLUME_ITERATIONS = 3  # normal offsets of the reacting surfaces (the volume is 
 SIZE_NEIGHBOURS = 8  # reacting-surface vertices the size at a point looks at
 
 
-def _entities(t: Triangles, topo: Topology, volumes: dict[int, list[int]]) -> None:
+def _entities(t: Triangles, topo: Topology, volumes: dict[int, list[list[int]]]) -> None:
     """Discrete points, curves, surfaces and volumes with the old triangles as their mesh."""
     import gmsh
 
@@ -64,8 +69,13 @@ def _entities(t: Triangles, topo: Topology, volumes: dict[int, list[int]]) -> No
         if inner.size:
             m.mesh.addNodes(2, s + 1, inner + 1, t.x[inner].ravel())
         m.mesh.addElementsByType(s + 1, 2, [], (t.tri[sel] + 1).ravel())
-    for rid, surfs in volumes.items():
-        m.addDiscreteEntity(3, rid, [s + 1 for s in surfs])
+    for rid, parts in volumes.items():  # region r: volume entities r, 100 r + 1, ...
+        for k, surfs in enumerate(parts):
+            m.addDiscreteEntity(3, _volume_tag(rid, k), [s + 1 for s in surfs])
+
+
+def _volume_tag(rid: int, k: int) -> int:
+    return rid if k == 0 else 100 * rid + k
 
 
 def _size_callback(points: np.ndarray, sizes: np.ndarray, h_bulk: float):
@@ -167,13 +177,14 @@ def build_gmsh_model(job: dict) -> dict:
     """
     t: Triangles = job["triangles"]
     topo = discrete_topology(t)
-    volumes: dict[int, list[int]] = {}
-    for s, (_, inner, outer) in enumerate(topo.surface_key):
-        for r in (inner, outer):
-            if r >= 0:
-                volumes.setdefault(r, []).append(s)
+    ids = {r for _, a, b in topo.surface_key for r in (a, b) if r >= 0}
+    volumes = {r: region_volumes(t, topo, r) for r in sorted(ids)}
     _entities(t, topo, volumes)
-    interior = {s for s, key in enumerate(topo.surface_key) if key[2] >= 0}
+    # surfaces between regions are remeshed; a closed one (a detached piece) keeps its
+    # triangles: gmsh cannot parametrise it in one map
+    interior = {
+        s for s, key in enumerate(topo.surface_key) if key[2] >= 0 and topo.surface_curves[s]
+    }
     curves = [c for c, ss in enumerate(topo.curve_surfaces) if set(ss) <= interior]
     remesh = [(1, c + 1) for c in curves] + [(2, s + 1) for s in sorted(interior)]
     _generate(job, remesh)
@@ -181,9 +192,11 @@ def build_gmsh_model(job: dict) -> dict:
     for s in sorted(interior):
         if topo.surface_key[s][0] in job["moving_tags"]:
             left[s + 1] = _keep_volume(s + 1, t, topo.surfaces[s])
-    _groups(topo, job)
+    _groups(topo, job, volumes)
     old = {r: _region_volume(t, r) for r in volumes}
-    new = {r: _meshed_volume(r) for r in volumes}
+    new = {
+        r: sum(_meshed_volume(_volume_tag(r, k)) for k in range(len(v))) for r, v in volumes.items()
+    }
     return {"old": old, "new": new, "surface_change": left, "quality_min": _quality_min()}
 
 
@@ -218,13 +231,14 @@ def _quality_min() -> float:
     return float((12.0 * np.cbrt(3.0 * vol) ** 2 / np.maximum(l2, 1e-300)).min())
 
 
-def _groups(topo: Topology, job: dict) -> None:
+def _groups(topo: Topology, job: dict, volumes: dict[int, list[list[int]]]) -> None:
     """Physical groups with the ids and names of the old mesh."""
     import gmsh
 
     for rid, name in job["regions"].items():
-        if gmsh.model.getEntities(3) and (3, rid) in gmsh.model.getEntities(3):
-            gmsh.model.addPhysicalGroup(3, [rid], tag=rid, name=name)
+        if volumes.get(rid):
+            tags = [_volume_tag(rid, k) for k in range(len(volumes[rid]))]
+            gmsh.model.addPhysicalGroup(3, tags, tag=rid, name=name)
     for tag, name in job["facet_names"].items():
         surfs = [s + 1 for s, key in enumerate(topo.surface_key) if key[0] == tag]
         if surfs:

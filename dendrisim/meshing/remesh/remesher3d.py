@@ -34,10 +34,12 @@ from dendrisim.meshing.remesh.polyline import Sizing
 from dendrisim.meshing.remesh.remesher import RemeshReport
 from dendrisim.meshing.remesh.spacing import CELLS_ACROSS, THIN_FRACTION
 from dendrisim.meshing.remesh.surface3d import (
-    KEY_DECIMALS,
     Triangles,
+    discrete_topology,
+    islands,
     local_thickness,
     pinch_vertices,
+    snap_keys,
 )
 
 CHILD_MODULE_3D = "dendrisim.meshing.remesh.gmsh_model3d"
@@ -114,9 +116,14 @@ class Remesher3D:
             if parallel.global_any(bool(override), comm):
                 tris = boundary_triangles(bundle, override, interface)
             pinch = pinch_vertices(tris, LITHIUM_ID)
-            if not len(pinch):
+            small = islands(tris, discrete_topology(tris), LITHIUM_ID, self.sizing.h_interface**3)
+            if not len(pinch) and not small:
                 return tris, override, removed
             more, vol = _cells_at(bundle, pinch, override)
+            for pts in small:  # Li pieces smaller than a cell: every vertex on their surface
+                drop, v = _cells_at(bundle, pts, {**override, **more}, every=True)
+                more.update(drop)
+                vol += v
             override.update(more)
             removed += vol
         raise RemeshError(
@@ -175,8 +182,8 @@ class Remesher3D:
         return bundle, parallel.broadcast(info, comm)
 
 
-def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int]):
-    """Li cells above the foil with a vertex at one of ``pts_um`` (-> electrolyte)."""
+def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], every: bool = False):
+    """Li cells above the foil with a vertex (``every``: all) at ``pts_um`` (-> electrolyte)."""
     mesh = bundle.mesh
     ct = bundle.cell_tags
     cells = ct.indices[ct.values == LITHIUM_ID]
@@ -185,12 +192,11 @@ def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int]):
     removed = 0.0
     if cells.size:
         x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]] * M_TO_UM
-        keys = {tuple(k) for k in np.round(pts_um, KEY_DECIMALS)}
+        keys = {tuple(k) for k in snap_keys(pts_um)}
         hit = [
             i
             for i in range(len(cells))
-            if x[i].mean(axis=0)[2] > FOIL_TOL_UM
-            and any(tuple(k) in keys for k in np.round(x[i], KEY_DECIMALS))
+            if x[i].mean(axis=0)[2] > FOIL_TOL_UM and any(tuple(k) in keys for k in snap_keys(x[i]))
         ]
         n_owned = mesh.topology.index_map(3).size_local
         for i in hit:

@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KEY_DECIMALS = 9  # coordinates [µm] rounded to this to identify vertices and order
+# the gmsh input is snapped to this grid [µm] (1e-11 m): the moved coordinates differ
+# between partitions by rounding (measured <= 2e-17 m), and gmsh must see the same input
+# on 1 and N ranks to build the same mesh; a node moves by at most 5e-12 m (the motion
+# keeps wall nodes within 1.1e-10 m of the cylinder)
+SNAP_UM = 1e-5
+
+
+def snap_keys(x_um: np.ndarray) -> np.ndarray:
+    """Integer grid keys of positions [µm] (the same position to within the noise)."""
+    return np.round(np.asarray(x_um) / SNAP_UM).astype(np.int64)
+
+
 THICKNESS_CONE_COS = 0.866  # opposite side: within 30 degrees of the inward normal
 
 
@@ -45,15 +56,13 @@ class Triangles:
     def from_rows(cls, rows: np.ndarray) -> Triangles:
         """From rows (x0, y0, z0, x1, ..., z2, tag, inner, outer) in any order.
 
-        Vertices are identified by their rounded position and numbered by it; the
+        Vertices are snapped to the grid :data:`SNAP_UM` and numbered by position; the
         triangles are sorted by their vertex numbers: the same boundary gives the same
         triangles on any number of ranks.
         """
-        pts = rows[:, :9].reshape(-1, 3)
-        key = np.round(pts, KEY_DECIMALS)
+        key = snap_keys(rows[:, :9].reshape(-1, 3))
         uniq, inv = np.unique(key, axis=0, return_inverse=True)
-        x = np.zeros_like(uniq)
-        x[inv] = pts  # one of the (equal to rounding) copies
+        x = uniq * SNAP_UM
         tri = inv.reshape(-1, 3)
         order = np.lexsort(np.sort(tri, axis=1).T[::-1])
         return cls(
@@ -259,3 +268,65 @@ def _one_fan(around: np.ndarray, v: int) -> bool:
                 seen.add(j)
                 stack.append(j)
     return len(seen) == len(others)
+
+
+def islands(t: Triangles, topo: Topology, region: int, max_volume: float) -> list[np.ndarray]:
+    """Vertex positions [µm] of closed surfaces around small pieces of ``region``.
+
+    Pieces smaller than ``max_volume`` [µm³]: detached Li smaller than a cell, dropped as
+    in 2D.
+    """
+    out = []
+    for s, sel in enumerate(topo.surfaces):
+        if topo.surface_curves[s] or topo.surface_key[s][1] != region:
+            continue
+        if abs(t.flux_volume(sel)) < max_volume:
+            out.append(t.x[np.unique(t.tri[sel])])
+    return out
+
+
+def shells(topo: Topology, region: int) -> list[list[int]]:
+    """The surfaces bounding ``region``, grouped into connected shells (by shared curves)."""
+    mine = [s for s, k in enumerate(topo.surface_key) if region in (k[1], k[2])]
+    parent = {s: s for s in mine}
+
+    def find(s: int) -> int:
+        while parent[s] != s:
+            s = parent[s]
+        return s
+
+    for ss in topo.curve_surfaces:
+        ours = [s for s in ss if s in parent]
+        for a in ours[1:]:
+            ra, rb = find(ours[0]), find(a)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for s in mine:
+        groups.setdefault(find(s), []).append(s)
+    return [groups[k] for k in sorted(groups)]
+
+
+def region_volumes(t: Triangles, topo: Topology, region: int) -> list[list[int]]:
+    """Surfaces of each volume entity of ``region``.
+
+    One entity per shell that encloses the region, with the shells that are holes in it
+    (the holes go to the largest enclosing shell).
+    """
+
+    def signed(shell: list[int]) -> float:
+        v = 0.0
+        for s in shell:
+            sel = topo.surfaces[s]
+            v += t.flux_volume(sel) * (1.0 if topo.surface_key[s][1] == region else -1.0)
+        return v
+
+    parts = [(signed(sh), sh) for sh in shells(topo, region)]
+    outer = sorted([p for p in parts if p[0] > 0], key=lambda p: -p[0])
+    if not outer:
+        return [sorted(s for _, sh in parts for s in sh)]
+    vols = [list(sh) for _, sh in outer]
+    for v, sh in parts:
+        if v <= 0:
+            vols[0] += sh
+    return [sorted(v) for v in vols]
