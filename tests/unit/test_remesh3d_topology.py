@@ -104,3 +104,20 @@ def test_thickness_of_a_thin_slab_is_its_thickness():
     verts, thick = local_thickness(t, np.arange(len(t.tri)))
     assert len(verts) == 2 * (n + 1) ** 2
     np.testing.assert_allclose(thick, 0.1)
+
+
+def test_a_detached_piece_is_its_own_volume_and_a_hole_in_the_other_region():
+    """A small tetrahedron of region 1 floating in region 2 (dead Li in electrolyte)."""
+    from dendrisim.meshing.remesh.surface3d import islands, region_volumes
+
+    piece = _tet([(0.5, 0.5, 0.7), (0.6, 0.5, 0.7), (0.5, 0.6, 0.7), (0.5, 0.5, 0.8)])
+    rows = _box(0.0, 0.5, 14, 17, 1, 2) + _box(0.5, 1.0, None, 13, 2, -1) + piece
+    t = Triangles.from_rows(np.array(rows, dtype=float))
+    topo = discrete_topology(t)
+    li, el = region_volumes(t, topo, 1), region_volumes(t, topo, 2)
+    assert len(li) == 2 and len(el) == 1
+    closed = [s for s, k in enumerate(topo.surface_key) if k == (11, 1, 2)]
+    assert li[1] == closed and set(closed) <= set(el[0])  # the piece is a hole in region 2
+    small = islands(t, topo, 1, max_volume=1e-3)
+    assert len(small) == 1 and len(small[0]) == 4
+    assert islands(t, topo, 1, max_volume=1e-4) == []  # the piece holds 1.7e-4
