@@ -99,6 +99,15 @@ def test_3d_remesh_keeps_volumes_groups_walls_quality_and_linear_fields():
     exact.interpolate(linear)
     err = parallel.global_max(np.abs(f_new.x.array - exact.x.array), new.mesh.comm)
     assert err < 1e-8
+    # a step field stays within its bounds: no new node is evaluated in a wrong old cell
+    # (a linear field cannot show that; in metres dolfinx's point search did, 1.85)
+    step_old = fem.Function(fem.functionspace(b.mesh, ("Lagrange", 1)))
+    step_old.interpolate(lambda x: np.where(x[2] > 1e-7, 1.0, 0.0))
+    step_new = fem.Function(fem.functionspace(new.mesh, ("Lagrange", 1)))
+    transfer(step_old, step_new)
+    lo = parallel.global_min(step_new.x.array, new.mesh.comm)
+    hi = parallel.global_max(step_new.x.array, new.mesh.comm)
+    assert lo > -1e-5 and hi < 1 + 1e-5, (lo, hi)
 
 
 def test_3d_needle_consumed_ends_li_exhausted(tmp_path):
