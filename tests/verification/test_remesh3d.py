@@ -126,16 +126,11 @@ def test_3d_needle_consumed_ends_li_exhausted(tmp_path):
 
 
 @pytest.mark.mpi
-@pytest.mark.xfail(
-    reason="the new mesh is the same on 1 and 2 ranks (cells, volumes to 1e-16), but the "
-    "non-matching field transfer (physics/transfer.py) evaluates a few new nodes in a wrong "
-    "old cell (a 0/1 step field gets 1.85 or -0.19 at ~5 of 1390 nodes), differently on 1 "
-    "and 2 ranks: species_mol then differs by 1.2e-4 after the remesh (issue #16, open)",
-    strict=False,
-)
 def test_3d_remesh_same_on_one_and_all_ranks():
     """Backward Euler (BDF2's accept/reject decisions may flip on a last-digit difference
-    between partitions, see tests/verification/test_remesh.py)."""
+    between partitions, see tests/verification/test_remesh.py).  The same new mesh needs
+    the gmsh input snapped (surface3d.SNAP_UM) and the field transfer's cell search in
+    unit-size coordinates (physics/transfer.py)."""
     from .histories import assert_same_on_one_and_all_ranks
 
     def remeshed(summary):
