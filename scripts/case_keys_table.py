@@ -92,7 +92,7 @@ NOTES = {
     "thermal.ambient_K": "T of the dirichlet/robin `bulk` condition and isothermal foil bottom",
     "thermal.substrate_bottom": "heat condition on `substrate`",
     "species.outer": "species condition on `bulk` (dirichlet: concentration_mol_m3)",
-    "interface.remesh_quality": "remesh below this worst-cell quality (2D)",
+    "interface.remesh_quality": "remesh below this worst-cell quality (2D and 3D)",
     "interface.max_remeshes": "remeshes allowed per run",
     "interface.min_quality": "stop (`mesh_quality`) below this worst-cell quality",
     "time.dt_initial_s": "first step",

@@ -175,13 +175,20 @@ class Simulation:
         ic = self.case.interface
         if not (ic.remesh and ic.max_remeshes > 0):
             return None
-        if bundle.mesh.topology.dim != 2:
-            log.info(
-                "remeshing is built for 2D meshes: this 3D run stops (mesh_quality) "
-                "if its cells degrade below interface.min_quality = %g",
-                ic.min_quality,
-            )
-            return None
+        if bundle.mesh.topology.dim == 3:
+            from dendrisim.meshing.remesh import RemeshError
+            from dendrisim.meshing.remesh.remesher3d import Remesher3D
+
+            try:
+                return Remesher3D(bundle, self._receding_groups(), ic.remesh_quality)
+            except RemeshError as exc:
+                log.info(
+                    "%s: this 3D run stops (mesh_quality) if its cells degrade below "
+                    "interface.min_quality = %g",
+                    exc,
+                    ic.min_quality,
+                )
+                return None
         from dendrisim.meshing.remesh import Remesher
 
         return Remesher(bundle, self._receding_groups())
@@ -347,8 +354,8 @@ class Simulation:
         self.remesh_reports.append(report)
         self.li_removed_m3 += report.li_removed_m3
         log.info(
-            "t = %.6g s: remeshed (%d): %d -> %d cells, Li area change %.3g (rel.), "
-            "thin Li removed %.3g of the dendrite, %.3g s",
+            "t = %.6g s: remeshed (%d): %d -> %d cells, Li area (2D) or volume (3D) change "
+            "%.3g (rel.), thin Li removed %.3g of the dendrite, %.3g s",
             report.time_s,
             k,
             report.cells_before,

@@ -1,4 +1,4 @@
-"""Remeshing a 2D mesh from its current (moved) boundaries with gmsh.
+"""Remeshing a mesh from its current (moved) boundaries with gmsh (2D; 3D: :mod:`.remesher3d`).
 
 Modules, in the order a remesh uses them (:mod:`.remesher` orchestrates):
 
@@ -22,6 +22,7 @@ from typing import Any
 
 _EXPORTS = {
     "Remesher": "remesher",
+    "Remesher3D": "remesher3d",
     "RemeshReport": "remesher",
     "RemeshError": "errors",
     "RebuildError": "errors",

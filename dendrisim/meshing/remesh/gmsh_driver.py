@@ -103,22 +103,26 @@ def _build_on_root(job: RebuildJob, msh_path, result: dict) -> dict:
 
 
 def mesh_in_child(
-    job: dict, msh_path: str | Path | None, tmp: Path
-) -> tuple[Path, dict[int, float]]:
-    """Run :mod:`.gmsh_model` in a child process (rank 0).
+    job: dict,
+    msh_path: str | Path | None,
+    tmp: Path,
+    module: str = CHILD_MODULE,
+    algorithms: tuple[int, ...] = ALGORITHMS,
+) -> tuple[Path, dict]:
+    """Run ``module`` (:mod:`.gmsh_model`, :mod:`.gmsh_model3d`) in a child process (rank 0).
 
-    A time limit per attempt, other gmsh algorithms as fallbacks; ``tmp`` is a scratch
-    folder.  Returns the .msh path and the region areas [µm²].
+    A time limit per attempt, other gmsh ``algorithms`` as fallbacks; ``tmp`` is a scratch
+    folder.  Returns the .msh path and what the child reports (2D: the region areas [µm²]).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(MPI_ENV_PREFIXES)}
     out = Path(msh_path) if msh_path is not None else tmp / "remesh.msh"
     problems = []
-    for algorithm in ALGORITHMS:
+    for algorithm in algorithms:
         src = tmp / "job.pkl"
         src.write_bytes(pickle.dumps({**job, "algorithm": algorithm}))
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", CHILD_MODULE, str(src), str(out)],
+                [sys.executable, "-m", module, str(src), str(out)],
                 env=env,
                 capture_output=True,
                 text=True,

@@ -10,8 +10,8 @@ When the receding Li surface has distorted the mesh (quality below
 3. **rebuild** (:mod:`.gmsh_driver`, :mod:`.gmsh_model`): gmsh meshes the regions in a
    child process on rank 0 and dolfinx distributes the new mesh like a generated one.
 
-The caller transfers the fields (:func:`dendrisim.physics.transfer.transfer`).  Only 2D
-meshes (axisymmetric, planar) are remeshed; a 3D run stops with ``mesh_quality``.
+The caller transfers the fields (:func:`dendrisim.physics.transfer.transfer`).  This is
+the 2D remesher (axisymmetric, planar); 3D meshes: :mod:`.remesher3d`.
 Lengths: the mesh is in metres; gmsh works in micrometres (its tolerances are absolute).
 """
 
@@ -53,6 +53,7 @@ class RemeshReport:
     li_removed_m3: float = 0.0  # Li thinner than THIN_FRACTION h removed [m^3]
     time_s: float = 0.0  # simulated time of the remesh [s]
     wall_s: float = 0.0  # wall time it took [s]
+    quality_min: float | None = None  # worst cell of the new mesh (3D; 1 = equilateral)
 
 
 class Remesher:

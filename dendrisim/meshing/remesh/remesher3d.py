@@ -1,0 +1,206 @@
+"""The 3D remesher of a run: extract, thin Li, rebuild with gmsh, report (collective).
+
+Route (docs/moving-surface.md): the moved boundary triangles are gathered to every rank
+(:mod:`.extract3d`); Li thinner than a quarter of the original reacting-surface size is
+turned into electrolyte, and Li that touches itself along an edge or at a vertex (a neck
+about to pinch off) too; gmsh then rebuilds the model from discrete entities in a child
+process with a time limit (:mod:`.gmsh_model3d`): the outer walls keep their triangles
+(exact cylinder and planes), the surfaces between regions are reparametrised and remeshed
+at the target sizes, the volumes are meshed, the reacting surfaces offset so that every
+enclosed volume is kept.  dolfinx distributes the new mesh like a generated one, so it
+is the same on 1 and N ranks.  The caller transfers the fields.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from dendrisim.core import groups as G
+from dendrisim.core import parallel
+from dendrisim.core.units import M_TO_UM, UM3_TO_M3
+from dendrisim.meshing.remesh.errors import RemeshError
+from dendrisim.meshing.remesh.extract3d import (
+    ELECTROLYTE_ID,
+    FOIL_TOL_UM,
+    LITHIUM_ID,
+    boundary_triangles,
+    thin_cells,
+)
+from dendrisim.meshing.remesh.polyline import Sizing
+from dendrisim.meshing.remesh.remesher import RemeshReport
+from dendrisim.meshing.remesh.spacing import CELLS_ACROSS, THIN_FRACTION
+from dendrisim.meshing.remesh.surface3d import (
+    Triangles,
+    discrete_topology,
+    islands,
+    local_thickness,
+    pinch_vertices,
+    snap_keys,
+)
+
+CHILD_MODULE_3D = "dendrisim.meshing.remesh.gmsh_model3d"
+ALGORITHMS_3D = (1, 10)  # Delaunay, then HXT
+PINCH_PASSES = 3  # rounds of (recompute the boundary, remove Li around pinches)
+
+
+def sizing_from_triangles(t: Triangles, moving_tags: list[int]) -> Sizing:
+    """Sizes of the mesh as generated: reacting-surface median edge, largest boundary edge."""
+    p = t.x[t.tri]
+    lengths = np.linalg.norm(p - np.roll(p, 1, axis=1), axis=2)
+    moving = np.isin(t.tag, moving_tags)
+    h_i = float(np.median(lengths[moving])) if moving.any() else float(np.median(lengths))
+    h_b = max(float(lengths.max()), h_i)
+    return Sizing(h_interface=h_i, h_bulk=h_b, h_min=THIN_FRACTION * h_i / CELLS_ACROSS)
+
+
+class Remesher3D:
+    """Rebuilds the 3D meshes of one run (create on the initial mesh: it records its sizes).
+
+    Args:
+        bundle: the initial mesh bundle (3D, no resolved SEI shell).
+        moving_names: names of the receding facet groups (those the mesh has count).
+        quality_floor: a new mesh whose worst cell is below this is refused (the next
+            gmsh algorithm is tried).
+    """
+
+    def __init__(self, bundle, moving_names: list[str], quality_floor: float = 0.0):
+        self.quality_floor = quality_floor
+        if G.SEI in bundle.groups:
+            raise RemeshError("3D remeshing with a resolved SEI shell is not built")
+        self.formulation = bundle.formulation
+        self.groups = dict(bundle.groups)
+        self.moving_tags = [bundle.id(n) for n in moving_names if bundle.has(n)]
+        self.sizing = sizing_from_triangles(boundary_triangles(bundle), self.moving_tags)
+        self.count = 0
+
+    def _names(self, dim: int) -> dict[int, str]:
+        return {gid: name for name, (d, gid) in self.groups.items() if d == dim}
+
+    def remesh(self, bundle, msh_path: str | Path | None = None):
+        """A new MeshBundle from the current boundaries of ``bundle`` (collective).
+
+        Returns ``(new bundle, RemeshReport)`` (``area_change``: the relative change of
+        each region's volume); raises :class:`RemeshError` when it cannot be rebuilt.
+        """
+        tris = boundary_triangles(bundle)
+        eps = THIN_FRACTION * self.sizing.h_interface
+        override, li_removed = thin_cells(bundle, tris, self.moving_tags, eps)
+        tris, override, li_removed = self._unpinch(bundle, tris, override, li_removed)
+        job = self._job(tris)
+        new_bundle, info = self._rebuild(bundle.mesh.comm, job, msh_path)
+        self.count += 1
+        change = {
+            name: (info["new"][r] - info["old"][r]) / info["old"][r]
+            for r, name in self._names(3).items()
+            if info["old"].get(r)
+        }
+        report = RemeshReport(
+            bundle.mesh.topology.index_map(3).size_global,
+            new_bundle.mesh.topology.index_map(3).size_global,
+            change,
+            str(msh_path) if msh_path is not None else None,
+            li_removed_m3=li_removed,
+            quality_min=info.get("quality_min"),
+        )
+        return new_bundle, report
+
+    def _unpinch(self, bundle, tris: Triangles, override: dict[int, int], removed: float):
+        """Boundary with thin Li removed and no Li touching itself (``override`` grows)."""
+        comm = bundle.mesh.comm
+        interface = self.groups[G.INTERFACE][1]
+        for _ in range(PINCH_PASSES):
+            if parallel.global_any(bool(override), comm):
+                tris = boundary_triangles(bundle, override, interface)
+            pinch = pinch_vertices(tris, LITHIUM_ID)
+            small = islands(tris, discrete_topology(tris), LITHIUM_ID, self.sizing.h_interface**3)
+            if not len(pinch) and not small:
+                return tris, override, removed
+            more, vol = _cells_at(bundle, pinch, override)
+            for pts in small:  # Li pieces smaller than a cell: every vertex on their surface
+                drop, v = _cells_at(bundle, pts, {**override, **more}, every=True)
+                more.update(drop)
+                vol += v
+            override.update(more)
+            removed += vol
+        raise RemeshError(
+            f"the Li still touches itself after {PINCH_PASSES} passes of removing the Li "
+            "around the pinches"
+        )
+
+    def _job(self, tris: Triangles) -> dict:
+        """The child's input: triangles, target sizes at the reacting-surface vertices."""
+        s = self.sizing
+        sel = np.flatnonzero(np.isin(tris.tag, self.moving_tags) & (tris.inner == LITHIUM_ID))
+        if sel.size:
+            verts, thick = local_thickness(tris, sel)
+            h = np.clip(thick / CELLS_ACROSS, s.h_min, s.h_interface)
+        else:
+            verts, h = np.zeros(1, dtype=np.int64), np.array([s.h_bulk])
+        return {
+            "triangles": tris,
+            "size_points": tris.x[verts],
+            "size_values": h,
+            "sizing": s,
+            "moving_tags": self.moving_tags,
+            "regions": self._names(3),
+            "facet_names": self._names(2),
+            "quality_floor": self.quality_floor,
+        }
+
+    def _rebuild(self, comm, job: dict, msh_path):
+        """Mesh ``job`` in the gmsh child on rank 0, check it, distribute it (collective)."""
+        from dendrisim.meshing.load import gmsh_on_root, load_gmsh_model
+        from dendrisim.meshing.remesh.gmsh_driver import mesh_in_child
+
+        info: dict = {}
+
+        def build() -> dict:
+            import gmsh
+
+            from dendrisim.meshing.load import check_model
+
+            tmp = Path(tempfile.mkdtemp(prefix="dendrisim-remesh3d-"))
+            try:
+                out, got = mesh_in_child(job, msh_path, tmp, CHILD_MODULE_3D, ALGORITHMS_3D)
+                gmsh.open(str(out))
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            info.update(got)
+            return check_model(self.formulation)
+
+        try:
+            with gmsh_on_root(comm):
+                bundle = load_gmsh_model(comm, unit="um", formulation=self.formulation, check=build)
+        except RemeshError:
+            raise
+        except Exception as exc:  # gmsh or the model check: say what failed
+            raise RemeshError(f"remeshing failed: {exc}") from exc
+        return bundle, parallel.broadcast(info, comm)
+
+
+def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], every: bool = False):
+    """Li cells above the foil with a vertex (``every``: all) at ``pts_um`` (-> electrolyte)."""
+    mesh = bundle.mesh
+    ct = bundle.cell_tags
+    cells = ct.indices[ct.values == LITHIUM_ID]
+    cells = np.array([c for c in cells if int(c) not in override], dtype=np.int64)
+    out: dict[int, int] = {}
+    removed = 0.0
+    if cells.size:
+        x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]] * M_TO_UM
+        keys = {tuple(k) for k in snap_keys(pts_um)}
+        hit = [
+            i
+            for i in range(len(cells))
+            if x[i].mean(axis=0)[2] > FOIL_TOL_UM and any(tuple(k) in keys for k in snap_keys(x[i]))
+        ]
+        n_owned = mesh.topology.index_map(3).size_local
+        for i in hit:
+            out[int(cells[i])] = ELECTROLYTE_ID
+            if cells[i] < n_owned:
+                removed += abs(np.linalg.det(x[i][1:] - x[i][0])) / 6.0 * UM3_TO_M3
+    return out, parallel.global_sum(removed, mesh.comm)

@@ -1,0 +1,332 @@
+"""Boundary triangulations of a 3D mesh as discrete gmsh entities (pure numpy, no gmsh).
+
+A 3D remesh (:mod:`.remesher3d`) starts from every boundary triangle of the moved mesh
+(outer walls and facets between regions), each with its physical group and the regions on
+its two sides.  This module turns them into the topology gmsh's discrete entities need:
+
+- :class:`Triangles`: the triangles, in a canonical order (by position, not by rank or
+  vertex numbering), vertices numbered 1.. by position;
+- :func:`discrete_topology`: surfaces (triangles of one group between the same two
+  regions, split into connected pieces), curves (chains of edges shared by the same set
+  of surfaces), points (curve ends, one on every closed curve);
+- :func:`pinch_vertices`: where a region touches itself along an edge or at a vertex;
+- :func:`local_thickness`: the Li thickness at the reacting-surface vertices (across the
+  Li, along the inward normal) that sets the remeshed sizes and the thin-Li removal.
+
+Lengths in µm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# the gmsh input is snapped to this grid [µm] (1e-11 m): the moved coordinates differ
+# between partitions by rounding (measured <= 2e-17 m), and gmsh must see the same input
+# on 1 and N ranks to build the same mesh; a node moves by at most 5e-12 m (the motion
+# keeps wall nodes within 1.1e-10 m of the cylinder)
+SNAP_UM = 1e-5
+
+
+def snap_keys(x_um: np.ndarray) -> np.ndarray:
+    """Integer grid keys of positions [µm] (the same position to within the noise)."""
+    return np.round(np.asarray(x_um) / SNAP_UM).astype(np.int64)
+
+
+THICKNESS_CONE_COS = 0.866  # opposite side: within 30 degrees of the inward normal
+
+
+@dataclass
+class Triangles:
+    """Boundary triangles of a 3D mesh (µm).
+
+    Vertex ids ``tri`` (n, 3) into ``x`` (m, 3), and per triangle the facet group ``tag``,
+    the region ``inner`` its normal points away from and the region ``outer`` on the
+    other side (-1: outside the mesh).
+    """
+
+    x: np.ndarray
+    tri: np.ndarray
+    tag: np.ndarray
+    inner: np.ndarray
+    outer: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: np.ndarray) -> Triangles:
+        """From rows (x0, y0, z0, x1, ..., z2, tag, inner, outer) in any order.
+
+        Vertices are snapped to the grid :data:`SNAP_UM` and numbered by position; the
+        triangles are sorted by their vertex numbers: the same boundary gives the same
+        triangles on any number of ranks.
+        """
+        key = snap_keys(rows[:, :9].reshape(-1, 3))
+        uniq, inv = np.unique(key, axis=0, return_inverse=True)
+        x = uniq * SNAP_UM
+        tri = inv.reshape(-1, 3)
+        order = np.lexsort(np.sort(tri, axis=1).T[::-1])
+        return cls(
+            x=x,
+            tri=tri[order],
+            tag=rows[order, 9].astype(np.int64),
+            inner=rows[order, 10].astype(np.int64),
+            outer=rows[order, 11].astype(np.int64),
+        )
+
+    def normals(self) -> np.ndarray:
+        """Area vectors (n, 3) [µm²] (normal times area, away from ``inner``)."""
+        p = self.x[self.tri]
+        return 0.5 * np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+
+    def flux_volume(self, sel: np.ndarray) -> float:
+        """(1/3) sum c . A over the triangles ``sel`` [µm³] (the volume they enclose)."""
+        c = self.x[self.tri[sel]].mean(axis=1)
+        return float(np.einsum("ij,ij->", c, self.normals()[sel]) / 3.0)
+
+
+@dataclass
+class Topology:
+    """Discrete entities of a boundary triangulation.
+
+    ``surfaces`` (triangle indices) with ``surface_key`` (tag, inner, outer), ``curves``
+    (ordered vertex chains, closed when first == last) with ``curve_surfaces`` (the
+    surfaces sharing each), ``surface_curves`` (curve ids bounding each surface),
+    ``points`` (vertex ids of the curve ends).
+    """
+
+    surfaces: list[np.ndarray] = field(default_factory=list)
+    surface_key: list[tuple[int, int, int]] = field(default_factory=list)
+    curves: list[list[int]] = field(default_factory=list)
+    curve_surfaces: list[tuple[int, ...]] = field(default_factory=list)
+    surface_curves: list[list[int]] = field(default_factory=list)
+    points: list[int] = field(default_factory=list)
+
+
+def _components(tri: np.ndarray) -> list[np.ndarray]:
+    """Edge-connected components of the triangles ``tri`` (indices into ``tri``)."""
+    parent = np.arange(len(tri))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[int, int], int] = {}
+    for i, t in enumerate(tri):
+        for a, b in ((t[0], t[1]), (t[1], t[2]), (t[2], t[0])):
+            e = (min(a, b), max(a, b))
+            j = first.setdefault(e, i)
+            if j != i:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    roots = np.array([find(i) for i in range(len(tri))])
+    return [np.flatnonzero(roots == r) for r in np.unique(roots)]
+
+
+def _edge_surfaces(t: Triangles, surf_of: np.ndarray) -> dict[tuple[int, int], set[int]]:
+    out: dict[tuple[int, int], set[int]] = {}
+    for i, tr in enumerate(t.tri):
+        for a, b in ((tr[0], tr[1]), (tr[1], tr[2]), (tr[2], tr[0])):
+            out.setdefault((min(a, b), max(a, b)), set()).add(int(surf_of[i]))
+    return out
+
+
+def _chains(edges: list[tuple[int, int]], stops: set[int]) -> list[list[int]]:
+    """Split edges into chains between ``stops`` (and vertices of degree != 2)."""
+    adj: dict[int, list[int]] = {}
+    for a, b in edges:
+        adj.setdefault(a, []).append(b)
+        adj.setdefault(b, []).append(a)
+    ends = {v for v, n in adj.items() if len(n) != 2} | (stops & set(adj))
+    used: set[tuple[int, int]] = set()
+    chains = []
+
+    def walk(start: int, nxt: int) -> list[int]:
+        chain = [start]
+        prev, cur = start, nxt
+        used.add((min(prev, cur), max(prev, cur)))
+        while True:
+            chain.append(cur)
+            if cur in ends or cur == start:
+                return chain
+            cand = [w for w in sorted(adj[cur]) if (min(cur, w), max(cur, w)) not in used]
+            if not cand:
+                return chain
+            prev, cur = cur, cand[0]
+            used.add((min(prev, cur), max(prev, cur)))
+
+    for v in sorted(ends):
+        for w in sorted(adj[v]):
+            if (min(v, w), max(v, w)) not in used:
+                chains.append(walk(v, w))
+    for v in sorted(adj):  # closed loops without an end: start at their smallest vertex
+        for w in sorted(adj[v]):
+            if (min(v, w), max(v, w)) not in used:
+                chains.append(walk(v, w))
+    return chains
+
+
+def discrete_topology(t: Triangles) -> Topology:
+    """Surfaces, curves and points of the boundary triangulation ``t`` (see module doc)."""
+    topo = Topology()
+    keys = np.column_stack([t.tag, t.inner, t.outer])
+    surf_of = np.zeros(len(t.tri), dtype=np.int64)
+    for key in np.unique(keys, axis=0):
+        sel = np.flatnonzero((keys == key).all(axis=1))
+        for comp in _components(t.tri[sel]):
+            surf_of[sel[comp]] = len(topo.surfaces)
+            topo.surfaces.append(sel[comp])
+            topo.surface_key.append(tuple(int(k) for k in key))
+    by_set: dict[tuple[int, ...], list[tuple[int, int]]] = {}
+    for e, ss in _edge_surfaces(t, surf_of).items():
+        if len(ss) > 1:
+            by_set.setdefault(tuple(sorted(ss)), []).append(e)
+    vert_sets: dict[int, set[tuple[int, ...]]] = {}
+    for ss, edges in by_set.items():
+        for e in edges:
+            for v in e:
+                vert_sets.setdefault(v, set()).add(ss)
+    stops = {v for v, s in vert_sets.items() if len(s) > 1}
+    topo.surface_curves = [[] for _ in topo.surfaces]
+    points: dict[int, int] = {}
+    for ss in sorted(by_set):
+        for chain in _chains(sorted(by_set[ss]), stops):
+            for v in (chain[0], chain[-1]):
+                points.setdefault(v, len(points))
+            topo.curves.append(chain)
+            topo.curve_surfaces.append(ss)
+            for s in ss:
+                topo.surface_curves[s].append(len(topo.curves) - 1)
+    topo.points = sorted(points, key=points.get)
+    return topo
+
+
+def vertex_normals(t: Triangles, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the triangles ``sel`` and their unit area-weighted normals there."""
+    verts = np.unique(t.tri[sel])
+    n = np.zeros_like(t.x)
+    a = t.normals()[sel]
+    for k in range(3):
+        np.add.at(n, t.tri[sel, k], a)
+    n = n[verts]
+    return verts, n / np.maximum(np.linalg.norm(n, axis=1), 1e-300)[:, None]
+
+
+def local_thickness(
+    t: Triangles, sel: np.ndarray, li_inner: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Li thickness [µm] at every vertex of the triangles ``sel`` (np.inf: none found).
+
+    From each vertex, the nearest other vertex of ``sel`` within 30 degrees of the
+    inward normal (into the Li, the ``inner`` side when ``li_inner``): the distance
+    across the Li (a thread of radius r: 1.7 r to 2 r).  Returns (vertices, thickness).
+    """
+    verts, n = vertex_normals(t, sel)
+    inward = -n if li_inner else n
+    p = t.x[verts]
+    thick = np.full(len(verts), np.inf)
+    for lo in range(0, len(verts), 512):
+        d = p[None, :, :] - p[lo : lo + 512, None, :]  # (chunk, all, 3)
+        dist = np.linalg.norm(d, axis=2)
+        along = np.einsum("cak,ck->ca", d, inward[lo : lo + 512])
+        ok = (along > THICKNESS_CONE_COS * dist) & (dist > 0)
+        thick[lo : lo + 512] = np.where(ok, dist, np.inf).min(axis=1)
+    return verts, thick
+
+
+def pinch_vertices(t: Triangles, region: int) -> np.ndarray:
+    """Positions [µm] of the vertices of edges where ``region`` touches itself (non-manifold)."""
+    sel = (t.inner == region) | (t.outer == region)
+    tri = t.tri[sel]
+    edges = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    uniq, count = np.unique(edges, axis=0, return_counts=True)
+    bad = np.unique(uniq[count > 2])
+    # a vertex pinch: the triangles around a vertex form more than one fan
+    flat = tri.ravel()
+    order = np.argsort(flat, kind="stable")
+    starts = np.searchsorted(flat[order], np.arange(len(t.x) + 1))
+    fans = [
+        v
+        for v in np.unique(flat)
+        if not _one_fan(tri[order[starts[v] : starts[v + 1]] // 3], int(v))
+    ]
+    return t.x[np.union1d(bad, np.array(fans, dtype=np.int64))]
+
+
+def _one_fan(around: np.ndarray, v: int) -> bool:
+    """True when the triangles ``around`` vertex ``v`` are edge-connected through ``v``."""
+    if len(around) <= 2:
+        return True
+    others = [{int(w) for w in r if w != v} for r in around]
+    seen, stack = {0}, [0]
+    while stack:
+        i = stack.pop()
+        for j, o in enumerate(others):
+            if j not in seen and o & others[i]:
+                seen.add(j)
+                stack.append(j)
+    return len(seen) == len(others)
+
+
+def islands(t: Triangles, topo: Topology, region: int, max_volume: float) -> list[np.ndarray]:
+    """Vertex positions [µm] of closed surfaces around small pieces of ``region``.
+
+    Pieces smaller than ``max_volume`` [µm³]: detached Li smaller than a cell, dropped as
+    in 2D.
+    """
+    out = []
+    for s, sel in enumerate(topo.surfaces):
+        if topo.surface_curves[s] or topo.surface_key[s][1] != region:
+            continue
+        if abs(t.flux_volume(sel)) < max_volume:
+            out.append(t.x[np.unique(t.tri[sel])])
+    return out
+
+
+def shells(topo: Topology, region: int) -> list[list[int]]:
+    """The surfaces bounding ``region``, grouped into connected shells (by shared curves)."""
+    mine = [s for s, k in enumerate(topo.surface_key) if region in (k[1], k[2])]
+    parent = {s: s for s in mine}
+
+    def find(s: int) -> int:
+        while parent[s] != s:
+            s = parent[s]
+        return s
+
+    for ss in topo.curve_surfaces:
+        ours = [s for s in ss if s in parent]
+        for a in ours[1:]:
+            ra, rb = find(ours[0]), find(a)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for s in mine:
+        groups.setdefault(find(s), []).append(s)
+    return [groups[k] for k in sorted(groups)]
+
+
+def region_volumes(t: Triangles, topo: Topology, region: int) -> list[list[int]]:
+    """Surfaces of each volume entity of ``region``.
+
+    One entity per shell that encloses the region, with the shells that are holes in it
+    (the holes go to the largest enclosing shell).
+    """
+
+    def signed(shell: list[int]) -> float:
+        v = 0.0
+        for s in shell:
+            sel = topo.surfaces[s]
+            v += t.flux_volume(sel) * (1.0 if topo.surface_key[s][1] == region else -1.0)
+        return v
+
+    parts = [(signed(sh), sh) for sh in shells(topo, region)]
+    outer = sorted([p for p in parts if p[0] > 0], key=lambda p: -p[0])
+    if not outer:
+        return [sorted(s for _, sh in parts for s in sh)]
+    vols = [list(sh) for _, sh in outer]
+    for v, sh in parts:
+        if v <= 0:
+            vols[0] += sh
+    return [sorted(v) for v in vols]
