@@ -37,9 +37,9 @@ class PreconditionerReuse:
     def __init__(self, snes, model, enabled: bool = True, growth: float = 1.5, slack: int = 5):
         self.ksp = snes.getKSP()
         self.model = model
-        self.enabled = enabled and self.ksp.getType() != "preonly"
+        self.hooked = self.ksp.getType() != "preonly"  # counts builds, AMG levels
+        self.enabled = enabled and self.hooked  # False: a fresh preconditioner every solve
         self.growth, self.slack = growth, slack
-        self.hooked = self.enabled  # the hooks stay; ``enabled`` False: rebuild every solve
         self.builds = 0
         self.reuses = 0
         self.base: int | None = None  # Krylov iterations of the first solve after a build

@@ -82,3 +82,11 @@ def test_small_counts_get_slack_and_direct_solves_are_left_alone():
     assert not ksp.solve(7) and not ksp.solve(7)  # 2 -> 7: within the slack of 5
     r, ksp, _ = _reuse("preonly")
     assert not r.enabled and ksp.pre is None
+
+
+def test_reuse_off_rebuilds_every_solve_and_still_counts():
+    ksp = FakeKSP()
+    model = SimpleNamespace(step_weights=(0.1, 0.0))
+    r = PreconditionerReuse(SimpleNamespace(getKSP=lambda: ksp), model, enabled=False)
+    assert ksp.solve(10) and ksp.solve(10)
+    assert (r.builds, r.reuses, r.levels) == (2, 0, 3)
