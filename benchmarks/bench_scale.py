@@ -12,7 +12,9 @@ mesh).  One JSON line per (mesh, ranks) in ``benchmarks/results/scale.jsonl``:
   remesh (when a run remeshes), observables, other;
 - Newton and Krylov iterations, AMG set-ups (``pc_setups``, PETSc ``PCSetUp`` events with
   a new operator: c–T and extension) and their time, AMG levels;
-- peak memory per rank (``ru_maxrss``, maximum over ranks), the load average;
+- peak memory per rank (``ru_maxrss``, maximum over ranks), the load average, and the
+  CPU seconds per step of the busiest rank (``cpu_s_per_step``: on a loaded machine a
+  better estimate of the quiet s/step than the wall time, which counts waiting);
 - communication per step for the projection (:mod:`benchmarks.scale_projection`): PETSc
   reductions (VecMDot + VecNorm + VecDot + VecTDot events), halo exchanges (VecScatterBegin
   events) and the ghost dofs per rank.
@@ -128,9 +130,10 @@ def worker(mesh: str, size: str, steps: int, keep: bool = True) -> dict:
     names = EVENTS + REDUCTIONS
     before = events(names)
     parallel.barrier(comm)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     summary = sim.run()
     run_s = parallel.global_max(time.perf_counter() - t0, comm)
+    cpu_s = parallel.global_max(time.process_time() - cpu0, comm)
     ev = {k: (v[0] - before[k][0], v[1] - before[k][1]) for k, v in events(names).items()}
     n_steps = summary.steps + summary.rejected
     asm = {"residual": ev["SNESFunctionEval"][1], "jacobian": ev["SNESJacobianEval"][1]}
@@ -147,6 +150,9 @@ def worker(mesh: str, size: str, steps: int, keep: bool = True) -> dict:
     row.update(pc_builds=sim.newton.pc_reuse.builds, pc_reuses=sim.newton.pc_reuse.reuses)
     row.update(amg_levels=sim.newton.pc_reuse.levels)  # (the solver is destroyed by now)
     row.update(comm_figures(sim, ev, max(n_steps, 1)))
+    # CPU seconds of the busiest rank per step: close to the quiet machine's s/step when
+    # the load average is above the core count (the wall time then counts waiting)
+    row.update(cpu_s_per_step=cpu_s / max(n_steps, 1))
     row.update(setup_s=setup_s, peak_rss_MB=peak_rss_mb(), load_1min=_load())
     row.update(within_memory=row["peak_rss_MB"] * row["ranks"] < MEMORY_LIMIT_MB)
     if size == "0.1M" and row["ranks"] == 2:
