@@ -1,6 +1,6 @@
 """The preconditioner-reuse rule (:class:`dendrisim.solver.pcreuse.PreconditionerReuse`)
 on a stand-in KSP: build, keep while the Krylov count stays, rebuild when it grows by
-half, after a failed solve, or for a Δt off by half; never for a direct solve."""
+half, after a failed solve, or for a Δt off by more than 5 %; never for a direct solve."""
 
 from types import SimpleNamespace
 
@@ -44,6 +44,12 @@ class FakeKSP:
     def getConvergedReason(self):
         return self.reason
 
+    def getTolerances(self):
+        return 1e-10, 1e-14, 1e5, 500
+
+    def setTolerances(self, max_it):
+        self.max_it = max_it
+
     def solve(self, its, reason=2):
         """A linear solve: returns True if the preconditioner was rebuilt for it."""
         self.pre(self, None, None)
@@ -69,10 +75,12 @@ def test_rebuilds_only_when_the_krylov_count_grows_or_a_solve_fails():
     assert ksp.solve(10)
     assert not ksp.solve(500, reason=-3)  # a failed solve with the kept one ...
     assert ksp.solve(10)  # ... is followed by a rebuild
-    model.step_weights = (0.08, 0.3)  # a step 20 % shorter (and BDF2): kept
+    model.step_weights = (0.098, 0.3)  # a step 2 % shorter (and BDF2): kept
     assert not ksp.solve(10)
-    model.step_weights = (0.04, 0.3)  # half the step of the build: rebuilt
+    assert ksp.max_it == 30  # a kept preconditioner gets max(3 base, base + 20) iterations
+    model.step_weights = (0.09, 0.3)  # 10 % off the step of the build: rebuilt
     assert ksp.solve(10)
+    assert ksp.max_it == 500
     assert (r.builds, r.reuses) == (4, 5)
 
 
