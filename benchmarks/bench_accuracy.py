@@ -3,7 +3,10 @@
 For the Fig. 5 cases on a fixed geometry (``interface.moving = false``, Li melting off:
 the problem the hand-written script solves), axisymmetric, or with ``--3d`` the short
 deposit in 3D (``CASE_3D``, reference at ``REF_DT_3D_S``; run on a quiet machine:
-``mpiexec -n 2 python -m benchmarks.bench_accuracy --3d``):
+``mpiexec -n 2 python -m benchmarks.bench_accuracy --3d``; ``--3d-small``: the same
+cell on a coarse mesh; in 3D the row also has the BDF2 run with
+``solver.reuse_preconditioner = false``, its Krylov iterations, AMG set-ups and wall
+time, and how far its answer is from the default run's):
 
 - converged reference: dendrisim's BDF2 at a fixed step ``REF_DT_S`` (the answers move by
   < 1e-5 relative between 0.01 s and 0.005 s);
@@ -43,6 +46,14 @@ FIXED = {"interface.moving": False, "thermal.li_melting": False, "output.fields"
 # reference at 0.02 s (in 2D the answers move by < 1e-6 between 0.02 and 0.01 s)
 CASE_3D = ("fig5-stable", {"geometry.formulation": "3d", "geometry.electrolyte_height_um": 1.5})
 REF_DT_3D_S = 0.02
+# --3d-small: CASE_3D on a coarse mesh, for a loaded machine (the 37k-cell figure needs
+# about 10 CPU-minutes).  The cell stays that of CASE_3D: in the smaller cell of the 3D
+# solver test (radius 0.4 um, electrolyte 1 um) fig5-stable runs away (T 820 K at 9 s).
+SMALL_3D = {
+    **CASE_3D[1],
+    "geometry.mesh_size_interface_um": 0.04,
+    "geometry.mesh_size_bulk_um": 0.25,
+}
 
 
 def script(case, bundle, dt_s: float) -> tuple[float, float, float, int]:
@@ -81,6 +92,8 @@ def dendrisim_run(case, bundle) -> dict:
         "newton": s.newton_iterations,
         "li0": sim.observables.inventory.li_moles0,
         "consumed": last["li_consumed_mol"],
+        "krylov": s.krylov_iterations,
+        "pc_builds": sim.newton.pc_reuse.builds,  # AMG set-ups of c-T (0: direct)
     }
 
 
@@ -99,6 +112,9 @@ def one_case(name: str, ref_dt: float, over: dict | None = None) -> dict:
     bdf2 = dendrisim_run(load_case(name, {**base, "time.scheme": "bdf2"}), bundle)
     be = dendrisim_run(load_case(name, {**base, "time.scheme": "backward_euler"}), bundle)
     form = ref_case.geometry.formulation
+    if form == "3d":  # what keeping the AMG preconditioner saves (solver.reuse_preconditioner)
+        off = {**base, "time.scheme": "bdf2", "solver.reuse_preconditioner": False}
+        bdf2_off = dendrisim_run(load_case(name, off), bundle)
     row = {"case": name, "formulation": form, "ranks": parallel.size(), "ref_dt_s": ref_dt}
     row["cells"] = bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global
     for key, res in (("bdf2", bdf2), ("be", be)):
@@ -107,6 +123,11 @@ def one_case(name: str, ref_dt: float, over: dict | None = None) -> dict:
             res["wall"],
             _err(res["retention"], res["dT"], ref),
         )
+    if form == "3d":
+        row.update(bdf2_krylov=bdf2["krylov"], bdf2_pc_builds=bdf2["pc_builds"])
+        row.update(noreuse_krylov=bdf2_off["krylov"], noreuse_pc_builds=bdf2_off["pc_builds"])
+        row.update(noreuse_wall_s=bdf2_off["wall"], noreuse_newton=bdf2_off["newton"])
+        row["noreuse_answer_diff"] = _err(bdf2_off["retention"], bdf2_off["dT"], bdf2)
     script(ref_case, bundle, SCRIPT_DTS[0])  # JIT warm-up
     for dt in SCRIPT_DTS:
         consumed, dT, wall, steps = script(ref_case, bundle, dt)
@@ -119,12 +140,13 @@ def one_case(name: str, ref_dt: float, over: dict | None = None) -> dict:
     return row
 
 
-def main(quick: bool = False, three_d: bool = False) -> list[dict]:
-    """Both Fig. 5 cases (quick: fig5-stable with a 0.02 s reference; three_d: CASE_3D)."""
+def main(quick: bool = False, three_d: bool = False, small: bool = False) -> list[dict]:
+    """Both Fig. 5 cases (quick: fig5-stable with a 0.02 s reference; three_d: CASE_3D,
+    ``small``: on the coarse SMALL_3D cell)."""
     names = ["fig5-stable"] if quick else ["fig5-routine", "fig5-stable"]
     runs = [(name, 0.02 if quick else REF_DT_S, None) for name in names]
     if three_d:
-        runs = [(CASE_3D[0], REF_DT_3D_S, CASE_3D[1])]
+        runs = [(CASE_3D[0], REF_DT_3D_S, SMALL_3D if small else CASE_3D[1])]
     rows = []
     for name, ref_dt, over in runs:
         row = one_case(name, ref_dt, over)
@@ -140,4 +162,5 @@ def main(quick: bool = False, three_d: bool = False) -> list[dict]:
 if __name__ == "__main__":
     import sys
 
-    main(quick="--quick" in sys.argv[1:], three_d="--3d" in sys.argv[1:])
+    small = "--3d-small" in sys.argv[1:]
+    main(quick="--quick" in sys.argv[1:], three_d=small or "--3d" in sys.argv[1:], small=small)

@@ -201,6 +201,8 @@ def machine() -> dict[str, Any]:
             )
         },
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # 1, 5, 15 min load average when the row was written (> cores: a shared machine)
+        "loadavg": list(os.getloadavg()),
     }
 
 

@@ -59,6 +59,8 @@ class SolverConfig(Section):
     element_degree: Literal[1, 2] = 1
     # chord Newton: keep the Jacobian/LU while Δt is unchanged and it contracts (reuse.py)
     reuse_jacobian: bool = False
+    # Krylov solvers (3D): keep the AMG preconditioner until the Krylov count grows (pcreuse.py)
+    reuse_preconditioner: bool = True
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)  # expert overrides
 
 

@@ -13,6 +13,7 @@ from dolfinx.fem.petsc import NonlinearProblem  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
 from dendrisim.physics.registry import Registry  # noqa: E402
+from dendrisim.solver.pcreuse import PreconditionerReuse  # noqa: E402
 from dendrisim.solver.reuse import JacobianReuse  # noqa: E402
 
 _COUNTER = itertools.count()
@@ -135,6 +136,7 @@ class NewtonSolver:
         extra_options: dict | None = None,
         predicted: bool = True,
         reuse: bool = False,
+        reuse_pc: bool = True,
     ):
         opts = {
             "snes_type": "newtonls",
@@ -160,6 +162,7 @@ class NewtonSolver:
         )
         self.snes = self.problem.solver
         self.reuse = JacobianReuse(self.problem, model, enabled=reuse)  # counts assemblies
+        self.pc_reuse = PreconditionerReuse(self.snes, model, enabled=reuse_pc)  # Krylov only
         if predicted or reuse:
             chord = self.reuse if reuse else None
             self.snes.setConvergenceTest(PredictedErrorTest(rtol, atol, stol, chord))
@@ -181,23 +184,27 @@ class NewtonSolver:
     def solve(self) -> NewtonResult:
         """Solve from the current ``model.u``; the caller checks ``converged``.
 
-        With Jacobian reuse a failed solve that reused a Jacobian is repeated from the same
-        start with full Newton, so a stale Jacobian never cuts the step.
+        A failed solve that reused a Jacobian (chord) or a preconditioner is repeated from
+        the same start with full Newton and fresh preconditioners, so reuse never cuts the
+        step.
         """
-        reuse = self.reuse
-        if not reuse.enabled:
+        reuse, pcr = self.reuse, self.pc_reuse
+        if not (reuse.enabled or pcr.enabled):
             return self._solve()
         u = self.problem.u
-        start, reused = u.x.array.copy(), reuse.reused
+        start, marks = u.x.array.copy(), (reuse.reused, pcr.reuses)
         res = self._solve()
-        if res.converged or reuse.reused == reused:
+        if res.converged or marks == (reuse.reused, pcr.reuses):
             return res
         u.x.array[:] = start
-        reuse.enabled, reuse.fresh = False, True
+        enabled = reuse.enabled, pcr.enabled
+        reuse.enabled = pcr.enabled = False
+        reuse.fresh = True
+        pcr.force_rebuild()
         try:
             full = self._solve()
         finally:
-            reuse.enabled = True
+            reuse.enabled, pcr.enabled = enabled
         return NewtonResult(
             full.converged,
             res.iterations + full.iterations,

@@ -232,6 +232,7 @@ class Simulation:
             linear=s.linear,
             extra_options=dict(s.petsc_options),
             reuse=s.reuse_jacobian,
+            reuse_pc=s.reuse_preconditioner,
         )
         tdim = bundle.mesh.topology.dim
         self.cells = bundle.mesh.topology.index_map(tdim).size_global

@@ -34,6 +34,10 @@ from dendrisim.solver.motion.quality import cell_quality  # noqa: E402
 
 OPTIONS_PREFIX = "dendrisim_ale_"
 DIRECT_2D = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+# 3D: CG + GAMG (a direct factorisation of the 3D extension grows as n^2); the operator is
+# lagged, so the AMG hierarchy is built once per mesh (reused across steps and remeshes
+# rebuild it); each solve starts from the last increment (a warm start: the tolerance is
+# relative to the right-hand side, so the answer is the same to ksp_rtol)
 ITERATIVE_3D = {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
 
 
@@ -79,6 +83,8 @@ class ExtensionSolver:
             opt[f"{OPTIONS_PREFIX}{k}"] = val
         self._ksp.setFromOptions()
         self._ksp.setOperators(self._A)
+        self._ksp.setInitialGuessNonzero(opts is ITERATIVE_3D)  # warm start (3D)
+        self.solves = self.iterations = 0  # extension solves and their Krylov iterations
 
     def solve(self, du: fem.Function) -> None:
         """Fill ``du`` with the extension of the current Dirichlet data (collective)."""
@@ -90,6 +96,8 @@ class ExtensionSolver:
         dolfinx.fem.petsc.set_bc(b, self.bcs)  # constrained rows: the prescribed values
         self._ksp.solve(b, du.x.petsc_vec)
         du.x.scatter_forward()
+        self.solves += 1
+        self.iterations += self._ksp.getIterationNumber()
 
     def destroy(self) -> None:
         """Destroy the PETSc objects (collective; call on every rank together)."""
