@@ -12,6 +12,7 @@ import typer
 
 from dendrisim import api
 from dendrisim.config.cell import numbers_of
+from dendrisim.config.unit_cell import unit_cell_of
 from dendrisim.core import parallel
 from dendrisim.core.errors import CaseError, DendrisimError, DendrisimWarning, RunInterrupted
 
@@ -122,6 +123,11 @@ def check_cmd(
         parallel.root_print("# [cell] derived (docs/cell.md):")
         for line in numbers.lines():
             parallel.root_print(f"#   {line}")
+    unit = unit_cell_of(c)
+    if unit is not None:  # docs/cell.md#the-unit-cell-derived-from-the-cell
+        parallel.root_print("# unit cell derived from [cell] (quantity | formula | value | tag):")
+        for row in unit.rows():
+            parallel.root_print("#   " + " | ".join(row))
 
 
 @app.command("mesh")

@@ -26,6 +26,7 @@ from dendrisim.config.physics import (
     StopConfig,
     ThermalConfig,
 )
+from dendrisim.config.unit_cell import derived_geometry
 from dendrisim.core.errors import CaseError
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
@@ -79,6 +80,8 @@ class Case(Section):
                 )
         if self.thermal.initial_K <= 0 or self.thermal.ambient_K <= 0:
             raise ValueError("thermal temperatures must be above 0 K")
+        if self.cell.derive_unit_cell:
+            object.__setattr__(self, "geometry", derived_geometry(self))
         return self
 
     # --- conveniences ------------------------------------------------------------------

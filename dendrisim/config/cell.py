@@ -41,6 +41,12 @@ class CellConfig(Section):
     dendritic_li_fraction: float = Field(default=0.39, gt=0, le=1)
     # [F] Jiang et al., J. Energy Chem. 2022: BET of dendritic Li (also the kinetics' basis)
     li_specific_surface_m2_g: float = Field(default=49.5, gt=0)
+    # true: geometry.cell_radius_um and electrolyte_height_um are derived from this cell
+    # (its electrolyte per dendrite, config/unit_cell.py, docs/cell.md); false: as given
+    derive_unit_cell: bool = False
+    # the share of the electrolyte that wets the Li, the rest fills the cathode's and the
+    # separator's pores: [I] 0.73, range 0.6-0.8 (docs/cell.md#the-electrolyte-that-wets-the-li)
+    electrolyte_li_share: float = Field(default=0.73, gt=0, le=1)
 
     def derived(self, dendrite_area_um2: float, dendrite_volume_um3: float) -> CellNumbers:
         """The numbers that follow, for a dendrite of the given area and volume (µm², µm³)."""
