@@ -158,7 +158,16 @@ def render_page(
         + ", ".join(f"`{c}`" for c in spec.cases)
         + " with the sample's values as `--set`-like overrides and these for all runs: "
         + ", ".join(f"`{k} = {v!r}`" for k, v in spec.set.items())
-        + ".",
+        + "."
+        + (
+            f" Left unset (derived): {', '.join(f'`{k}`' for k in spec.unset)}."
+            if spec.unset
+            else ""
+        )
+        + "".join(
+            f" In `{c}` also {', '.join(f'`{k} = {v!r}`' for k, v in kv.items())}."
+            for c, kv in spec.case_set.items()
+        ),
         "",
     ]
     out += ["## Cost and accuracy", ""]

@@ -183,3 +183,30 @@ def test_bad_study_names_the_key(tmp_path):
     f.write_text('[[parameters]]\nkey = "a.b"\nlow = 2.0\nhigh = 1.0\n')
     with pytest.raises(SweepError, match="high = 1.0 must exceed low"):
         load_study(f)
+
+
+def test_unset_and_per_case_overrides(study):
+    spec = study.model_copy(
+        update={
+            "unset": ["geometry.cell_radius_um"],
+            "case_set": {"fig5-deposit-stable-sei": {"cell.li_specific_surface_m2_g": 26.32}},
+        }
+    )
+    stable = spec.overrides("fig5-deposit-stable-sei")
+    assert stable["geometry.cell_radius_um"] is None
+    assert stable["cell.li_specific_surface_m2_g"] == 26.32
+    assert "cell.li_specific_surface_m2_g" not in spec.overrides("fig5-needle-routine-sei")
+
+
+def test_builtin_study_expands_to_valid_cases():
+    from dendrisim.sweep.expand import expand
+    from dendrisim.sweep.sensitivity.design import morris_design, sweep_specs, to_physical
+
+    spec = load_study("fig5-sensitivity")
+    params, U = morris_design(spec)
+    assert U.shape == (spec.morris.trajectories * (len(params) + 1), len(params))
+    sweeps = sweep_specs(spec, "morris", params[:], to_physical(params, U[:2]))
+    for sw in sweeps:
+        for sc in expand(sw):
+            assert sc.case.cell.derive_unit_cell and sc.case.cell.enabled
+            assert sc.case.geometry.electrolyte_height_um < 2.0  # derived, not the 5 µm

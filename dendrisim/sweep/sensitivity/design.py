@@ -105,7 +105,7 @@ def sample_overrides(
         (factors if p.kind == "factor" else values)[p.key] = v
     if factors:
         try:
-            resolved = load_case(case, {**spec.set, **values}).to_dict()
+            resolved = load_case(case, {**spec.overrides(case), **values}).to_dict()
         except CaseError as exc:
             raise SweepError(f"case {case!r} with {values}: {exc}") from None
         for key, f in factors.items():
@@ -129,7 +129,7 @@ def sweep_specs(
             "description": f"{phase} samples of {case} ({spec.name})",
             "base": case,
             "out": str(out / case),
-            "set": dict(spec.set),
+            "set": spec.overrides(case),
             "cases": cases,
             "run": spec.run.model_dump(),
             "slurm": spec.slurm.model_dump(),

@@ -104,6 +104,8 @@ class StudySpec(_Strict):
     # [set] keys that only make the runs cheaper: `dendrisim sensitivity check` runs samples
     # without them (the default setting) to measure what they change
     cheap: list[str] = Field(default_factory=list)
+    unset: list[str] = Field(default_factory=list)  # case keys left unset in every run
+    case_set: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-case overrides
     parameters: list[Parameter] = Field(min_length=2)
     morris: MorrisConfig = MorrisConfig()
     sobol: SobolConfig = SobolConfig()
@@ -122,6 +124,10 @@ class StudySpec(_Strict):
         for p in self.parameters:
             if set(p.cases) - set(self.cases):
                 raise ValueError(f"parameter {p.key!r}: cases {p.cases} not all in {self.cases}")
+        if set(self.case_set) - set(self.cases):
+            raise ValueError(
+                f"case_set: {sorted(set(self.case_set) - set(self.cases))} not in cases"
+            )
         if set(self.cheap) - set(self.set):
             raise ValueError(f"cheap: {sorted(set(self.cheap) - set(self.set))} are not [set] keys")
         unknown = [k for k in self.sobol.parameters if k not in keys]
@@ -132,6 +138,10 @@ class StudySpec(_Strict):
     def out_dir(self) -> Path:
         """The study's folder."""
         return Path(self.out) if self.out else Path("results") / self.name
+
+    def overrides(self, case: str) -> dict[str, Any]:
+        """The overrides of every run of ``case``: unset keys (None), [set], its case_set."""
+        return {**dict.fromkeys(self.unset), **self.set, **self.case_set.get(case, {})}
 
     def parameter(self, key: str) -> Parameter:
         """The parameter of a case key."""
@@ -166,6 +176,11 @@ def load_study(study: str | Path, overrides: dict[str, Any] | None = None) -> St
         raise SweepError(f"not valid TOML ({exc})", source) from None
     if isinstance(raw.get("set"), dict):
         raw["set"] = flatten(raw["set"], "set")
+    if isinstance(raw.get("case_set"), dict):
+        raw["case_set"] = {
+            c: flatten(v, f"case_set.{c}") if isinstance(v, dict) else v
+            for c, v in raw["case_set"].items()
+        }
     for key, value in (overrides or {}).items():
         if value is not None:
             node = raw
