@@ -142,6 +142,65 @@ def findings(spec: StudySpec, analyses: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _runs_line(spec: StudySpec) -> str:
+    unset = ", ".join(f"`{k}`" for k in spec.unset)
+    return (
+        "Every run is one of the cases "
+        + ", ".join(f"`{c}`" for c in spec.cases)
+        + " with the sample's values as `--set`-like overrides and these for all runs: "
+        + ", ".join(f"`{k} = {v!r}`" for k, v in spec.set.items())
+        + "."
+        + (f" Left unset (derived): {unset}." if spec.unset else "")
+        + "".join(
+            f" In `{c}` also {', '.join(f'`{k} = {v!r}`' for k, v in kv.items())}."
+            for c, kv in spec.case_set.items()
+        )
+    )
+
+
+def _check_section(check: dict[str, Any] | None) -> list[str]:
+    out = ["## Cost and accuracy", ""]
+    if not check:
+        return out + [
+            "No check of the cheaper setting has been run (`dendrisim sensitivity check`).",
+            "",
+        ]
+    cheap = ", ".join(f"`{k} = {v!r}`" for k, v in check["cheap_set"].items())
+    return out + [
+        f"The cheaper setting ({cheap}) against the cases' default of these keys on samples "
+        f"{check['samples']} of the {check['phase']} design (`dendrisim sensitivity check`):",
+        "",
+        *check_table(check),
+        "",
+    ]
+
+
+def _phase_section(spec: StudySpec, phase: str, a: dict[str, Any]) -> list[str]:
+    lost = {c: n for c, n in a["not_finished"].items() if n}
+    out = [f"## {phase.capitalize()}: outputs over {a['samples']} samples", ""]
+    out += [f"Runs not finished (dropped with their trajectory or block): {lost or 'none'}.", ""]
+    out += [*stats_table(a), ""]
+    if phase == "morris" and a.get("morris", {}).get("indices"):
+        m = a["morris"]
+        out += [f"### Morris screening ({m['trajectories_used']} of {m['trajectories']} "
+                f"trajectories, {spec.morris.levels} levels)", ""]  # fmt: skip
+        out += [
+            "μ*: mean absolute elementary effect over a step of 2/3 of the range "
+            "(in the output's unit), σ its spread (non-linearity, interactions).",
+            "",
+        ]
+        out += [*morris_tables(a)]
+        out += [f"Taken on to Sobol (largest μ* relative to each output's largest): "
+                f"{', '.join(f'`{k}`' for k in a.get('influential', []))}.", ""]  # fmt: skip
+    if phase == "sobol" and a.get("sobol", {}).get("indices"):
+        s = a["sobol"]
+        out += [f"### Sobol indices (Saltelli, N = {s['base_samples_used']} of "
+                f"{s['base_samples']}, 95 % bootstrap CIs)", ""]  # fmt: skip
+        out += ["The parameters not listed are held at their nominal value.", ""]
+        out += [*sobol_tables(a)]
+    return out
+
+
 def render_page(
     spec: StudySpec,
     analyses: dict[str, dict[str, Any]],
@@ -152,62 +211,10 @@ def render_page(
     """The whole page as Markdown; ``intro`` and ``figures`` (relative paths) from the caller."""
     out = [f"# Sensitivity of the Fig. 5 conclusions ({spec.name})", "", *intro, ""]
     out += ["## Summary", "", *findings(spec, analyses), ""]
-    out += ["## Parameters", "", *parameter_table(spec), ""]
-    out += [
-        "Every run is one of the cases "
-        + ", ".join(f"`{c}`" for c in spec.cases)
-        + " with the sample's values as `--set`-like overrides and these for all runs: "
-        + ", ".join(f"`{k} = {v!r}`" for k, v in spec.set.items())
-        + "."
-        + (
-            f" Left unset (derived): {', '.join(f'`{k}`' for k in spec.unset)}."
-            if spec.unset
-            else ""
-        )
-        + "".join(
-            f" In `{c}` also {', '.join(f'`{k} = {v!r}`' for k, v in kv.items())}."
-            for c, kv in spec.case_set.items()
-        ),
-        "",
-    ]
-    out += ["## Cost and accuracy", ""]
-    if check:
-        out += [
-            "The cheaper setting ("
-            + ", ".join(f"`{k} = {v!r}`" for k, v in check["cheap_set"].items())
-            + ") "
-            + f"against the cases' default of these keys on samples {check['samples']} of the "
-            f"{check['phase']} design (`dendrisim sensitivity check`):",
-            "",
-            *check_table(check),
-            "",
-        ]
-    else:
-        out += ["No check of the cheaper setting has been run (`dendrisim sensitivity check`).", ""]
+    out += ["## Parameters", "", *parameter_table(spec), "", _runs_line(spec), ""]
+    out += _check_section(check)
     for phase, a in analyses.items():
-        lost = {c: n for c, n in a["not_finished"].items() if n}
-        out += [f"## {phase.capitalize()}: outputs over {a['samples']} samples", ""]
-        out += [f"Runs not finished (dropped with their trajectory or block): {lost or 'none'}."]
-        out += [""]
-        out += [*stats_table(a), ""]
-        if phase == "morris" and a.get("morris", {}).get("indices"):
-            m = a["morris"]
-            out += [f"### Morris screening ({m['trajectories_used']} of {m['trajectories']} "
-                    f"trajectories, {spec.morris.levels} levels)", ""]  # fmt: skip
-            out += [
-                "μ*: mean absolute elementary effect over a step of 2/3 of the range "
-                "(in the output's unit), σ its spread (non-linearity, interactions).",
-                "",
-            ]
-            out += [*morris_tables(a)]
-            out += [f"Taken on to Sobol (largest μ* relative to each output's largest): "
-                    f"{', '.join(f'`{k}`' for k in a.get('influential', []))}.", ""]  # fmt: skip
-        if phase == "sobol" and a.get("sobol", {}).get("indices"):
-            s = a["sobol"]
-            out += [f"### Sobol indices (Saltelli, N = {s['base_samples_used']} of "
-                    f"{s['base_samples']}, 95 % bootstrap CIs)", ""]  # fmt: skip
-            out += ["The parameters not listed are held at their nominal value.", ""]
-            out += [*sobol_tables(a)]
+        out += _phase_section(spec, phase, a)
     out += ["## Figures", ""]
     out += [f"![{f.rsplit('/', 1)[-1][:-4]}]({f})" + "\n" for f in figures]
     return "\n".join(out).rstrip() + "\n"

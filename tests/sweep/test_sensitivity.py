@@ -144,6 +144,15 @@ def test_whole_chain_on_closed_form_outputs(study, tmp_path):
     assert claim["low"] < claim["fraction"] < claim["high"]
     saved = json.loads((tmp_path / "res" / "sobol" / "analysis.json").read_text())
     assert saved["sobol"]["base_samples_used"] == 32
+    from dendrisim.api.sensitivity import sensitivity_report
+
+    page = sensitivity_report(study, page=tmp_path / "docs" / "s.md", img=tmp_path / "docs" / "img")
+    text = page.read_text()
+    assert f"**{claim['fraction']:.2f}** of 128 samples" in text
+    assert "| k_el |" not in text and "| conductivity_W_mK | 0." in text  # Sobol rows
+    for name in ("morris", "sobol", "claim"):
+        png = tmp_path / "docs" / "img" / f"sensitivity_{name}.png"
+        assert png.stat().st_size > 10_000 and f"(img/sensitivity_{name}.png)" in text
 
 
 def test_check_reruns_samples_without_the_cheap_keys(study, tmp_path):

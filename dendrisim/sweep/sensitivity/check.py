@@ -1,10 +1,10 @@
 """The cheaper setting of a study against the default setting, on a few of its samples.
 
-``run_check(spec, "morris", samples=[0, 13, 26, 39])`` runs those samples of a phase again
-without the study's ``cheap`` keys (so at the cases' default mesh, step and motion
-limits; ``out/check/<case>/``) and compares every output with the phase's cheap runs:
-the largest difference per output against the output's spread (standard deviation over
-the phase's finished samples).
+``run_check(spec, "morris", samples=[0, 64, 129])`` runs those samples of a phase again
+with the FEM (``dendrisim.api:run``, when the study runs another runner such as the lumped
+unit cell) and without the study's ``cheap`` keys (``out/check/<case>/``), and compares
+every output with the phase's runs: the largest difference per output against the
+output's spread (standard deviation over the phase's finished samples).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dendrisim.sweep.driver import run_sweep
 from dendrisim.sweep.sensitivity import analysis as an
 from dendrisim.sweep.sensitivity.design import read_samples, sweep_specs, to_physical
 from dendrisim.sweep.sensitivity.study import StudySpec
-from dendrisim.sweep.spec import SweepError
+from dendrisim.sweep.spec import DEFAULT_RUNNER, SweepError
 from dendrisim.sweep.summary import atomic_write, read_summary
 
 
@@ -49,6 +49,7 @@ def run_check(
         update={
             "set": {k: v for k, v in spec.set.items() if k not in spec.cheap},
             "out": str(spec.out_dir() / "check"),
+            "run": spec.run.model_copy(update={"runner": DEFAULT_RUNNER}),
         }
     )
     X = to_physical(params, U[samples])
@@ -73,6 +74,8 @@ def _compare(spec: StudySpec, phase: str, samples: list[int]) -> dict[str, Any]:
     Y = _outputs(spec, folder, len(samples))
     result: dict[str, Any] = {"phase": phase, "samples": samples, "dropped": spec.cheap}
     result["cheap_set"] = {k: spec.set[k] for k in spec.cheap}
+    if spec.run.runner != DEFAULT_RUNNER:
+        result["cheap_set"]["run.runner"] = spec.run.runner
     per: dict[str, Any] = {}
     for name, ref in Y.items():
         c = cheap[name][samples]
