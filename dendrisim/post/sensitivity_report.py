@@ -32,7 +32,7 @@ def parameter_table(spec: StudySpec) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for p in spec.parameters:
-        unit = f" {p.unit}" if p.unit else ""
+        unit = f" {p.unit}" if p.unit and p.unit != "1" else ""
         key = f"`{p.key}`" + (" (factor)" if p.kind == "factor" else "")
         cases = ", ".join(f"`{c}`" for c in p.cases) if p.cases else "all"
         lines.append(
@@ -131,8 +131,9 @@ def _leaders(a: dict[str, Any], out: str, key: str, n: int = 2) -> str:
 def findings(spec: StudySpec, analyses: dict[str, dict[str, Any]]) -> list[str]:
     """The page's short summary, computed from the analyses."""
     lines = []
-    for phase, a in analyses.items():
-        lines.append(f"- {phase}: the paper's claim holds in {claim_line(a)}.")
+    for phase, a in reversed(analyses.items()):
+        design = "Saltelli design" if phase == "sobol" else "Morris design (grid levels, biased)"
+        lines.append(f"- {design}: the paper's claim holds in {claim_line(a)}.")
     key = "sobol" if "sobol" in analyses else "morris"
     a = analyses.get(key)
     if a:
