@@ -28,6 +28,7 @@ name = "tiny"
 out = "{out}"
 seed = 7
 cheap = ["time.end_s"]
+check_runner = "{runner}"
 [set]
 "time.end_s" = 1.0
 [[parameters]]

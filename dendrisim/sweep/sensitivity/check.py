@@ -1,10 +1,11 @@
 """The cheaper setting of a study against the default setting, on a few of its samples.
 
 ``run_check(spec, "morris", samples=[0, 64, 129])`` runs those samples of a phase again
-with the FEM (``dendrisim.api:run``, when the study runs another runner such as the lumped
-unit cell) and without the study's ``cheap`` keys (``out/check/<case>/``), and compares
-every output with the phase's runs: the largest difference per output against the
-output's spread (standard deviation over the phase's finished samples).
+with the study's ``check_runner`` (default: the FEM, ``dendrisim.api:run``, when the study
+runs another runner such as the lumped unit cell) and without its ``cheap`` keys
+(``out/check/<case>/``), and compares every output with the phase's runs: the largest
+difference per output against the output's spread (standard deviation over the phase's
+finished samples).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dendrisim.sweep.driver import run_sweep
 from dendrisim.sweep.sensitivity import analysis as an
 from dendrisim.sweep.sensitivity.design import read_samples, sweep_specs, to_physical
 from dendrisim.sweep.sensitivity.study import StudySpec
-from dendrisim.sweep.spec import DEFAULT_RUNNER, SweepError
+from dendrisim.sweep.spec import SweepError
 from dendrisim.sweep.summary import atomic_write, read_summary
 
 
@@ -49,7 +50,7 @@ def run_check(
         update={
             "set": {k: v for k, v in spec.set.items() if k not in spec.cheap},
             "out": str(spec.out_dir() / "check"),
-            "run": spec.run.model_copy(update={"runner": DEFAULT_RUNNER}),
+            "run": spec.run.model_copy(update={"runner": spec.check_runner}),
         }
     )
     X = to_physical(params, U[samples])
@@ -74,7 +75,7 @@ def _compare(spec: StudySpec, phase: str, samples: list[int]) -> dict[str, Any]:
     Y = _outputs(spec, folder, len(samples))
     result: dict[str, Any] = {"phase": phase, "samples": samples, "dropped": spec.cheap}
     result["cheap_set"] = {k: spec.set[k] for k in spec.cheap}
-    if spec.run.runner != DEFAULT_RUNNER:
+    if spec.run.runner != spec.check_runner:
         result["cheap_set"]["run.runner"] = spec.run.runner
     per: dict[str, Any] = {}
     for name, ref in Y.items():

@@ -35,7 +35,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dendrisim.config.base import read_utf8
-from dendrisim.sweep.spec import NAME_RE, RunConfig, SlurmConfig, SweepError, flatten
+from dendrisim.sweep.spec import (
+    DEFAULT_RUNNER,
+    NAME_RE,
+    RunConfig,
+    SlurmConfig,
+    SweepError,
+    flatten,
+)
 
 FIG5_CASES = ["fig5-needle-routine-sei", "fig5-deposit-routine-sei", "fig5-deposit-stable-sei"]
 
@@ -104,6 +111,7 @@ class StudySpec(_Strict):
     # [set] keys that only make the runs cheaper: `dendrisim sensitivity check` runs samples
     # without them (the default setting) to measure what they change
     cheap: list[str] = Field(default_factory=list)
+    check_runner: str = DEFAULT_RUNNER  # what `check` compares the [run] runner with (the FEM)
     unset: list[str] = Field(default_factory=list)  # case keys left unset in every run
     case_set: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-case overrides
     parameters: list[Parameter] = Field(min_length=2)
