@@ -172,20 +172,27 @@ def run_lumped_cell(case, rtol: float = 1e-7) -> LumpedRun:
                     events=timeout)  # fmt: skip
     if not sol.success:
         raise RuntimeError(f"lumped unit cell: {sol.message}")
+    return _series(sol, cell, rate, li_out, t_end, c_sens, 1.0 / vm)
+
+
+def _series(sol, cell: NeedleCell, rate, li_out: bool, t_end: float, c_sens: float, mol_m3):
+    """The integration in depth -> a time series (frozen to the end when used up)."""
     d, (T, t) = sol.t, sol.y
     reached = sol.status == 1
     if reached:  # the end time inside: the event's exact state
-        d, T, t = np.append(d, sol.t_events[0][0]), np.append(T, sol.y_events[0][0][0]), t
+        d, T = np.append(d, sol.t_events[0][0]), np.append(T, sol.y_events[0][0][0])
         t = np.append(t, t_end)
-    elif t[-1] < t_end:  # used up before the end: frozen to end_s (or stopped: li_exhausted)
-        if not li_out:
-            d, T, t = np.append(d, d[-1]), np.append(T, T[-1]), np.append(t, t_end)
+    elif t[-1] < t_end and not li_out:  # the species used up before the end: frozen
+        d, T, t = np.append(d, d[-1]), np.append(T, T[-1]), np.append(t, t_end)
+    v0 = cell.volume_m3(0.0)
+    vols = np.array([cell.volume_m3(x) for x in d])
+    rates = np.array([rate(x, y) for x, y in zip(d, T, strict=True)])
     return LumpedRun(
         time_s=t,
-        retention=np.array([cell.volume_m3(x) / v0 for x in d]),
+        retention=vols / v0,
         T_K=T,
-        rate_mol_m2s=np.array([rate(x, y) for x, y in zip(d, T, strict=True)]),
-        li_consumed_mol=(v0 - np.array([cell.volume_m3(x) for x in d])) / vm,
+        rate_mol_m2s=rates,
+        li_consumed_mol=(v0 - vols) * mol_m3,
         area_m2=np.array([cell.area_m2(x) for x in d]),
         stop_reason="li_exhausted" if (li_out and not reached) else "end_time",
         heat_capacity_J_K=c_sens,
