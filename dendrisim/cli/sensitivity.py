@@ -34,6 +34,19 @@ RetryOpt = Annotated[bool, typer.Option("--retry-failed", help="Run failed sampl
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="List the runs; write nothing.")]
 
 
+@app.callback()
+def _group(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More messages on stderr.")
+    ] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")] = False,
+) -> None:
+    """Global sensitivity of the Fig. 5 conclusions (docs/sensitivity.md)."""
+    from dendrisim.core.logs import set_log_level
+
+    set_log_level("warning" if quiet else "debug" if verbose else "info")
+
+
 def _phase(phase, study, out, backend, workers, force, collect, retry, dry, quiet) -> None:
     report = sens.sensitivity(
         study,
