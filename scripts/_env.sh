@@ -1,5 +1,5 @@
 # Sourced by scripts/run and scripts/test: make .venv (Python 3.12) and install dendrisim.
-# $PYTHON overrides the interpreter. Installs `.[fenics,dev,docs]` only when pyproject.toml
+# $PYTHON overrides the interpreter. Installs `.[fenics,dev,docs,study]` only when pyproject.toml
 # changed since the last install (stamp in .venv).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,8 +30,8 @@ fi
 STAMP="$VENV/.dendrisim-install-stamp"
 WANT="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$WANT" ]]; then
-  echo "dendrisim: installing dendrisim[fenics,dev,docs] into .venv (about 30 s)" >&2
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[fenics,dev,docs]" 2>&1 \
+  echo "dendrisim: installing dendrisim[fenics,dev,docs,study] into .venv (about 30 s)" >&2
+  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[fenics,dev,docs,study]" 2>&1 \
     | grep -v -e '^WARNING: Location' -e '^\s*$' >&2 || true
   "$VENV/bin/python" -c "import dendrisim, gmsh, pyvista" \
     || { echo "dendrisim: install failed" >&2; exit 1; }

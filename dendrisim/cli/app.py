@@ -391,3 +391,12 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _add_subcommands() -> None:
+    from dendrisim.cli.sensitivity import app as sensitivity_app
+
+    app.add_typer(sensitivity_app, name="sensitivity")
+
+
+_add_subcommands()
