@@ -12,6 +12,7 @@ import typer
 
 from dendrisim import api
 from dendrisim.cli import regime_cmd
+from dendrisim.cli.sensitivity import app as sensitivity_app
 from dendrisim.config.cell import numbers_of
 from dendrisim.config.unit_cell import unit_cell_of
 from dendrisim.core import parallel
@@ -286,6 +287,7 @@ def validate_cmd(
 
 
 regime_cmd.register(app, _verbosity)
+app.add_typer(sensitivity_app, name="sensitivity")
 
 
 @app.command("plot")
@@ -391,12 +393,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _add_subcommands() -> None:
-    from dendrisim.cli.sensitivity import app as sensitivity_app
-
-    app.add_typer(sensitivity_app, name="sensitivity")
-
-
-_add_subcommands()
