@@ -114,6 +114,13 @@ def common_overrides(s: RegimeSettings) -> dict[str, Any]:
     }
     if _derives():  # the unit cell derived from [cell] (#15)
         out["cell.derive_unit_cell"] = True
+        # One cell for every shape: the measured BET surface of dendritic Li (the [cell]
+        # default), so every L/D holds the cell's heat capacity per reacting area; the base
+        # case (the Fig. 5 deposit) sets its own shape's 26.32 m²/g instead (docs/fig5.md)
+        from dendrisim.config.cell import CellConfig
+
+        bet = CellConfig.model_fields["li_specific_surface_m2_g"].default
+        out["cell.li_specific_surface_m2_g"] = bet
     out.update(s.extra)
     return out
 
