@@ -105,13 +105,10 @@ def test_remesh_quality_must_be_above_min_quality():
     "scheme, rtol",
     [
         ("backward_euler", 1e-6),  # measured 6e-8
-        # BDF2: 9e-6 (1 vs 2 ranks). Not a flipped step decision: the steps agree to
-        # 1e-12 up to the remesh; the remeshed mesh is now the same on both (gmsh input
-        # snapped, test below), but the field transfer onto it (dolfinx's non-matching
-        # interpolation) gives a few nodes next to the receding surface other values on
-        # 2 ranks (measured: 8 nodes, up to 0.13 in c/c_bulk; 3.4e-7 in retention at the
-        # remesh), and the steps after the remesh differ by 1e-3 from there on
-        ("bdf2", 1e-4),
+        # BDF2: measured 2.6e-10 (it was 9e-6 while the field transfer's cell search ran in
+        # metres and put some new nodes in the wrong old cell, differently per partition;
+        # physics/transfer.py now searches on a scaled copy)
+        ("bdf2", 1e-6),
     ],
 )
 def test_whole_dendrite_same_on_one_and_all_ranks(scheme, rtol):
