@@ -183,7 +183,7 @@ def plot_interface_temperature(
             proxy = {k: v for k, v in BOUND_STYLE.items() if k != "markevery"}
             handles.append(Line2D([], [], color="0.35", mec="0.35", label=BOUND_LABEL, **proxy))
         if handles:
-            ax.legend(handles=handles, loc="upper left", frameon=False)
+            ax.legend(handles=handles, loc="center left", frameon=False)
     return lines
 
 
