@@ -183,7 +183,14 @@ def plot_interface_temperature(
             proxy = {k: v for k, v in BOUND_STYLE.items() if k != "markevery"}
             handles.append(Line2D([], [], color="0.35", mec="0.35", label=BOUND_LABEL, **proxy))
         if handles:
-            ax.legend(handles=handles, loc="center left", frameon=False)
+            # between a fast and a slow curve's jump, clear of the bound markers on top
+            ax.legend(
+                handles=handles,
+                loc="center",
+                bbox_to_anchor=(0.46, 0.5),
+                fontsize="small",
+                frameon=False,
+            )
     return lines
 
 
