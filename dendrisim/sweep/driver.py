@@ -12,6 +12,7 @@ Layout of a sweep folder ``out``::
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import socket
@@ -33,6 +34,7 @@ from dendrisim.sweep.sweep_progress import Counts, SweepProgress
 
 # failures of the installation, not of the case: such cases run again on the next call
 ENVIRONMENT_ERRORS = ("NotBuiltYetError", "MissingDependencyError")
+TABLE_WRITE_EVERY_S = 1.0  # summary.csv rewritten at most this often while cases end [s]
 META = "sweep"  # sub-folder of `out` holding the sweep's own files (not a case name)
 
 
@@ -254,7 +256,10 @@ def run_sweep(
             report.script = write_job(spec, tasks, out_dir)
             _log(out_dir, f"slurm job array written for {len(tasks)} cases: {report.script}")
             return report
-        _execute(spec, tasks, _Recorder(out_dir, cases, states, table, report), quiet)
+        try:
+            _execute(spec, tasks, _Recorder(out_dir, cases, states, table, report), quiet)
+        finally:  # the last rows the recorder's throttle held back
+            report.summary = table.write()
     return report
 
 
@@ -313,6 +318,7 @@ class _Recorder:
         self.out_dir, self.states, self.table, self.report = out_dir, states, table, report
         self.by_name = {sc.name: sc for sc in cases}
         self.progress = None
+        self._written_at = -math.inf  # time.monotonic() of the last table write [s]
 
     def on_done(self, outcome: CaseOutcome) -> None:
         """A case ended (in a worker): check its folder, update table, log and progress."""
@@ -330,7 +336,13 @@ class _Recorder:
         self.states[sc.name] = CaseState(st.status, stop, outcome.error or st.detail)
         self.report.outcomes[sc.name] = outcome
         self.table.update(sc, st.status, stop, outcome.error)
-        self.table.write()
+        # The table is rebuilt whole, so writing it after every case is quadratic in the
+        # sweep's size (a 3584-case sweep spent most of its time there): at most once per
+        # TABLE_WRITE_EVERY_S, and once at the end; each case's own folder is its record
+        now = time.monotonic()
+        if now - self._written_at >= TABLE_WRITE_EVERY_S:
+            self.table.write()
+            self._written_at = now
         first = f" — {outcome.error.splitlines()[0]}" if outcome.error else ""
         _log(
             self.out_dir,
