@@ -72,6 +72,13 @@ def check_labels(labels: Sequence[str] | None, n: int) -> list[str] | None:
 # curve: it is drawn as open circles on top, in the case colour, where it can be seen.
 BOUND_STYLE = {"ls": "none", "marker": "o", "ms": 5, "mfc": "white", "mew": 1.1, "markevery": 0.08}
 BOUND_LABEL = "lumped adiabatic bound T0 + ΔT_ad"
+# between a fast and a slow curve's jump, clear of the bound markers on top (Fig. 5d)
+TEMPERATURE_LEGEND = {
+    "loc": "center",
+    "bbox_to_anchor": (0.46, 0.5),
+    "fontsize": "small",
+    "frameon": False,
+}
 
 
 def _mark_stop(ax: Axes, r: Result, t: np.ndarray, y: np.ndarray, color: str, above: bool) -> None:
@@ -183,14 +190,7 @@ def plot_interface_temperature(
             proxy = {k: v for k, v in BOUND_STYLE.items() if k != "markevery"}
             handles.append(Line2D([], [], color="0.35", mec="0.35", label=BOUND_LABEL, **proxy))
         if handles:
-            # between a fast and a slow curve's jump, clear of the bound markers on top
-            ax.legend(
-                handles=handles,
-                loc="center",
-                bbox_to_anchor=(0.46, 0.5),
-                fontsize="small",
-                frameon=False,
-            )
+            ax.legend(handles=handles, **TEMPERATURE_LEGEND)
     return lines
 
 
