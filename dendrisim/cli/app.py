@@ -12,6 +12,7 @@ import typer
 
 from dendrisim import api
 from dendrisim.cli import regime_cmd
+from dendrisim.cli.options import QuietOpt, VerboseOpt
 from dendrisim.cli.sensitivity import app as sensitivity_app
 from dendrisim.config.cell import numbers_of
 from dendrisim.config.unit_cell import unit_cell_of
@@ -29,16 +30,6 @@ app = typer.Typer(
 
 _state = {"debug": False, "verbose": 0, "quiet": False}
 
-VerboseOpt = Annotated[
-    int,
-    typer.Option(
-        "--verbose", "-v", count=True, help="More messages on stderr (-v: debug, every step)."
-    ),
-]
-QuietOpt = Annotated[
-    bool,
-    typer.Option("--quiet", "-q", help="Warnings and errors only; no progress display."),
-]
 
 SetOpt = Annotated[
     list[str] | None,

@@ -9,19 +9,10 @@ from typing import Annotated
 import typer
 
 from dendrisim import api
+from dendrisim.cli.options import QuietOpt, VerboseOpt
 from dendrisim.core import parallel
 
-# the same -v/-q as every dendrisim command (cli/app.py)
-VerboseOpt = Annotated[
-    int,
-    typer.Option(
-        "--verbose", "-v", count=True, help="More messages on stderr (-v: debug, every step)."
-    ),
-]
-QuietOpt = Annotated[
-    bool,
-    typer.Option("--quiet", "-q", help="Warnings and errors only; no progress display."),
-]
+# the -v/-q handler of cli/app.py, given at registration
 _verbosity: dict[str, Callable[[int, bool], bool]] = {}
 
 
