@@ -30,13 +30,17 @@ def gather_cells(V, array: np.ndarray, comm) -> np.ndarray | None:
     """A dof array of ``V`` (local incl. ghosts) as rows per input cell, on rank 0 (collective)."""
     orig, dofs = _cell_dofs(V)
     n_owned = V.mesh.topology.index_map(V.mesh.topology.dim).size_local
-    parts = parallel.gather_all((orig[:n_owned], array[dofs[:n_owned]]), comm)
+    return _on_root_in_input_order(orig[:n_owned], array[dofs[:n_owned]], comm)
+
+
+def _on_root_in_input_order(index: np.ndarray, rows: np.ndarray, comm) -> np.ndarray | None:
+    """Every rank's ``rows`` placed at their input ``index`` on rank 0 (collective)."""
+    parts = parallel.gather_all((index, rows), comm)
     if not parallel.is_root(comm):
         return None
-    idx = np.concatenate([p[0] for p in parts])
-    rows = np.concatenate([p[1] for p in parts])
-    out = np.empty_like(rows)
-    out[idx] = rows
+    values = np.concatenate([p[1] for p in parts])
+    out = np.empty_like(values)
+    out[np.concatenate([p[0] for p in parts])] = values
     return out
 
 
@@ -58,14 +62,7 @@ def gather_nodes(mesh, comm) -> np.ndarray | None:
     """Mesh coordinates per input node (nodes x 3), on rank 0 (collective)."""
     n = mesh.geometry.index_map().size_local
     ig = np.asarray(mesh.geometry.input_global_indices, dtype=np.int64)[:n]
-    parts = parallel.gather_all((ig, mesh.geometry.x[:n].copy()), comm)
-    if not parallel.is_root(comm):
-        return None
-    idx = np.concatenate([p[0] for p in parts])
-    x = np.concatenate([p[1] for p in parts])
-    out = np.empty_like(x)
-    out[idx] = x
-    return out
+    return _on_root_in_input_order(ig, mesh.geometry.x[:n].copy(), comm)
 
 
 def scatter_nodes(mesh, x: np.ndarray) -> None:
