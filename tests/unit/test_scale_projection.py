@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.scale_projection import NET, faces, load_factor, project, split3
+from benchmarks.scale_projection import NET, faces, krylov_fit, load_factor, project, split3
 
 BASE = {
     "size": "1M", "cells": 1_000_000, "ranks": 2, "steps": 3, "newton": 6, "krylov": 90,
@@ -53,3 +53,17 @@ def test_a_loaded_row_is_scaled_by_its_cpu_time():
     loaded = {**BASE, "load_1min": 9.0, "s_per_step": 40.0, "cpu_s_per_step": 12.0}
     assert load_factor(loaded) == pytest.approx(0.3)
     assert project(loaded, 0.0, 8, FREE)["compute_s"] == pytest.approx(12.0)
+
+
+def _row(size, cells, krylov, **kw):
+    return {**BASE, "size": size, "cells": cells, "krylov": krylov, "newton": 10, **kw}
+
+
+def test_krylov_growth_from_a_mesh_and_its_split_when_measured():
+    graded = [_row("0.1M", 100_000, 140), _row("0.3M", 300_000, 140)]
+    split = [_row("0.13M", 125_000, 100, refinements=0), _row("1M", 1_000_000, 200, refinements=1)]
+    assert krylov_fit(graded)[0] == pytest.approx(0.0, abs=1e-12)
+    assert krylov_fit(graded + split)[0] == pytest.approx(1 / 3, rel=1e-12)  # 2x per 8x
+    # a 1M row of another mesh family (no refinements recorded) is not paired
+    old = [_row("1M", 875_000, 400), split[0]]
+    assert krylov_fit(graded + old)[0] != pytest.approx(1 / 3)
