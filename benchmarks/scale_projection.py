@@ -59,6 +59,7 @@ import json
 import math
 
 from benchmarks.harness import RESULTS, fit_exponent, record, table
+from benchmarks.scale_mesh import SIZES
 
 RANKS = (8, 16, 32, 64, 128, 256)
 NET = {"latency_us": 2.0, "allreduce_us": 1.5, "bandwidth_GBs": 10.0, "neighbours": 14}
@@ -95,18 +96,24 @@ def newest(rows: list[dict], ranks: int) -> dict[int, dict]:
     return out
 
 
+def _splits(row: dict) -> int:
+    return SIZES[row["size"]][1] if row["size"] in SIZES else 0
+
+
 def krylov_fit(rows: list[dict], sizes=KRYLOV_SIZES) -> tuple[float, float]:
     """(q, a) with Krylov per Newton iteration = a · cells^q, from one rank count.
 
     From the rows of ``sizes`` (a mesh and its uniform split: the growth under uniform
-    refinement) when one rank count has them all, else from every mesh.
+    refinement) when one rank count has them all, else from every mesh; of the rank
+    count with the most meshes (the larger one on a tie).
     """
     counts = {r["ranks"] for r in rows}
-    pair = [r for r in rows if r["size"] in sizes and "refinements" in r]  # (not the 875k 1M)
+    # a label's rows of its current mesh (the 875k-cell rows labelled 1M had no split)
+    pair = [r for r in rows if r["size"] in sizes and r.get("refinements", 0) == _splits(r)]
     pairs = [newest(pair, n) for n in counts]
     if any(len(p) == len(sizes) for p in pairs):
         rows = pair
-    best = max((newest(rows, n) for n in counts), key=len)
+    best = max(((newest(rows, n), n) for n in counts), key=lambda dn: (len(dn[0]), dn[1]))[0]
     if len(best) < 2:
         r = next(iter(best.values()))
         return 0.0, r["krylov"] / r["newton"]
@@ -174,14 +181,16 @@ def project(base: dict, q: float, ranks: int, net: dict = NET, fit=None) -> dict
     }
 
 
-def main(size: str | None = None, net: dict = NET, keep: bool = True) -> list[dict]:
+def main(
+    size: str | None = None, net: dict = NET, keep: bool = True, krylov_sizes=KRYLOV_SIZES
+) -> list[dict]:
     """The projection table from the newest multi-rank row (of ``size`` if given)."""
     rows = rows_of()
     multi = [r for r in rows if r["ranks"] > 1 and (size is None or r["size"] == size)]
     if not multi:
         raise SystemExit("no multi-rank row in scale.jsonl: run benchmarks.bench_scale first")
     base = max(multi, key=lambda r: (r["cells"], r["machine"]["date_utc"]))
-    q, _ = krylov_fit(rows)
+    q, _ = krylov_fit(rows, tuple(krylov_sizes))
     fit = compute_fit(rows)
     out = [project(base, q, n, net, fit) for n in RANKS]
     p = f"1-rank s/step ~ cells^{fit[0]:.3f}" if fit else "no 1-rank fit: base row's time"
@@ -207,6 +216,12 @@ if __name__ == "__main__":
     for k, v in NET.items():
         ap.add_argument(f"--{k.replace('_', '-')}", type=float, default=v)
     ap.add_argument("--no-record", action="store_true")
+    ap.add_argument(
+        "--krylov-sizes",
+        nargs="+",
+        default=list(KRYLOV_SIZES),
+        help="rows of the Krylov growth fit (default a mesh and its split; e.g. 0.1M 0.3M)",
+    )
     a = ap.parse_args()
     net = {k: getattr(a, k) for k in NET}
-    main(a.size, net, keep=not a.no_record)
+    main(a.size, net, keep=not a.no_record, krylov_sizes=a.krylov_sizes)
