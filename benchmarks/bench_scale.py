@@ -1,11 +1,13 @@
 """Scale: the 3D fig5-stable cell at 0.1M, 0.3M and 1M cells on 1 and 2 ranks (issue 16).
 
 Each mesh is the 3D fig5-stable unit cell with ``geometry.mesh_size_bulk_um`` chosen for
-the cell count (:data:`SIZES`); the run is a few fixed 0.1 s steps of the moving-mesh
-problem with the default 3D solvers (GMRES + GAMG for c–T with the preconditioner kept
-across Newton iterations and steps, CG + GAMG for the mesh extension), outputs off, after
-a JIT warm-up on a coarse mesh of the same case (the compiled forms do not depend on the
-mesh).  One JSON line per (mesh, ranks) in ``benchmarks/results/scale.jsonl``:
+the cell count, the 1M one a 0.13M gmsh mesh split uniformly once
+(:mod:`benchmarks.scale_mesh` says why and what it costs); the run is a few fixed 0.1 s
+steps of the moving-mesh problem with the default 3D solvers (GMRES + GAMG for c–T with
+the preconditioner kept across Newton iterations and steps, CG + GAMG for the mesh
+extension), outputs off, after a JIT warm-up on a coarse mesh of the same case (the
+compiled forms do not depend on the mesh).  One JSON line per (mesh, ranks) in
+``benchmarks/results/scale.jsonl``:
 
 - s/step and its split: assembly (PETSc SNES function/Jacobian events), solve (the rest of
   Newton: Krylov, AMG set-ups), mesh motion (extension solve and geometry update),
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,6 +51,7 @@ import_dolfinx()
 from petsc4py import PETSc  # noqa: E402
 
 from benchmarks.harness import RESULTS, peak_rss_mb, record, step_split, table  # noqa: E402
+from benchmarks.scale_mesh import SIZES, make_mesh  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
 from dendrisim.meshing.load import load_case_mesh  # noqa: E402
@@ -55,8 +59,7 @@ from dendrisim.solver.simulation import Simulation  # noqa: E402
 
 MPI_CAPABLE = False  # the driver starts its own mpiexec
 CASE, DT_S, STEPS = "fig5-stable", 0.1, 3
-# label -> geometry.mesh_size_bulk_um of the 3D fig5-stable cell (cells measured)
-SIZES = {"0.1M": 0.0625, "0.3M": 0.04, "1M": 0.027}
+DEFAULT_SIZES = ["0.1M", "0.3M", "1M"]  # (0.13M on request: the 1M mesh before its split)
 EXTRA: dict = {}  # more case keys (--no-pc-reuse: solver.reuse_preconditioner = false)
 MEMORY_LIMIT_MB = 24 * 1024  # this machine's RAM (issue 16: a 1M-cell step within it)
 TARGET_102K_S = 2.0  # issue 16: the 102k-cell case under 2 s per step on 2 ranks
@@ -122,7 +125,8 @@ def worker(mesh: str, size: str, steps: int, keep: bool = True) -> dict:
     comm = parallel.world()
     PETSc.Log.begin()
     warm_up(comm)
-    case = load_case(CASE, {**overrides(SIZES.get(size), steps, mesh), **EXTRA})
+    bulk_um = SIZES[size][0] if size in SIZES else None
+    case = load_case(CASE, {**overrides(bulk_um, steps, mesh), **EXTRA})
     t0 = time.perf_counter()
     bundle = load_case_mesh(case, comm)
     sim = Simulation(case, bundle, quiet=True)
@@ -142,6 +146,8 @@ def worker(mesh: str, size: str, steps: int, keep: bool = True) -> dict:
     split = step_split(timings, asm, run_s, n_steps)
     row = {"case": CASE, "size": size, "formulation": "3d", "cells": sim.cells, "dofs": sim.dofs}
     row.update(reuse_preconditioner=case.solver.reuse_preconditioner)
+    if size in SIZES:  # the mesh: bulk size and uniform gmsh splits (scale_mesh.py)
+        row.update(bulk_um=SIZES[size][0], refinements=SIZES[size][1])
     row.update(ranks=parallel.size(comm), steps=summary.steps, stop_reason=summary.stop_reason)
     row.update(newton=summary.newton_iterations, krylov=summary.krylov_iterations, **split)
     row.update(remesh_s_per_step=parallel.global_max(remesh_s, comm) / max(n_steps, 1))
@@ -155,6 +161,8 @@ def worker(mesh: str, size: str, steps: int, keep: bool = True) -> dict:
     row.update(cpu_s_per_step=cpu_s / max(n_steps, 1))
     row.update(setup_s=setup_s, peak_rss_MB=peak_rss_mb(), load_1min=_load())
     row.update(within_memory=row["peak_rss_MB"] * row["ranks"] < MEMORY_LIMIT_MB)
+    # a shared machine: wall times count waiting for the cores (cpu_s_per_step does not)
+    row.update(under_load=row["load_1min"] > (os.cpu_count() or 1))
     if size == "0.1M" and row["ranks"] == 2:
         row.update(target_s_per_step=TARGET_102K_S, target_met=row["s_per_step"] < TARGET_102K_S)
     if keep:
@@ -164,21 +172,7 @@ def worker(mesh: str, size: str, steps: int, keep: bool = True) -> dict:
 
 
 def _load() -> float:
-    import os
-
     return os.getloadavg()[0]
-
-
-def make_mesh(size: str, cache: Path) -> Path:
-    """The .msh of ``size`` in ``cache`` (generated once with gmsh)."""
-    from dendrisim.geometry.generator import generate
-
-    msh = cache / f"scale-{CASE}-3d-{SIZES[size]:g}.msh"
-    if not msh.exists():
-        t0 = time.perf_counter()
-        rep = generate(load_case(CASE, overrides(SIZES[size], 1)), msh)
-        print(f"  {size}: {rep.cells} cells in {time.perf_counter() - t0:.0f} s", flush=True)
-    return msh
 
 
 def spawn(n: int, msh: Path, size: str, steps: int) -> dict:
@@ -218,7 +212,7 @@ if __name__ == "__main__":
     ap.add_argument("--worker", action="store_true", help="run on this communicator only")
     ap.add_argument("--mesh", help="worker: the .msh")
     ap.add_argument("--size", default="", help="worker: the size label of the row")
-    ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--sizes", nargs="+", default=DEFAULT_SIZES, choices=list(SIZES))
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--steps", type=int, default=STEPS)
     ap.add_argument("--cache", default=None, help="folder of the generated meshes (default tmp)")
