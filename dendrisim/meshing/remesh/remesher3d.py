@@ -105,6 +105,7 @@ class Remesher3D:
             str(msh_path) if msh_path is not None else None,
             li_removed_m3=li_removed,
             quality_min=info.get("quality_min"),
+            li_removed_cells=removed_cells(bundle, override),
         )
         return new_bundle, report
 
@@ -180,6 +181,18 @@ class Remesher3D:
         except Exception as exc:  # gmsh or the model check: say what failed
             raise RemeshError(f"remeshing failed: {exc}") from exc
         return bundle, parallel.broadcast(info, comm)
+
+
+def removed_cells(bundle, override: dict[int, int]) -> np.ndarray:
+    """Rows (x, y, z of the centre [m], volume [m^3]) of the owned Li cells ``override`` removes."""
+    mesh = bundle.mesh
+    n_owned = mesh.topology.index_map(3).size_local
+    cells = np.array(sorted(c for c in override if c < n_owned), dtype=np.int64)
+    if not cells.size:
+        return np.zeros((0, 4))
+    x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]]  # (n, 4, 3) [m]
+    vol = np.abs(np.linalg.det(x[:, 1:] - x[:, :1])) / 6.0
+    return np.column_stack([x.mean(axis=1), vol])
 
 
 def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], every: bool = False):
