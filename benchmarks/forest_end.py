@@ -11,8 +11,12 @@ Commands::
 
     nice mpiexec -n 2 python -m dendrisim run forest-3d -o results/forest-3d-end \
         --set time.end_s=40 --set output.fields_every_s=2
-    python -m benchmarks.forest_end --forest results/forest-3d-end --times 9 13 14 \
-        --picture docs/img/forest_end.png
+    python -m benchmarks.forest_end --forest results/forest-3d-end --times 9 13 13.7634 \
+        --mesh-picture docs/img/forest_end.png \
+        --meshes mesh.msh mesh_remesh1.msh mesh_remesh3.msh --mesh-times 0 13.7302 13.759
+
+(``--mesh-picture``: the Li of the run's mesh files, for a run whose field output ends
+before its remeshes; ``--picture``: the field-based panel of forest_shielding.)
 """
 
 from __future__ import annotations
@@ -103,6 +107,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--times", type=float, nargs="+", default=[9.0])
     ap.add_argument("--picture", type=Path, help="also draw the forest panel (.png)")
     ap.add_argument("--picture-times", type=float, nargs=3, help="the panel's three times")
+    ap.add_argument("--mesh-picture", type=Path, help="the Li of mesh files (.png)")
+    ap.add_argument("--meshes", nargs="+", default=["mesh.msh"])
+    ap.add_argument("--mesh-times", type=float, nargs="+", default=[0.0])
     args = ap.parse_args(argv)
     case = api.load_case(args.case, args.set)
     if args.forest is None:
@@ -119,6 +126,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
             lambda: forest_panel(res, args.picture, times=args.picture_times, tips_um=tips)
         )
 
+    if args.mesh_picture:
+        tips = [(d.x_um, d.y_um, d.length_um) for d in spec.layout(case.geometry).dendrites]
+        parallel.on_root(
+            lambda: mesh_panel(args.forest, args.meshes, args.mesh_times, args.mesh_picture, tips)
+        )
+
     def write() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "forest_end.md").write_text(text, encoding="utf-8")
@@ -126,6 +139,54 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
     parallel.on_root(write)
     return table
+
+
+def li_surface_from_msh(path: Path):
+    """The Li surface above the foil (z >= 0) of a run's mesh file (µm), as PyVista data."""
+    import meshio
+    import pyvista as pv
+
+    m = meshio.read(path)
+    cells = [(c, d) for c, d in zip(m.cells, m.cell_data["gmsh:physical"], strict=True)]
+    tets = np.concatenate([c.data[d == 1] for c, d in cells if c.type == "tetra"])  # lithium
+    grid = pv.UnstructuredGrid({pv.CellType.TETRA: tets}, m.points)
+    surf = grid.extract_surface(algorithm=None)
+    return surf.clip(normal=(0, 0, -1), origin=(0, 0, -1e-3), invert=True)
+
+
+def mesh_panel(folder: Path, meshes: list[str], times: list[float], png: Path, tips) -> str:
+    """The Li of the mesh files ``meshes`` in ``folder`` (as built at ``times``).
+
+    mesh.msh, mesh_remeshK.msh; coloured by height, with the dendrite labels.
+    """
+    import pyvista as pv
+
+    p = pv.Plotter(off_screen=True, shape=(1, len(meshes)), window_size=(700 * len(meshes), 720))
+    labels = [f"d{k + 1:02d}" for k in range(len(tips))]
+    top = max(z for _, _, z in tips)
+    for i, (name, t) in enumerate(zip(meshes, times, strict=True)):
+        p.subplot(0, i)
+        s = li_surface_from_msh(folder / name)
+        s.point_data["height (µm)"] = s.points[:, 2]
+        bar = {"position_x": 0.3, "position_y": 0.03, "width": 0.4, "title_font_size": 14}
+        p.add_mesh(
+            s, scalars="height (µm)", clim=(0.0, top), cmap="viridis", smooth_shading=True,
+            show_edges=True, edge_color="black", line_width=0.2,
+            show_scalar_bar=i == len(meshes) - 1, scalar_bar_args=bar,
+        )  # fmt: skip
+        pts = [(x, y, z + 0.04 * (1 + k % 2)) for k, (x, y, z) in enumerate(tips)]
+        p.add_point_labels(
+            pts, labels, font_size=13, point_size=1, shape_opacity=0.3, always_visible=True
+        )
+        p.add_text(f"{name}: t = {t:.5g} s, {s.n_cells} Li faces", font_size=10)
+        p.camera_position = "iso"
+        p.camera.elevation = 15
+        p.camera.zoom(1.05)
+    p.link_views()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    p.screenshot(str(png))
+    p.close()
+    return f"wrote {png}"
 
 
 if __name__ == "__main__":
