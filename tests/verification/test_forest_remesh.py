@@ -52,7 +52,7 @@ FOREST = {
 }
 N = 3
 THIN = 1  # d02, the thinnest: gone first
-END_S = 2.6  # d02 is gone at 2.49 s (its 5th remesh), d01 and d03 hold 14 % and 2 %
+END_S = 2.6  # d02 is gone at 2.49 s (the 5th remesh), d01 and d03 hold 15 % and 2 %
 
 
 def _simulate(over: dict, comm):
