@@ -123,6 +123,9 @@ class Observable:
     def adopt(self, old: Observable) -> None:
         """Carry state over from ``old`` (same class, mesh before a remesh)."""
 
+    def remeshed(self, report) -> None:
+        """The remesh that made this mesh (its ``RemeshReport``), after :meth:`adopt`."""
+
 
 def integral(form, comm) -> float:
     """Global value of a compiled scalar form."""

@@ -113,9 +113,14 @@ class Observables:
             if ob.state_attrs:
                 ob.restore(state["items"][type(ob).__name__])
 
-    def adopt(self, other: Observables) -> None:
-        """Carry the running totals over from ``other`` (the run before a remesh)."""
+    def adopt(self, other: Observables, report=None) -> None:
+        """Carry the running totals over from ``other`` (the run before a remesh).
+
+        ``report``: that remesh's RemeshReport (what it removed), passed on to each one.
+        """
         old = {type(ob): ob for ob in other.items}
         for ob in self.items:
             if type(ob) in old:
                 ob.adopt(old[type(ob)])
+            if report is not None:
+                ob.remeshed(report)

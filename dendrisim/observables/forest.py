@@ -65,17 +65,16 @@ def _indicator(model, own: fem.Constant, others: fem.Constant, n_others: int):
 class ForestDendrites(Observable):
     """Li consumed, retention and tip temperature of each dendrite of a forest."""
 
-    state_attrs = ("total", "last", "moles0", "volume0")
+    state_attrs = ("total", "last", "moles0", "volume0", "removed")
 
     def __init__(self, model, moving: bool):
         self.model, self.comm, self.moving = model, model.comm, moving
         axes = model.params.dendrite_axes_m
         self.n = len(axes)
         tags = [f"d{k + 1:02d}" for k in range(self.n)]
-        self.columns = tuple(
-            c for t in tags for c in (f"li_consumed_mol_{t}", f"li_retention_{t}", f"T_tip_K_{t}")
-        )
-        self.units = ("mol", "1", "K") * self.n
+        names = ("li_consumed_mol", "li_retention", "T_tip_K", "li_removed_mol")
+        self.columns = tuple(f"{c}_{t}" for t in tags for c in names)
+        self.units = ("mol", "1", "K", "mol") * self.n
         self.rate_forms, self.volume_forms = [], []
         li_dx = model.region_dx("lithium")
         above = ufl.conditional(ufl.gt(model.x[2], 0.0), 1.0, 0.0)
@@ -91,6 +90,7 @@ class ForestDendrites(Observable):
         self.volume0 = [integral(f, self.comm) for f in self.volume_forms]
         self.moles0 = [v * model.params.li_molar_density_mol_m3 for v in self.volume0]
         self.total, self.last = [0.0] * self.n, [0.0] * self.n
+        self.removed = [0.0] * self.n  # Li removed at remeshes (thin, pinched, dropped) [mol]
 
     @classmethod
     def build(cls, ctx: Context) -> ForestDendrites | None:
@@ -126,9 +126,10 @@ class ForestDendrites(Observable):
             consumed = self.total[k]
             if not state.first:
                 consumed += state.increment(self.last[k], integral(self.rate_forms[k], self.comm))
-            n0 = self.moles0[k]
+            n0, gone = self.moles0[k], consumed + self.removed[k]
             out[f"li_consumed_mol_{t}"] = consumed
-            out[f"li_retention_{t}"] = max(0.0, 1.0 - consumed / n0) if n0 > 0 else 0.0
+            out[f"li_removed_mol_{t}"] = self.removed[k]
+            out[f"li_retention_{t}"] = max(0.0, 1.0 - gone / n0) if n0 > 0 else 0.0
             out[f"T_tip_K_{t}"] = (
                 extreme_at_dofs(self.model, self.tips[k], "max", 1) if self.has_tip[k] else math.nan
             )
@@ -141,11 +142,30 @@ class ForestDendrites(Observable):
             self.last[k], self.total[k] = c - self.total[k], c
 
     def after_move(self, state: StepState) -> None:
-        """Volume-based retention of each dendrite on the moved mesh."""
+        """Volume-based retention of each dendrite on the moved mesh, Li removed so far.
+
+        The retention is 0 once the dendrite has no reacting surface left; the removed Li
+        changes when the move remeshed.
+        """
         for k in range(self.n):
-            v0 = self.volume0[k]
-            vol = integral(self.volume_forms[k], self.comm)
-            state.values[f"li_retention_d{k + 1:02d}"] = max(0.0, vol) / v0 if v0 > 0 else 0.0
+            t, v0 = f"d{k + 1:02d}", self.volume0[k]
+            vol = integral(self.volume_forms[k], self.comm) if self.has_tip[k] else 0.0
+            state.values[f"li_retention_{t}"] = max(0.0, vol) / v0 if v0 > 0 else 0.0
+            state.values[f"li_removed_mol_{t}"] = self.removed[k]
+
+    def remeshed(self, report) -> None:
+        """Attribute the Li a remesh removed to the dendrites.
+
+        Each removed cell goes by its centre, as the quadrature points: the nearest cylinder.
+        """
+        rows = getattr(report, "li_removed_cells", None)
+        rows = np.zeros((0, 4)) if rows is None else np.asarray(rows).reshape(-1, 4)
+        labels = dendrite_labels(rows[:, :2], self.model.params.dendrite_axes_m)
+        rho = self.model.params.li_molar_density_mol_m3
+        for k in range(self.n):
+            self.removed[k] += rho * parallel.global_sum(
+                float(rows[labels == k, 3].sum()), self.comm
+            )
 
     def adopt(self, old: Observable) -> None:
         """Keep the totals and the initial amounts (a dendrite removed keeps its total)."""

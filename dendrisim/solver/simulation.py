@@ -219,6 +219,8 @@ class Simulation:
                 bundle.formulation,
                 molar_volume_m3_mol=1.0 / self.params.li_molar_density_mol_m3,
                 substrate_reacts=self.params.substrate_reacts,
+                keep_layout=bool(self.remesher and self.remesher.count)
+                and bundle.formulation == "3d",
             )
             self.model.motion.set_rate(self._motion_rate())
         self.bcs = self.model.boundary_conditions()
@@ -340,7 +342,7 @@ class Simulation:
             self.model.u_nm1.x.array[:] = self.model.u.x.array
             self.dt_prev = None
         self.observables = Observables(self.model, inventory=old_obs.inventory)
-        self.observables.adopt(old_obs)
+        self.observables.adopt(old_obs, report)
         self.assemblies_before += old_newton.reuse.assemblies
         old_newton.destroy()
         if old_model.motion is not None:

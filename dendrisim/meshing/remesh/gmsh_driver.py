@@ -108,11 +108,13 @@ def mesh_in_child(
     tmp: Path,
     module: str = CHILD_MODULE,
     algorithms: tuple[int, ...] = ALGORITHMS,
+    timeout_s: float = REBUILD_TIMEOUT_S,
 ) -> tuple[Path, dict]:
     """Run ``module`` (:mod:`.gmsh_model`, :mod:`.gmsh_model3d`) in a child process (rank 0).
 
-    A time limit per attempt, other gmsh ``algorithms`` as fallbacks; ``tmp`` is a scratch
-    folder.  Returns the .msh path and what the child reports (2D: the region areas [µm²]).
+    A time limit per attempt (``timeout_s``), other gmsh ``algorithms`` as fallbacks;
+    ``tmp`` is a scratch folder.  Returns the .msh path and what the child reports (2D:
+    the region areas [µm²]).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(MPI_ENV_PREFIXES)}
     out = Path(msh_path) if msh_path is not None else tmp / "remesh.msh"
@@ -126,7 +128,7 @@ def mesh_in_child(
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=REBUILD_TIMEOUT_S,
+                timeout=timeout_s,
                 check=False,
                 # not in the run's process group: Ctrl-C stops the run after its step
                 # (solver/interrupt.py), not the mesh half-way (the child ignores stop
@@ -134,7 +136,7 @@ def mesh_in_child(
                 start_new_session=True,
             )
         except subprocess.TimeoutExpired:
-            problems.append(f"gmsh algorithm {algorithm}: no mesh within {REBUILD_TIMEOUT_S:g} s")
+            problems.append(f"gmsh algorithm {algorithm}: no mesh within {timeout_s:g} s")
             continue
         err = Path(str(out) + ".error")
         if err.is_file():

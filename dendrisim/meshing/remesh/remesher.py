@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dendrisim.core import groups as G
 from dendrisim.core import parallel
@@ -54,6 +55,9 @@ class RemeshReport:
     time_s: float = 0.0  # simulated time of the remesh [s]
     wall_s: float = 0.0  # wall time it took [s]
     quality_min: float | None = None  # worst cell of the new mesh (3D; 1 = equilateral)
+    # 3D: the removed Li cells this rank owned, rows (x, y, z of the centre [m], volume
+    # [m^3]); their volumes add up (over the ranks) to li_removed_m3 (forest attribution)
+    li_removed_cells: Any = None
 
 
 class Remesher:

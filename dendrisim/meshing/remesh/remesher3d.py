@@ -13,6 +13,7 @@ is the same on 1 and N ranks.  The caller transfers the fields.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -42,9 +43,15 @@ from dendrisim.meshing.remesh.surface3d import (
     snap_keys,
 )
 
+log = logging.getLogger("dendrisim")
+
 CHILD_MODULE_3D = "dendrisim.meshing.remesh.gmsh_model3d"
 ALGORITHMS_3D = (1, 10)  # Delaunay, then HXT
 PINCH_PASSES = 3  # rounds of (recompute the boundary, remove Li around pinches)
+THIN_RETRY = (1.0, 2.0, 4.0)  # thin-Li thresholds (x THIN_FRACTION h) tried in turn
+# per gmsh attempt in 3D: the 65k-cell forest-3d took more than the 2D limit (30 s) on a
+# shared 2-core machine (issue #16); the limit only bounds a gmsh that loops
+REBUILD_TIMEOUT_3D_S = 600.0
 
 
 def sizing_from_triangles(t: Triangles, moving_tags: list[int]) -> Sizing:
@@ -86,12 +93,7 @@ class Remesher3D:
         Returns ``(new bundle, RemeshReport)`` (``area_change``: the relative change of
         each region's volume); raises :class:`RemeshError` when it cannot be rebuilt.
         """
-        tris = boundary_triangles(bundle)
-        eps = THIN_FRACTION * self.sizing.h_interface
-        override, li_removed = thin_cells(bundle, tris, self.moving_tags, eps)
-        tris, override, li_removed = self._unpinch(bundle, tris, override, li_removed)
-        job = self._job(tris)
-        new_bundle, info = self._rebuild(bundle.mesh.comm, job, msh_path)
+        new_bundle, info, override, li_removed = self._thin_and_rebuild(bundle, msh_path)
         self.count += 1
         change = {
             name: (info["new"][r] - info["old"][r]) / info["old"][r]
@@ -105,8 +107,30 @@ class Remesher3D:
             str(msh_path) if msh_path is not None else None,
             li_removed_m3=li_removed,
             quality_min=info.get("quality_min"),
+            li_removed_cells=removed_cells(bundle, override),
         )
         return new_bundle, report
+
+    def _thin_and_rebuild(self, bundle, msh_path):
+        """Thin Li removed, pinches opened, rebuilt; retried with a thicker thin threshold.
+
+        The last threads of a dendrite (a few cells across, at its foot) can give gmsh no
+        mesh above the quality floor; the rebuild is then retried with the thin-Li
+        threshold times :data:`THIN_RETRY` (the thread is removed: counted as removed Li).
+        """
+        tris0 = boundary_triangles(bundle)
+        for factor in THIN_RETRY:
+            eps = factor * THIN_FRACTION * self.sizing.h_interface
+            override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps)
+            tris, override, li_removed = self._unpinch(bundle, tris0, override, li_removed)
+            try:
+                new_bundle, info = self._rebuild(bundle.mesh.comm, self._job(tris), msh_path)
+                return new_bundle, info, override, li_removed
+            except RemeshError as exc:
+                if factor == THIN_RETRY[-1]:
+                    raise
+                log.info("%s; retried with the thin-Li threshold x %g", exc, 2 * factor)
+        raise AssertionError("unreachable")
 
     def _unpinch(self, bundle, tris: Triangles, override: dict[int, int], removed: float):
         """Boundary with thin Li removed and no Li touching itself (``override`` grows)."""
@@ -165,7 +189,9 @@ class Remesher3D:
 
             tmp = Path(tempfile.mkdtemp(prefix="dendrisim-remesh3d-"))
             try:
-                out, got = mesh_in_child(job, msh_path, tmp, CHILD_MODULE_3D, ALGORITHMS_3D)
+                out, got = mesh_in_child(
+                    job, msh_path, tmp, CHILD_MODULE_3D, ALGORITHMS_3D, REBUILD_TIMEOUT_3D_S
+                )
                 gmsh.open(str(out))
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -180,6 +206,18 @@ class Remesher3D:
         except Exception as exc:  # gmsh or the model check: say what failed
             raise RemeshError(f"remeshing failed: {exc}") from exc
         return bundle, parallel.broadcast(info, comm)
+
+
+def removed_cells(bundle, override: dict[int, int]) -> np.ndarray:
+    """Rows (x, y, z of the centre [m], volume [m^3]) of the owned Li cells ``override`` removes."""
+    mesh = bundle.mesh
+    n_owned = mesh.topology.index_map(3).size_local
+    cells = np.array(sorted(c for c in override if c < n_owned), dtype=np.int64)
+    if not cells.size:
+        return np.zeros((0, 4))
+    x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]]  # (n, 4, 3) [m]
+    vol = np.abs(np.linalg.det(x[:, 1:] - x[:, :1])) / 6.0
+    return np.column_stack([x.mean(axis=1), vol])
 
 
 def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], every: bool = False):

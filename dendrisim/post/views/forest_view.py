@@ -66,10 +66,12 @@ def forest_panel(
         if tips_um:
             labels = [f"d{k + 1:02d}" for k in range(len(tips_um))]
             pts = [(x, y, z + 0.04 * (1 + k % 2)) for k, (x, y, z) in enumerate(tips_um)]
-            p.add_point_labels(pts, labels, font_size=13, point_size=1, shape_opacity=0.3)
+            p.add_point_labels(  # drawn over the surfaces: a label behind a needle shows
+                pts, labels, font_size=13, point_size=1, shape_opacity=0.3, always_visible=True
+            )
         p.add_text(_caption(res, t), font_size=10)
         p.camera_position = "iso"
-        p.camera.elevation = -10
+        p.camera.elevation = 15  # from higher up: no needle hides another's label
         p.camera.zoom(1.05)
     p.link_views()
     out = Path(screenshot)

@@ -50,6 +50,8 @@ class InterfaceKinematics:
         solid_indicator: DG0 indicator of the solid whose outward normal the surface takes.
         molar_volume_m3_mol: molar volume of Li [m^3/mol].
         shell: the SEI shell carry map, or None without a resolved shell.
+        keep_layout: relax only the bunching made by the motion (as under a shell), not the
+            surface mesh's own irregularity (a remeshed, graded 3D surface).
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class InterfaceKinematics:
         solid_indicator: fem.Function,
         molar_volume_m3_mol: float,
         shell: ShellCarry | None = None,
+        keep_layout: bool = False,
     ):
         self.bounds, self.g, self.S1, self.dS = bounds, g, S1, dS
         self.V = g.function_space
@@ -83,7 +86,7 @@ class InterfaceKinematics:
         )
         self._area_form = fem.form(ufl.avg(s) * self.wf * dS_mov)
         self._patch_offset0 = None
-        if shell is not None:  # offset of each surface node to its patch mean now (g = 0)
+        if shell is not None or keep_layout:  # each node's offset to its patch mean now
             n_owned = self.V.dofmap.index_map.size_local
             gdim = bounds.mesh.geometry.dim
             coords = self.V.tabulate_dof_coordinates()[:n_owned, :gdim]
@@ -160,7 +163,8 @@ class InterfaceKinematics:
         order; corners are not moved.  Collective: every rank calls the final ghost update
         (a neighbourhood exchange), with or without interface nodes of its own.
 
-        With an SEI shell the offset to the patch mean on the initial mesh is subtracted:
+        With an SEI shell (or ``keep_layout``) the offset to the patch mean on the initial
+        mesh is subtracted:
         only the bunching made by the motion is relaxed, not the initial irregularity of an
         unstructured surface mesh (relaxing that would move the two surfaces of a thin shell
         differently, shearing its cells, and change a faceted curved volume).

@@ -62,6 +62,10 @@ class MeshMotion:
     molar_volume_m3_mol: float
     substrate_reacts: bool = False
     comm: Any = None
+    # relax only the bunching the motion makes, not the mesh's own surface layout (a mesh
+    # rebuilt by the 3D remesher, graded by the local Li thickness: relaxing that layout
+    # degraded its cells without any recession, issue #16)
+    keep_layout: bool = False
 
     def __post_init__(self) -> None:
         msh = self.mesh
@@ -118,7 +122,16 @@ class MeshMotion:
             indicators = {G.LITHIUM: li, G.SEI: sei}
             shell = ShellCarry(b, S1, dS, w, self.formulation, indicators, self.molar_volume_m3_mol)
         return InterfaceKinematics(
-            b, g, S1, dS, w, self.formulation, solid, self.molar_volume_m3_mol, shell
+            b,
+            g,
+            S1,
+            dS,
+            w,
+            self.formulation,
+            solid,
+            self.molar_volume_m3_mol,
+            shell,
+            keep_layout=self.keep_layout,
         )
 
     # --- driving the motion ---------------------------------------------------------------
