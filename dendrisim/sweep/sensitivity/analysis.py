@@ -15,7 +15,10 @@ import numpy as np
 
 from dendrisim.sweep.sensitivity.study import Parameter, StudySpec
 
-RETENTION_COLUMN = "li_retention_end"  # the sweep's summary.csv columns
+# the sweep's summary.csv columns: the retention by moles (the FEM's volume-based one lags
+# it by up to a few points in a runaway; docs/fig5.md#accuracy-in-time), else by volume
+RETENTION_COLUMN = "li_retention_moles_end"
+RETENTION_FALLBACK = "li_retention_end"
 DT_COLUMN = "dT_interface_max_K"
 
 
@@ -38,7 +41,8 @@ def sample_outputs(spec: StudySpec, rows: dict[str, list[dict[str, Any]]], n: in
         for i, row in enumerate(rows.get(case, [])[:n]):
             if row.get("status") != "finished":
                 continue
-            ret[i] = _num(row.get(RETENTION_COLUMN)) * 100.0
+            r = _num(row.get(RETENTION_COLUMN))
+            ret[i] = 100.0 * (r if np.isfinite(r) else _num(row.get(RETENTION_FALLBACK)))
             dT[i] = _num(row.get(DT_COLUMN))
         Y[f"retention:{case}"], Y[f"dT:{case}"] = ret, dT
     Y["retention:routine-stable"] = Y[f"retention:{spec.routine}"] - Y[f"retention:{spec.stable}"]
