@@ -95,12 +95,18 @@ def sobol_tables(a: dict[str, Any]) -> list[str]:
 
 
 def claim_line(a: dict[str, Any]) -> str:
-    """The claim's fraction with its CI, in words."""
+    """The claim's fraction with its CI, in words (and the ties, when counted)."""
     c = a["claim"]
-    return (
+    line = (
         f"**{_f(c['fraction'])}** of {c['samples']} samples (95 % bootstrap CI "
         f"{_f(c['low'])} – {_f(c['high'])})"
     )
+    if c.get("ties") is not None:
+        line += (
+            f"; in {_f(c['ties'])} of them both cases burn to the same end (retentions "
+            "within 1e-3 points: the Li floor or the EC used up), a tie, counted as not holding"
+        )
+    return line
 
 
 def check_table(chk: dict[str, Any]) -> list[str]:

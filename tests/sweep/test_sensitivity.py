@@ -246,3 +246,14 @@ def test_one_at_a_time_moves_only_the_outputs_that_depend_on_the_key(study):
     dT = res["outputs"]["dT:fig5-needle-routine-sei"]
     assert dT["values"][0] == pytest.approx(7.0) and dT["change"][1:] == pytest.approx([-2.0, 2.0])
     assert res["outputs"]["dT:fig5-deposit-stable-sei"]["change"][1:] == [0.0, 0.0]
+
+
+def test_a_tie_in_retention_is_not_the_claim():
+    from dendrisim.sweep.sensitivity import analysis as an
+
+    Y = {
+        "retention:routine-stable": np.array([-1e-12, 2e-12, -0.5, -0.5, np.nan]),
+        "dT:routine-stable": np.array([3.0, 3.0, 3.0, -1.0, 1.0]),
+    }
+    assert np.array_equal(an.claim_holds(Y)[:4], [0.0, 0.0, 1.0, 0.0])
+    assert np.isnan(an.claim_holds(Y)[4]) and an.tie_fraction(Y) == 0.5

@@ -57,12 +57,28 @@ def _num(v: Any) -> float:
         return np.nan
 
 
+# Retention differences [% points] below this are a tie: both cases burnt to the same end
+# (the Li floor, or the EC used up), equal up to the solver's round-off (1e-12 in the lumped
+# model), so the sign of such a difference is noise; a tie is not "the routine loses more".
+TIE_POINTS = 1e-3
+
+
 def claim_holds(Y: dict[str, np.ndarray]) -> np.ndarray:
-    """1.0 where routine loses more Li and heats more than stable, 0.0 where not, NaN: failed."""
+    """1.0 where routine loses more Li and heats more than stable, 0.0 where not, NaN: failed.
+
+    "More Li" means a retention lower by more than :data:`TIE_POINTS`.
+    """
     dr, dt = Y["retention:routine-stable"], Y["dT:routine-stable"]
-    hold = ((dr < 0) & (dt > 0)).astype(float)
+    hold = ((dr < -TIE_POINTS) & (dt > 0)).astype(float)
     hold[~(np.isfinite(dr) & np.isfinite(dt))] = np.nan
     return hold
+
+
+def tie_fraction(Y: dict[str, np.ndarray]) -> float:
+    """Fraction of the finished samples whose retentions tie (|difference| <= TIE_POINTS)."""
+    dr = Y["retention:routine-stable"]
+    ok = np.isfinite(dr)
+    return float(np.mean(np.abs(dr[ok]) <= TIE_POINTS)) if ok.any() else float("nan")
 
 
 def bootstrap_fraction(hold: np.ndarray, resamples: int, seed: int, level: float = 0.95):
