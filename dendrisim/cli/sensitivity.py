@@ -145,9 +145,11 @@ def oat_cmd(
     )  # fmt: skip
     for name, r in res["outputs"].items():
         ch = ", ".join(
-            f"{p}: {c!s:.6}" for p, c in zip(res["points"][1:], r["change"][1:], strict=True)
+            f"{p}: {'–' if c is None else format(c, '+.3g')}"
+            for p, c in zip(res["points"][1:], r["change"][1:], strict=True)
         )
-        parallel.root_print(f"{name:<40} nominal {r['values'][0]!s:.8}; change {ch}")
+        v = r["values"][0]
+        parallel.root_print(f"{name:<40} nominal {'–' if v is None else format(v, '.6g')}; {ch}")
 
 
 @app.command("report")
