@@ -147,11 +147,13 @@ def check_samples_table(chk: dict[str, Any]) -> list[str]:
         )
     both = [(a, b) for a, b in zip(claim["default"], claim["cheap"], strict=True) if a is not None]
     agree = sum(a == b for a, b in both)
+    lost = [s for s, a in zip(chk["samples"], claim["default"], strict=True) if a is None]
     lines += [
         "",
         f"The claim holds in {sum(a for a, _ in both)} of {len(both)} samples by the default "
         f"setting and in {sum(b for _, b in both)} by the cheaper one; the two agree in "
-        f"{agree} of {len(both)}.",
+        f"{agree} of {len(both)}."
+        + (f" Samples {lost}: a run of the default setting failed (–)." if lost else ""),
     ]
     return lines
 
