@@ -1,4 +1,4 @@
-"""``dendrisim sensitivity {morris,sobol,check,report}``: a global sensitivity study."""
+"""``dendrisim sensitivity {morris,sobol,check,oat,report}``: a global sensitivity study."""
 
 from __future__ import annotations
 
@@ -122,6 +122,34 @@ def check_cmd(
             f"{name:<40} max |cheap - default| = {r['max_abs_diff']!s:<12.6} "
             f"(output std {r['spread_std']:.4g}, {r['compared']} samples)"
         )
+
+
+@app.command("oat")
+def oat_cmd(
+    study: StudyArg = sens.STUDY,
+    keys: Annotated[
+        str, typer.Option("--keys", help="Parameters (case keys), comma-separated.")
+    ] = "electrolyte.conductivity_W_mK,electrolyte.diffusivity_m2_s",
+    runner: Annotated[
+        str | None, typer.Option("--runner", help="Runner (default: the study's check runner).")
+    ] = None,
+    out: OutOpt = None,
+    workers: WorkersOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """One at a time: each key at both ends of its range, the rest nominal (FEM by default)."""
+    res = sens.sensitivity_oat(
+        study, [k.strip() for k in keys.split(",") if k.strip()], runner=runner, out=out,
+        workers=workers, force=force, quiet=quiet,
+    )  # fmt: skip
+    for name, r in res["outputs"].items():
+        ch = ", ".join(
+            f"{p}: {'–' if c is None else format(c, '+.3g')}"
+            for p, c in zip(res["points"][1:], r["change"][1:], strict=True)
+        )
+        v = r["values"][0]
+        parallel.root_print(f"{name:<40} nominal {'–' if v is None else format(v, '.6g')}; {ch}")
 
 
 @app.command("report")

@@ -10,12 +10,14 @@ Biot numbers (definitions: :mod:`dendrisim.physics.lumped_model`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 import numpy as np
 
 from dendrisim.core.units import UM as UM_TO_M
+from dendrisim.physics.lumped_cell import lumped_model_of_case
 from dendrisim.physics.lumped_model import (
     LumpedModel,
     NeedleRecession,
@@ -25,7 +27,6 @@ from dendrisim.physics.lumped_model import (
     surface_rate_constant_m_s,
 )
 from dendrisim.physics.materials import GAS_CONSTANT_J_MOLK, LITHIUM
-from dendrisim.physics.params import ModelParameters
 
 SETTINGS = {"dirichlet": "bath", "adiabatic": "adiabatic", "robin": "robin"}
 
@@ -55,49 +56,34 @@ REGIME_COLUMNS = (
 )
 
 
-def _needle(case, area_m2: float) -> NeedleRecession:
+def lumped_model_of(case, manifest: dict[str, Any], species0_mol: float) -> LumpedModel:
+    """The lumped model of a run's cell (see the module docstring).
+
+    The model of the case's unit cell (:func:`~dendrisim.physics.lumped_cell.lumped_model_of_case`)
+    with what the run measured at t = 0: its heat capacity, reacting area (the needle's
+    area law scaled to the meshed area), species inventory and heat loss.
+    """
+    cell = manifest.get("thermal_cell") or {}
+    C, S, L = (cell.get(k) for k in ("heat_capacity_J_K", "reacting_area_m2", "heat_loss_W_K"))
+    if not all(isinstance(v, int | float) for v in (C, S)):
+        raise ValueError("regime map: the manifest has no thermal_cell (run by an older dendrisim)")
     g = case.geometry
     if g.shape != "needle" or g.formulation != "axisymmetric":
         raise ValueError(
             f"regime map: geometry.shape = {g.shape!r}, formulation = {g.formulation!r}: "
             "the lumped area law is built for an axisymmetric needle"
         )
-    a, ell = 0.5 * g.diameter_um * UM_TO_M, g.length_um * UM_TO_M
-    scale = area_m2 / (2.0 * math.pi * a * ell)
-    return NeedleRecession(a, ell, LITHIUM.molar_volume_m3_mol, scale)
-
-
-def lumped_model_of(case, manifest: dict[str, Any], species0_mol: float) -> LumpedModel:
-    """The lumped model of a run's cell (see the module docstring)."""
-    cell = manifest.get("thermal_cell") or {}
-    C, S, L = (cell.get(k) for k in ("heat_capacity_J_K", "reacting_area_m2", "heat_loss_W_K"))
-    if not all(isinstance(v, int | float) for v in (C, S)):
-        raise ValueError("regime map: the manifest has no thermal_cell (run by an older dendrisim)")
-    p = ModelParameters.from_case(case)
-    th, g = case.thermal, case.geometry
-    needle = _needle(case, float(S))
-    foil_m3 = math.pi * (g.cell_radius_um * UM_TO_M) ** 2 * g.substrate_thickness_um * UM_TO_M
-    c0 = case.electrolyte.concentration_mol_m3
-    return LumpedModel(
+    model = lumped_model_of_case(case)
+    a, ell = model.area.radius_m, model.area.length_m
+    needle = NeedleRecession(a, ell, LITHIUM.molar_volume_m3_mol, float(S) / model.area.area(0.0))
+    return dataclasses.replace(
+        model,
         heat_capacity_J_K=float(C),
+        swap_J_K_mol=model.swap_J_K_mol * float(C) / model.heat_capacity_J_K,
         area=needle,
-        pre_exponential=p.pre_exponential,
-        activation_energy_J_mol=case.kinetics.activation_energy_J_mol,
-        reaction_order=case.kinetics.reaction_order,
-        enthalpy_J_mol_Li=case.kinetics.enthalpy_J_mol_Li,
-        concentration_mol_m3=c0,
-        electrolyte_m3=species0_mol / c0,
-        stoichiometry=case.electrolyte.stoichiometry,
+        electrolyte_m3=species0_mol / model.concentration_mol_m3,
         loss_W_K=math.inf if L is None else float(L),
-        ambient_K=th.ambient_K,
-        li_molar_volume_m3_mol=LITHIUM.molar_volume_m3_mol,
-        li_mass_kg=LITHIUM.density_kg_m3 * (foil_m3 + needle.volume_m3),
-        li_molar_mass_kg_mol=LITHIUM.molar_mass_kg_mol,
-        latent_heat_J_kg=LITHIUM.latent_heat_J_kg if th.li_melting else 0.0,
-        melting_K=LITHIUM.melting_K,
-        melting_width_K=th.melting_width_K,
-        protection=(case.sei.protection_factor, case.sei.breakdown_K, case.sei.breakdown_width_K),
-        li_exhausted_retention=case.stop.li_exhausted_retention,
+        ambient_K=case.thermal.ambient_K,
     )
 
 

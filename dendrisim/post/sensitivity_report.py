@@ -95,26 +95,90 @@ def sobol_tables(a: dict[str, Any]) -> list[str]:
 
 
 def claim_line(a: dict[str, Any]) -> str:
-    """The claim's fraction with its CI, in words."""
+    """The claim's fraction with its CI, in words (and the ties, when counted)."""
     c = a["claim"]
-    return (
+    line = (
         f"**{_f(c['fraction'])}** of {c['samples']} samples (95 % bootstrap CI "
         f"{_f(c['low'])} – {_f(c['high'])})"
     )
+    if c.get("ties") is not None:
+        line += (
+            f"; in {_f(c['ties'])} of them both cases burn to the same end (retentions "
+            "within 1e-3 points: the Li floor or the EC used up), a tie, counted as not holding"
+        )
+    return line
 
 
 def check_table(chk: dict[str, Any]) -> list[str]:
-    """Cheap vs default setting: the largest difference per output against its spread."""
+    """Cheap vs default setting: the largest and median difference against the spread."""
     lines = [
-        "| output | largest \\|cheap − default\\| | spread of the output (std over the "
-        "samples) | samples compared |",
-        "|---|---:|---:|---:|",
+        "| output | largest \\|cheap − default\\| | median | spread of the output (std "
+        "over the samples) | samples compared |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, r in chk["outputs"].items():
         lines.append(
-            f"| {name} | {_g(r['max_abs_diff'], 2)} | {_g(r['spread_std'], 3)} | {r['compared']} |"
+            f"| {name} | {_g(r['max_abs_diff'], 2)} | {_g(r.get('median_abs_diff'), 2)} "
+            f"| {_g(r['spread_std'], 3)} | {r['compared']} |"
         )
     return lines
+
+
+def _yn(v: Any) -> str:
+    return "–" if v is None else ("yes" if v else "no")
+
+
+def check_samples_table(chk: dict[str, Any]) -> list[str]:
+    """Per sample: the claim and the routine − stable differences, default / cheap."""
+    claim = chk.get("claim")
+    if not claim:
+        return []
+    ret, dT = chk["outputs"]["retention:routine-stable"], chk["outputs"]["dT:routine-stable"]
+    lines = [
+        "| sample | claim (default / cheap) | retention routine − stable [% points] | "
+        "ΔT routine − stable [K] |",
+        "|---:|---|---:|---:|",
+    ]
+    for i, s in enumerate(chk["samples"]):
+        lines.append(
+            f"| {s} | {_yn(claim['default'][i])} / {_yn(claim['cheap'][i])} "
+            f"| {_g(ret['default'][i])} / {_g(ret['cheap'][i])} "
+            f"| {_g(dT['default'][i])} / {_g(dT['cheap'][i])} |"
+        )
+    both = [(a, b) for a, b in zip(claim["default"], claim["cheap"], strict=True) if a is not None]
+    agree = sum(a == b for a, b in both)
+    lost = [s for s, a in zip(chk["samples"], claim["default"], strict=True) if a is None]
+    lines += [
+        "",
+        f"The claim holds in {sum(a for a, _ in both)} of {len(both)} samples by the default "
+        f"setting and in {sum(b for _, b in both)} by the cheaper one; the two agree in "
+        f"{agree} of {len(both)}."
+        + (f" Samples {lost}: a run of the default setting failed (–)." if lost else ""),
+    ]
+    return lines
+
+
+def oat_section(oat: dict[str, Any] | None) -> list[str]:
+    """The one-at-a-time runs (FEM) of the parameters the study's runner cannot see."""
+    if not oat:
+        return []
+    pts = oat["points"]
+    head = " | ".join(p.replace("=", " ") for p in pts[1:])
+    lines = [
+        "## Inputs the lumped model cannot see (FEM, one at a time)",
+        "",
+        "Each parameter at both ends of its range, the others nominal, run with the FEM "
+        "(`dendrisim sensitivity oat`): the output at the nominal point and its change at "
+        "each end. The lumped model gives a change of 0 for these by construction (no "
+        "fields).",
+        "",
+        f"| output | nominal | {head} |",
+        "|---|---:|" + "---:|" * (len(pts) - 1),
+    ]
+    for name, r in oat["outputs"].items():
+        ch = " | ".join(_g(c, 3) for c in r["change"][1:])
+        lines.append(f"| {name} | {_g(r['values'][0], 5)} | {ch} |")
+    return lines + [""]
 
 
 def _leaders(a: dict[str, Any], out: str, key: str, n: int = 2) -> str:
@@ -173,6 +237,8 @@ def _check_section(check: dict[str, Any] | None) -> list[str]:
         "",
         *check_table(check),
         "",
+        *check_samples_table(check),
+        "",
     ]
 
 
@@ -208,12 +274,14 @@ def render_page(
     check: dict[str, Any] | None,
     figures: list[str],
     intro: list[str],
+    oat: dict[str, Any] | None = None,
 ) -> str:
     """The whole page as Markdown; ``intro`` and ``figures`` (relative paths) from the caller."""
     out = [f"# Sensitivity of the Fig. 5 conclusions ({spec.name})", "", *intro, ""]
     out += ["## Summary", "", *findings(spec, analyses), ""]
     out += ["## Parameters", "", *parameter_table(spec), "", _runs_line(spec), ""]
     out += _check_section(check)
+    out += oat_section(oat)
     for phase, a in analyses.items():
         out += _phase_section(spec, phase, a)
     out += ["## Figures", ""]

@@ -42,6 +42,7 @@ OUTPUT_COLUMNS = (
     "reaction_rate_max_mol_s",
     "newton_iterations_total",
     "runaway_time_s",
+    "li_retention_moles_end",
 )
 STATE_COLUMNS = ("case", "status", "stop_reason")
 
@@ -93,6 +94,8 @@ def output_values(folder: Path, stop_reason: str | None) -> dict[str, Any]:
     s = summarize(res.timeseries, manifest, res.case, res.name)
     out = {col: s[key] for col, key in SUMMARY_KEYS.items()}
     out["li_retention_end"] = _last(res.timeseries, "li_retention")
+    # by moles (the consumed Li): the moved mesh's volume lags it in a fast burn
+    out["li_retention_moles_end"] = _last(res.timeseries, "li_retention_from_moles")
     return {col: out[col] for col in OUTPUT_COLUMNS}
 
 

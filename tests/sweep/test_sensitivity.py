@@ -220,3 +220,40 @@ def test_builtin_study_expands_to_valid_cases():
         for sc in expand(sw):
             assert sc.case.cell.derive_unit_cell and sc.case.cell.enabled
             assert sc.case.geometry.electrolyte_height_um < 2.0  # derived, not the 5 µm
+
+
+def test_check_reports_the_median_and_the_claim_in_both(study):
+    from dendrisim.sweep.sensitivity.check import run_check
+
+    run_phase(study, "morris", quiet=True)
+    res = run_check(study, "morris", [0, 3, 5], quiet=True)
+    assert res["outputs"]["dT:routine-stable"]["median_abs_diff"] == 0.0
+    assert res["claim"]["default"] == res["claim"]["cheap"] and len(res["claim"]["cheap"]) == 3
+
+
+def test_one_at_a_time_moves_only_the_outputs_that_depend_on_the_key(study):
+    """The stand-in runner: ΔT(routine) = 5 + 4 u2 with u2 = (k_el - 0.1)/0.2 (module doc)."""
+    from dendrisim.sweep.sensitivity.oat import oat_points, run_oat
+
+    labels, X = oat_points(study, ["electrolyte.conductivity_W_mK"])
+    assert labels == [
+        "nominal",
+        "electrolyte.conductivity_W_mK=low",
+        "electrolyte.conductivity_W_mK=high",
+    ]
+    assert X[:, 0].tolist() == [0.2, 0.1, 0.3]
+    res = run_oat(study, ["electrolyte.conductivity_W_mK"], quiet=True)
+    dT = res["outputs"]["dT:fig5-needle-routine-sei"]
+    assert dT["values"][0] == pytest.approx(7.0) and dT["change"][1:] == pytest.approx([-2.0, 2.0])
+    assert res["outputs"]["dT:fig5-deposit-stable-sei"]["change"][1:] == [0.0, 0.0]
+
+
+def test_a_tie_in_retention_is_not_the_claim():
+    from dendrisim.sweep.sensitivity import analysis as an
+
+    Y = {
+        "retention:routine-stable": np.array([-1e-12, 2e-12, -0.5, -0.5, np.nan]),
+        "dT:routine-stable": np.array([3.0, 3.0, 3.0, -1.0, 1.0]),
+    }
+    assert np.array_equal(an.claim_holds(Y)[:4], [0.0, 0.0, 1.0, 0.0])
+    assert np.isnan(an.claim_holds(Y)[4]) and an.tie_fraction(Y) == 0.5

@@ -105,7 +105,7 @@ def plot_claim(analyses: dict[str, dict[str, Any]], path: Path) -> Path:
     a = next(iter(analyses.values()))
     ax.set_xlabel(f"retention {a['routine']} − {a['stable']} [% points]")
     ax.set_ylabel("ΔT routine − stable [K]")
-    ax.set_title("the paper's claim holds in the shaded quadrant", fontsize=9)
+    ax.set_title("the paper's claim holds in the shaded quadrant; ties (x = 0) do not", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return _save(fig, path)

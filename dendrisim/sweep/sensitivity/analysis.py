@@ -15,7 +15,10 @@ import numpy as np
 
 from dendrisim.sweep.sensitivity.study import Parameter, StudySpec
 
-RETENTION_COLUMN = "li_retention_end"  # the sweep's summary.csv columns
+# the sweep's summary.csv columns: the retention by moles (the FEM's volume-based one lags
+# it by up to a few points in a runaway; docs/fig5.md#accuracy-in-time), else by volume
+RETENTION_COLUMN = "li_retention_moles_end"
+RETENTION_FALLBACK = "li_retention_end"
 DT_COLUMN = "dT_interface_max_K"
 
 
@@ -38,7 +41,8 @@ def sample_outputs(spec: StudySpec, rows: dict[str, list[dict[str, Any]]], n: in
         for i, row in enumerate(rows.get(case, [])[:n]):
             if row.get("status") != "finished":
                 continue
-            ret[i] = _num(row.get(RETENTION_COLUMN)) * 100.0
+            r = _num(row.get(RETENTION_COLUMN))
+            ret[i] = 100.0 * (r if np.isfinite(r) else _num(row.get(RETENTION_FALLBACK)))
             dT[i] = _num(row.get(DT_COLUMN))
         Y[f"retention:{case}"], Y[f"dT:{case}"] = ret, dT
     Y["retention:routine-stable"] = Y[f"retention:{spec.routine}"] - Y[f"retention:{spec.stable}"]
@@ -53,12 +57,28 @@ def _num(v: Any) -> float:
         return np.nan
 
 
+# Retention differences [% points] below this are a tie: both cases burnt to the same end
+# (the Li floor, or the EC used up), equal up to the solver's round-off (1e-12 in the lumped
+# model), so the sign of such a difference is noise; a tie is not "the routine loses more".
+TIE_POINTS = 1e-3
+
+
 def claim_holds(Y: dict[str, np.ndarray]) -> np.ndarray:
-    """1.0 where routine loses more Li and heats more than stable, 0.0 where not, NaN: failed."""
+    """1.0 where routine loses more Li and heats more than stable, 0.0 where not, NaN: failed.
+
+    "More Li" means a retention lower by more than :data:`TIE_POINTS`.
+    """
     dr, dt = Y["retention:routine-stable"], Y["dT:routine-stable"]
-    hold = ((dr < 0) & (dt > 0)).astype(float)
+    hold = ((dr < -TIE_POINTS) & (dt > 0)).astype(float)
     hold[~(np.isfinite(dr) & np.isfinite(dt))] = np.nan
     return hold
+
+
+def tie_fraction(Y: dict[str, np.ndarray]) -> float:
+    """Fraction of the finished samples whose retentions tie (|difference| <= TIE_POINTS)."""
+    dr = Y["retention:routine-stable"]
+    ok = np.isfinite(dr)
+    return float(np.mean(np.abs(dr[ok]) <= TIE_POINTS)) if ok.any() else float("nan")
 
 
 def bootstrap_fraction(hold: np.ndarray, resamples: int, seed: int, level: float = 0.95):

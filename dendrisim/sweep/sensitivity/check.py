@@ -87,9 +87,18 @@ def _compare(spec: StudySpec, phase: str, samples: list[int]) -> dict[str, Any]:
             "default": [None if not np.isfinite(v) else float(v) for v in ref],
             "cheap": [None if not np.isfinite(v) else float(v) for v in c],
             "max_abs_diff": float(np.max(np.abs(d[ok]))) if ok.any() else None,
+            "median_abs_diff": float(np.median(np.abs(d[ok]))) if ok.any() else None,
             "spread_std": spread,
             "compared": int(ok.sum()),
         }
     result["outputs"] = per
+    # the paper's claim per sample, in both (None: a run of the sample failed)
+    result["claim"] = {
+        "default": [None if not np.isfinite(v) else bool(v) for v in an.claim_holds(Y)],
+        "cheap": [
+            None if not np.isfinite(v) else bool(v)
+            for v in an.claim_holds({k: v[samples] for k, v in cheap.items()})
+        ],
+    }
     atomic_write(folder / "analysis.json", json.dumps(result, indent=1))
     return result

@@ -141,7 +141,8 @@ def analyse(spec: StudySpec, phase: str) -> dict[str, Any]:
         "parameters": [p.model_dump() | {"name": p.name} for p in params],
         "outputs": dict(an.output_names(spec)),
         "stats": an.summary_stats(Y),
-        "claim": an.bootstrap_fraction(hold, spec.sobol.bootstrap, spec.seed),
+        "claim": an.bootstrap_fraction(hold, spec.sobol.bootstrap, spec.seed)
+        | {"ties": an.tie_fraction(Y)},
     }
     if phase == "morris":
         result["morris"] = an.morris_indices(params, U, Y, prob, spec)
