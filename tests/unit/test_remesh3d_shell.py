@@ -64,3 +64,41 @@ def test_removal_under_a_shell_is_refused_with_one_line():
         refuse_removal(0.01, True, False)
     with pytest.raises(RemeshError, match="touches itself.*not built"):
         refuse_removal(0.01, False, True)
+
+
+def _folded_sheet(inner: int, outer: int) -> Triangles:
+    """A flat 3 x 3 sheet at z = 0 and a 3 x 3 wall standing on its edge x = 1."""
+    rows = []
+    g = np.linspace(0.0, 1.0, 4)
+    for i in range(3):
+        for j in range(3):
+            flat = [
+                (g[i], g[j], 0),
+                (g[i + 1], g[j], 0),
+                (g[i + 1], g[j + 1], 0),
+                (g[i], g[j + 1], 0),
+            ]
+            wall = [
+                (1, g[i], g[j]),
+                (1, g[i + 1], g[j]),
+                (1, g[i + 1], g[j + 1]),
+                (1, g[i], g[j + 1]),
+            ]
+            for q in (flat, wall):
+                rows += [
+                    (*q[0], *q[1], *q[2], 12, inner, outer),
+                    (*q[0], *q[2], *q[3], 12, inner, outer),
+                ]
+    return Triangles.from_rows(np.array(rows, dtype=float))
+
+
+def test_li_sei_surface_is_split_at_its_crease():
+    """Where a shelled dendrite stands on the foil the Li/SEI surface turns by 90 degrees:
+    two surfaces and a curve (gmsh keeps the edge); other surfaces are not split."""
+    from dendrisim.meshing.remesh.surface3d import discrete_topology
+
+    topo = discrete_topology(_folded_sheet(1, 3))
+    assert [len(s) for s in topo.surfaces] == [18, 18]
+    crease = [c for c, ss in zip(topo.curves, topo.curve_surfaces, strict=True) if len(ss) == 2]
+    assert len(crease) == 1 and len(crease[0]) == 4  # the edge x = 1, z = 0: 3 segments
+    assert len(discrete_topology(_folded_sheet(1, 2)).surfaces) == 1
