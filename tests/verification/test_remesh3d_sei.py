@@ -150,3 +150,21 @@ def test_3d_remesh_with_sei_shell_same_on_one_and_all_ranks():
     assert_same_on_one_and_all_ranks(
         case, ("li_retention", "li_retention_from_moles", "species_mol"), remeshed, rtol=1e-6
     )
+
+
+def test_3d_remesh_refuses_thin_li_under_the_shell_as_2d():
+    """Li under the shell thinner than the removal threshold: the remesh is refused with
+    the 2D message (the run then goes on without remeshing).  The threshold is raised
+    here above the generated needle's thickness instead of eating the Li for minutes."""
+    from dataclasses import replace
+
+    from dendrisim.meshing.load import load_case_mesh
+    from dendrisim.meshing.remesh.errors import RemeshError
+    from dendrisim.meshing.remesh.remesher3d import Remesher3D
+
+    case = api.load_case("fig5-stable", SHELL_3D)
+    b = load_case_mesh(case, parallel.world())
+    remesher = Remesher3D(b, ["interface", "li_sei"], case.interface.remesh_quality)
+    remesher.sizing = replace(remesher.sizing, h_interface=4.0)  # threshold 1 um
+    with pytest.raises(RemeshError, match="Li under the SEI shell is thinner than 1 um"):
+        remesher.remesh(b)
