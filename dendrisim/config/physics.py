@@ -228,7 +228,7 @@ class InterfaceConfig(Section):
     # meshes (2D and 3D) are rebuilt with gmsh from the current surface when the worst
     # cell's quality (1 = equilateral) falls below remesh_quality; a run stops
     # (mesh_quality) below min_quality when it cannot remesh (remesh = false, a failed
-    # remesh, a 3D mesh with a resolved SEI shell)
+    # remesh, Li under a resolved SEI shell thinner than the removal threshold)
     remesh: bool = True
     remesh_quality: float = Field(default=0.2, gt=0, lt=1)
     max_remeshes: int = Field(default=200, ge=0)

@@ -33,6 +33,7 @@ from dendrisim.meshing.remesh.extract3d import (
 )
 from dendrisim.meshing.remesh.polyline import Sizing
 from dendrisim.meshing.remesh.remesher import RemeshReport
+from dendrisim.meshing.remesh.shell3d import SEI_ID, refuse_removal, shell_sizes
 from dendrisim.meshing.remesh.spacing import CELLS_ACROSS, THIN_FRACTION
 from dendrisim.meshing.remesh.surface3d import (
     Triangles,
@@ -68,7 +69,8 @@ class Remesher3D:
     """Rebuilds the 3D meshes of one run (create on the initial mesh: it records its sizes).
 
     Args:
-        bundle: the initial mesh bundle (3D, no resolved SEI shell).
+        bundle: the initial mesh bundle (3D; with a resolved SEI shell the shell's two
+            surfaces are kept and remeshed, :mod:`.shell3d`).
         moving_names: names of the receding facet groups (those the mesh has count).
         quality_floor: a new mesh whose worst cell is below this is refused (the next
             gmsh algorithm is tried).
@@ -76,10 +78,9 @@ class Remesher3D:
 
     def __init__(self, bundle, moving_names: list[str], quality_floor: float = 0.0):
         self.quality_floor = quality_floor
-        if G.SEI in bundle.groups:
-            raise RemeshError("3D remeshing with a resolved SEI shell is not built")
         self.formulation = bundle.formulation
         self.groups = dict(bundle.groups)
+        self.shell = G.SEI in self.groups
         self.moving_tags = [bundle.id(n) for n in moving_names if bundle.has(n)]
         self.sizing = sizing_from_triangles(boundary_triangles(bundle), self.moving_tags)
         self.count = 0
@@ -119,15 +120,18 @@ class Remesher3D:
         threshold times :data:`THIN_RETRY` (the thread is removed: counted as removed Li).
         """
         tris0 = boundary_triangles(bundle)
-        for factor in THIN_RETRY:
+        factors = THIN_RETRY[:1] if self.shell else THIN_RETRY  # no Li removed under a shell
+        for factor in factors:
             eps = factor * THIN_FRACTION * self.sizing.h_interface
             override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps)
+            if self.shell:
+                refuse_removal(eps, parallel.global_any(bool(override), bundle.mesh.comm), False)
             tris, override, li_removed = self._unpinch(bundle, tris0, override, li_removed)
             try:
                 new_bundle, info = self._rebuild(bundle.mesh.comm, self._job(tris), msh_path)
                 return new_bundle, info, override, li_removed
             except RemeshError as exc:
-                if factor == THIN_RETRY[-1]:
+                if factor == factors[-1]:
                     raise
                 log.info("%s; retried with the thin-Li threshold x %g", exc, 2 * factor)
         raise AssertionError("unreachable")
@@ -141,6 +145,9 @@ class Remesher3D:
                 tris = boundary_triangles(bundle, override, interface)
             pinch = pinch_vertices(tris, LITHIUM_ID)
             small = islands(tris, discrete_topology(tris), LITHIUM_ID, self.sizing.h_interface**3)
+            if self.shell:  # the same triangles on every rank: every rank decides alike
+                pinch_sei = pinch_vertices(tris, SEI_ID)
+                refuse_removal(0.0, False, bool(len(pinch) or len(pinch_sei) or small))
             if not len(pinch) and not small:
                 return tris, override, removed
             more, vol = _cells_at(bundle, pinch, override)
@@ -164,6 +171,9 @@ class Remesher3D:
             h = np.clip(thick / CELLS_ACROSS, s.h_min, s.h_interface)
         else:
             verts, h = np.zeros(1, dtype=np.int64), np.array([s.h_bulk])
+        if self.shell:  # the shell resolved as generated (shell3d.SEI_CELLS_ACROSS)
+            sv, sh = shell_sizes(tris, s)
+            verts, h = np.concatenate([verts, sv]), np.concatenate([h, sh])
         return {
             "triangles": tris,
             "size_points": tris.x[verts],

@@ -7,8 +7,9 @@ its two sides.  This module turns them into the topology gmsh's discrete entitie
 - :class:`Triangles`: the triangles, in a canonical order (by position, not by rank or
   vertex numbering), vertices numbered 1.. by position;
 - :func:`discrete_topology`: surfaces (triangles of one group between the same two
-  regions, split into connected pieces), curves (chains of edges shared by the same set
-  of surfaces), points (curve ends, one on every closed curve);
+  regions, split into connected pieces, a Li/SEI surface also at its creases), curves
+  (chains of edges shared by the same set of surfaces), points (curve ends, one on every
+  closed curve);
 - :func:`pinch_vertices`: where a region touches itself along an edge or at a vertex;
 - :func:`local_thickness`: the Li thickness at the reacting-surface vertices (across the
   Li, along the inward normal) that sets the remeshed sizes and the thin-Li removal.
@@ -21,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from dendrisim.core.groups import CELL_IDS, LITHIUM, SEI
 
 # the gmsh input is snapped to this grid [µm] (1e-11 m): the moved coordinates differ
 # between partitions by rounding (measured <= 2e-17 m), and gmsh must see the same input
@@ -36,6 +39,12 @@ def snap_keys(x_um: np.ndarray) -> np.ndarray:
 
 THICKNESS_CONE_COS = 0.866  # opposite side: within 30 degrees of the inward normal
 TALL = 4.0  # a surface between regions higher than this many radii is cut (_patches)
+# a surface between these regions (Li/SEI: the flank of a shelled dendrite and the foil
+# under the shell's foot) is split where it turns by more than 60 degrees, so that the
+# crease is a curve gmsh keeps (reparametrised as one surface it was rounded off)
+CREASED_REGIONS = {CELL_IDS[LITHIUM], CELL_IDS[SEI]}
+CREASE_COS = 0.5
+MIN_CREASE_TRIANGLES = 8
 
 
 @dataclass
@@ -103,8 +112,9 @@ class Topology:
     points: list[int] = field(default_factory=list)
 
 
-def _components(tri: np.ndarray) -> list[np.ndarray]:
-    """Edge-connected components of the triangles ``tri`` (indices into ``tri``)."""
+def _components(tri: np.ndarray, cut: set[tuple[int, int]] | None = None) -> list[np.ndarray]:
+    """Edge-connected components of the triangles ``tri`` (indices), not across ``cut``."""
+    cut = cut or set()
     parent = np.arange(len(tri))
 
     def find(i: int) -> int:
@@ -117,6 +127,8 @@ def _components(tri: np.ndarray) -> list[np.ndarray]:
     for i, t in enumerate(tri):
         for a, b in ((t[0], t[1]), (t[1], t[2]), (t[2], t[0])):
             e = (min(a, b), max(a, b))
+            if e in cut:
+                continue
             j = first.setdefault(e, i)
             if j != i:
                 ri, rj = find(i), find(j)
@@ -200,6 +212,36 @@ def _chains(edges: list[tuple[int, int]], stops: set[int]) -> list[list[int]]:
     return chains
 
 
+def crease_edges(t: Triangles, sel: np.ndarray) -> dict[tuple[int, int], tuple[int, int]]:
+    """Edges where two triangles of ``sel`` turn by > 60 degrees: their triangles (in sel)."""
+    n = t.normals()[sel]
+    n /= np.maximum(np.linalg.norm(n, axis=1), 1e-300)[:, None]
+    tri = t.tri[sel]
+    e = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    owner = np.tile(np.arange(len(tri)), 3)
+    order = np.lexsort(e.T[::-1])
+    e, owner = e[order], owner[order]
+    pair = np.flatnonzero((e[1:] == e[:-1]).all(axis=1))
+    pair = pair[(n[owner[pair]] * n[owner[pair + 1]]).sum(axis=1) < CREASE_COS]
+    return {(int(e[k, 0]), int(e[k, 1])): (int(owner[k]), int(owner[k + 1])) for k in pair}
+
+
+def _pieces(t: Triangles, sel: np.ndarray, key: np.ndarray) -> list[np.ndarray]:
+    """Connected pieces of the triangles ``sel`` (one group between two regions).
+
+    A Li/SEI surface is also split at its creases between pieces of MIN_CREASE_TRIANGLES
+    or more (a sharp edge of a few triangles on a thin, moved surface is no crease).
+    """
+    if set(int(k) for k in key[1:]) != CREASED_REGIONS:
+        return _components(t.tri[sel])
+    cut = crease_edges(t, sel)
+    size = np.zeros(len(sel), dtype=np.int64)
+    for comp in _components(t.tri[sel], set(cut)):
+        size[comp] = len(comp)
+    keep = {e for e, (i, j) in cut.items() if min(size[i], size[j]) >= MIN_CREASE_TRIANGLES}
+    return _components(t.tri[sel], keep)
+
+
 def discrete_topology(t: Triangles) -> Topology:
     """Surfaces, curves and points of the boundary triangulation ``t`` (see module doc)."""
     topo = Topology()
@@ -207,7 +249,7 @@ def discrete_topology(t: Triangles) -> Topology:
     surf_of = np.zeros(len(t.tri), dtype=np.int64)
     for key in np.unique(keys, axis=0):
         sel = np.flatnonzero((keys == key).all(axis=1))
-        for comp in _components(t.tri[sel]):
+        for comp in _pieces(t, sel, key):
             for part in _patches(t, sel[comp]) if key[2] >= 0 else [sel[comp]]:
                 surf_of[part] = len(topo.surfaces)
                 topo.surfaces.append(part)

@@ -35,7 +35,12 @@ compat.load_solver_libraries()
 import dolfinx  # noqa: E402
 from dolfinx import fem  # noqa: E402
 
-ON_CYLINDER_RTOL = 1e-6  # every side node within this of the largest radius: a cylinder
+# every side node within this of the largest radius: a cylinder (a box's corners are 41 %
+# out).  A remeshed wall keeps its moved nodes, up to 1.5e-10 m off the cylinder (the share
+# offsets below, the 1e-11 m snap of the gmsh input): 1e-6 took it for a box, its nodes
+# then drifted as on planar walls and the Li lost 4 % more volume than the moles consumed
+# in every step after a 3D remesh (tests/verification/test_remesh3d_sei.py)
+ON_CYLINDER_RTOL = 1e-3
 SECANT_ITERATIONS = 3  # W_r is nearly linear in the offset: converged to rounding by then
 SECANT_START = 1e-6  # first trial offset, per unit of a node's displacement this step
 
