@@ -51,7 +51,7 @@ class TimeLoop:
         self.locator = EventLocator(sim)
         self.errors = None  # BDF2: the local error control
         if tc.scheme == "bdf2":
-            self.errors = LocalErrorControl(tc.rtol, tc.atol, sim.comm)
+            self.errors = LocalErrorControl.for_case(tc, sim.comm)
         self.error_tol = tc.consumed_error_tol or (
             PROGRAMME_ERROR_TOL if sim.case.thermal.program != "none" else 0.0
         )
@@ -181,7 +181,7 @@ class TimeLoop:
         sim = self.sim
         sim.predictor.move(self.t, self.t + self.ctrl.next_dt(self.t), sim.dt_prev)
         if sim.predictor.restarted:  # remeshed: the error estimate's history restarts
-            self.errors.history = [(self.t, self._owned(sim.model.u_n.x.array))]
+            self.errors.restart(self.t, self._owned(sim.model.u_n.x.array))
 
     def _limit_error(self, dt_s: float) -> None:
         """Error per unit step of the consumed Li (time.consumed_error_tol)."""

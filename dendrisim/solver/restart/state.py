@@ -89,6 +89,7 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
         "hws_resumes_s": list(getattr(sim, "resumes_s", [])),
         "outputs_next": loop.outputs.next,
         "bdf2_times_s": err_times,
+        "bdf2_start_s": loop.errors.start_s if loop.errors is not None else 0.0,
         "dt_prev_s": sim.dt_prev,
         "li_removed_m3": sim.li_removed_m3,
         "remesh_reports": [dataclasses.asdict(r) for r in sim.remesh_reports],
@@ -139,6 +140,7 @@ def restore(loop, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     m.u.x.array[:] = m.u_n.x.array
     if loop.errors is not None:
         n = m.V.dofmap.index_map.size_local * m.V.dofmap.index_map_bs
+        loop.errors.start_s = meta.get("bdf2_start_s", 0.0)
         for i, t in enumerate(meta["bdf2_times_s"]):
             full = np.zeros_like(m.u.x.array)
             mapping.scatter_cells(m.V, arrays[f"bdf2_u{i}"], full)
