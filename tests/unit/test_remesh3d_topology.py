@@ -2,11 +2,11 @@
 
 import numpy as np
 
+from dendrisim.meshing.remesh.regions3d import pinch_vertices
 from dendrisim.meshing.remesh.surface3d import (
     Triangles,
     discrete_topology,
     local_thickness,
-    pinch_vertices,
 )
 
 
@@ -108,7 +108,7 @@ def test_thickness_of_a_thin_slab_is_its_thickness():
 
 def test_a_detached_piece_is_its_own_volume_and_a_hole_in_the_other_region():
     """A small tetrahedron of region 1 floating in region 2 (dead Li in electrolyte)."""
-    from dendrisim.meshing.remesh.surface3d import islands, region_volumes
+    from dendrisim.meshing.remesh.regions3d import islands, region_volumes
 
     piece = _tet([(0.5, 0.5, 0.7), (0.6, 0.5, 0.7), (0.5, 0.6, 0.7), (0.5, 0.5, 0.8)])
     rows = _box(0.0, 0.5, 14, 17, 1, 2) + _box(0.5, 1.0, None, 13, 2, -1) + piece

@@ -28,12 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from dendrisim.meshing.remesh.errors import RebuildError
-from dendrisim.meshing.remesh.surface3d import (
-    Topology,
-    Triangles,
-    discrete_topology,
-    region_volumes,
-)
+from dendrisim.meshing.remesh.regions3d import region_volumes
+from dendrisim.meshing.remesh.surface3d import Topology, Triangles, discrete_topology
 
 DEFAULT_ALGORITHM = 1  # gmsh 3D Delaunay
 GRADING = 0.3  # size growth per unit distance from the reacting surface (as generated)

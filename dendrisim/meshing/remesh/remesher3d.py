@@ -32,15 +32,14 @@ from dendrisim.meshing.remesh.extract3d import (
     thin_cells,
 )
 from dendrisim.meshing.remesh.polyline import Sizing
+from dendrisim.meshing.remesh.regions3d import islands, pinch_vertices
 from dendrisim.meshing.remesh.remesher import RemeshReport
 from dendrisim.meshing.remesh.shell3d import SEI_ID, refuse_removal, shell_sizes
 from dendrisim.meshing.remesh.spacing import CELLS_ACROSS, THIN_FRACTION
 from dendrisim.meshing.remesh.surface3d import (
     Triangles,
     discrete_topology,
-    islands,
     local_thickness,
-    pinch_vertices,
     snap_keys,
 )
 
