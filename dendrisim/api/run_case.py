@@ -184,6 +184,8 @@ def _simulate(case, rd: ResultsDir, quiet: bool, comm, stop=None, resume=None):
     )
     sim = simulation(case, bundle, folder=rd.path, quiet=quiet)
     if resume is not None and resume[0]["remesh_reports"]:
+        if sim.remesher is not None:  # a remeshed mesh: set up as after a remesh (keep_layout)
+            sim.remesher.count = len(resume[0]["remesh_reports"])
         sim.rebase(_saved_mesh(case, rd.path / base_mesh(resume[0]), comm, remeshed=True))
     sim.stop_request = stop
     if case.output.checkpoint:

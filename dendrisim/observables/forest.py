@@ -28,6 +28,7 @@ from dolfinx import fem  # noqa: E402
 import numpy as np  # noqa: E402
 
 from dendrisim.core import parallel  # noqa: E402
+from dendrisim.core.errors import ResumeError  # noqa: E402
 from dendrisim.observables.base import (  # noqa: E402
     Context,
     Observable,
@@ -166,6 +167,15 @@ class ForestDendrites(Observable):
             self.removed[k] += rho * parallel.global_sum(
                 float(rows[labels == k, 3].sum()), self.comm
             )
+
+    def restore(self, state: dict) -> None:
+        """Take back the running totals; a checkpoint older than ``removed`` is refused."""
+        if "removed" not in state:
+            raise ResumeError(
+                "this checkpoint predates the forest's per-dendrite removed Li "
+                "(li_removed_mol_dNN): it cannot be resumed by this version; run the case again"
+            )
+        super().restore(state)
 
     def adopt(self, old: Observable) -> None:
         """Keep the totals and the initial amounts (a dendrite removed keeps its total)."""

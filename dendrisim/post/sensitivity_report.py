@@ -151,7 +151,7 @@ def check_samples_table(chk: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"The claim holds in {sum(a for a, _ in both)} of {len(both)} samples by the default "
-        f"setting and in {sum(b for _, b in both)} by the cheaper one; the two agree in "
+        f"setting and in {sum(bool(b) for _, b in both)} by the cheaper one; the two agree in "
         f"{agree} of {len(both)}."
         + (f" Samples {lost}: a run of the default setting failed (–)." if lost else ""),
     ]

@@ -48,3 +48,20 @@ def test_latest_takes_the_newest_of_either_back_end(tmp_path, monkeypatch):
     assert store.latest(tmp_path) == tmp_path / store.NAME
     (tmp_path / store.NAME).write_bytes(b"cut")
     assert store.latest(tmp_path) is None
+
+
+def test_a_3d_remesh_report_goes_into_the_checkpoint_metadata_as_json():
+    """A 3D remesh report holds its rank's removed-cell rows (an array): the checkpoint's
+    JSON metadata leaves them out (json.dumps raised TypeError on every 3D remesh)."""
+    import json
+
+    import numpy as np
+
+    from dendrisim.meshing.remesh.remesher import RemeshReport
+    from dendrisim.solver.restart.state import report_state
+
+    rep = RemeshReport(10, 12, {"lithium": 1e-8}, None, li_removed_cells=np.zeros((3, 4)))
+    meta = report_state(rep)
+    assert "li_removed_cells" not in meta
+    back = RemeshReport(**json.loads(json.dumps(meta)))
+    assert back.cells_after == 12 and back.area_change == {"lithium": 1e-8}

@@ -25,21 +25,23 @@ COARSE_3D = [
 WHOLE = ["thermal.enabled=false", "kinetics.pre_exponential=5e9", "output.fields=[]"]
 
 
-def _moved_needle(comm):
-    """The coarse 3D needle, its surface receded by a third of its radius (10 steps)."""
+def moved_needle(comm, sets=COARSE_3D, recession=1.0 / 3.0):
+    """The coarse 3D needle (case ``sets``), its surface receded by ``recession`` of its
+    radius in 10 steps of the bare mesh motion; returns (case, bundle)."""
     from dendrisim.meshing.load import load_case_mesh
     from dendrisim.solver.motion import MeshMotion
 
-    case = api.load_case("fig5-stable", COARSE_3D)
+    case = api.load_case("fig5-stable", sets)
     b = load_case_mesh(case, comm)
     vm = 1.3e-5
     motion = MeshMotion(b.mesh, b.cell_tags, b.facet_tags, b.groups, "3d", molar_volume_m3_mol=vm)
     radius_m = 0.5e-6 * case.geometry.diameter_um
-    motion.set_rate(radius_m / 3.0 / 10.0 / vm)
+    motion.set_rate(radius_m * recession / 10.0 / vm)
     for _ in range(10):
         motion.step(1.0)
+    quality = motion.min_quality()
     motion.destroy()
-    return case, b
+    return case, b, quality
 
 
 def _wall_offset_m(bundle, radius_m: float) -> float:
@@ -64,7 +66,7 @@ def test_3d_remesh_keeps_volumes_groups_walls_quality_and_linear_fields():
     from dendrisim.physics.transfer import transfer
     from dendrisim.solver.motion import cell_quality
 
-    case, b = _moved_needle(parallel.world())
+    case, b, _ = moved_needle(parallel.world())
     remesher = Remesher3D(b, ["interface"], quality_floor=case.interface.remesh_quality)
     new, report = remesher.remesh(b)
     assert new.groups == b.groups

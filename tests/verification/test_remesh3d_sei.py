@@ -14,7 +14,7 @@ import pytest
 from dendrisim import api
 from dendrisim.core import parallel
 
-from .test_remesh3d import COARSE_3D
+from .test_remesh3d import COARSE_3D, moved_needle
 
 SEI_UM = 0.04  # one interface cell: the generated 3D mesh has one cell across it
 SHELL_3D = [*COARSE_3D, f"geometry.sei_thickness_um={SEI_UM}"]
@@ -22,19 +22,8 @@ SHELL_3D = [*COARSE_3D, f"geometry.sei_thickness_um={SEI_UM}"]
 
 def _moved_shelled_needle(comm):
     """The coarse 3D needle in its shell, the Li receded by a quarter of its radius."""
-    from dendrisim.meshing.load import load_case_mesh
-    from dendrisim.solver.motion import MeshMotion
-
-    case = api.load_case("fig5-stable", SHELL_3D)
-    b = load_case_mesh(case, comm)
-    vm = 1.3e-5
-    motion = MeshMotion(b.mesh, b.cell_tags, b.facet_tags, b.groups, "3d", molar_volume_m3_mol=vm)
-    radius_m = 0.5e-6 * case.geometry.diameter_um
-    motion.set_rate(radius_m / 4.0 / 10.0 / vm)
-    for _ in range(10):
-        motion.step(1.0)
-    assert motion.min_quality() < case.interface.remesh_quality  # 0.11: it needs a remesh
-    motion.destroy()
+    case, b, quality = moved_needle(comm, SHELL_3D, recession=0.25)
+    assert quality < case.interface.remesh_quality  # 0.11: it needs a remesh
     return case, b
 
 

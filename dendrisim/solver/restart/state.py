@@ -20,6 +20,15 @@ from dendrisim.core import parallel
 from dendrisim.solver.restart import mapping, store
 
 
+def report_state(report) -> dict:
+    """A RemeshReport as checkpoint metadata (JSON), without ``li_removed_cells``.
+
+    Those are this rank's removed-cell rows (an array the observables took at the remesh;
+    their totals are in the observables' own state).
+    """
+    return {k: v for k, v in dataclasses.asdict(report).items() if k != "li_removed_cells"}
+
+
 def _fields(loop) -> dict:
     """{name: dolfinx Function} of every field a checkpoint holds."""
     m = loop.sim.model
@@ -92,7 +101,7 @@ def capture(loop) -> tuple[dict, dict[str, np.ndarray]]:
         "bdf2_start_s": loop.errors.start_s if loop.errors is not None else 0.0,
         "dt_prev_s": sim.dt_prev,
         "li_removed_m3": sim.li_removed_m3,
-        "remesh_reports": [dataclasses.asdict(r) for r in sim.remesh_reports],
+        "remesh_reports": [report_state(r) for r in sim.remesh_reports],
         "remesher_alive": sim.remesher is not None,
         "shell_scale": motion.kinematics.shell_scale if motion is not None else 1.0,
         "observables": sim.observables.state(),

@@ -27,6 +27,10 @@ PHASE = "oat"
 
 def oat_points(spec: StudySpec, keys: list[str]) -> tuple[list[str], np.ndarray]:
     """Labels and physical values: nominal, then each key at low and at high."""
+    known = [p.key for p in spec.parameters]
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        raise SweepError(f"oat: unknown parameter(s) {unknown}; the study's are {known}")
     params = [spec.parameter(k) for k in keys]
     if any(p.nominal is None for p in params):
         raise SweepError(f"oat: every parameter needs a nominal value ({keys})")
