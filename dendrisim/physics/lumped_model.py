@@ -97,10 +97,6 @@ class NeedleRecession:
         self._z = d / molar_volume_m3_mol  # Li lost per area: the depth over V_m
         self.radius_m, self.length_m = radius_m, length_m
 
-    def volume_at_m3(self, consumed_mol: float) -> float:
-        """Li volume of the needle after ``consumed_mol``."""
-        return self.volume_m3 * max(1.0 - consumed_mol / self.li_mol, 0.0)
-
     def per_area_mol_m2(self, consumed_mol: float) -> float:
         """Li consumed per area z = d / V_m [mol/m^2] (uniform recession by d)."""
         return float(np.interp(consumed_mol, self._consumed, self._z))

@@ -120,7 +120,7 @@ class Remesher3D:
         """
         tris0 = boundary_triangles(bundle)
         factors = THIN_RETRY[:1] if self.shell else THIN_RETRY  # no Li removed under a shell
-        for factor in factors:
+        for i, factor in enumerate(factors):
             eps = factor * THIN_FRACTION * self.sizing.h_interface
             override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps)
             if self.shell:
@@ -132,7 +132,7 @@ class Remesher3D:
             except RemeshError as exc:
                 if factor == factors[-1]:
                     raise
-                log.info("%s; retried with the thin-Li threshold x %g", exc, 2 * factor)
+                log.info("%s; retried with the thin-Li threshold x %g", exc, factors[i + 1])
         raise AssertionError("unreachable")
 
     def _unpinch(self, bundle, tris: Triangles, override: dict[int, int], removed: float):
