@@ -25,6 +25,24 @@ COARSE_3D = [
 WHOLE = ["thermal.enabled=false", "kinetics.pre_exponential=5e9", "output.fields=[]"]
 
 
+def linear_transfer_error(b, new) -> float:
+    """Largest nodal error of a linear vector field carried from bundle ``b`` to ``new``."""
+    from dolfinx import fem
+
+    from dendrisim.physics.transfer import transfer
+
+    def linear(x):
+        return np.stack([1.0 + 2e6 * x[0] - 3e6 * x[1] + 5e6 * x[2], 4.0 - 1e6 * x[2]])
+
+    f_old = fem.Function(fem.functionspace(b.mesh, ("Lagrange", 1, (2,))))
+    f_old.interpolate(linear)
+    f_new = fem.Function(fem.functionspace(new.mesh, ("Lagrange", 1, (2,))))
+    transfer(f_old, f_new)
+    exact = fem.Function(f_new.function_space)
+    exact.interpolate(linear)
+    return parallel.global_max(np.abs(f_new.x.array - exact.x.array), new.mesh.comm)
+
+
 def moved_needle(comm, sets=COARSE_3D, recession=1.0 / 3.0):
     """The coarse 3D needle (case ``sets``), its surface receded by ``recession`` of its
     radius in 10 steps of the bare mesh motion; returns (case, bundle)."""
@@ -90,16 +108,7 @@ def test_3d_remesh_keeps_volumes_groups_walls_quality_and_linear_fields():
     off_old, off_new = _wall_offset_m(b, radius), _wall_offset_m(new, radius)
     assert off_old < 2e-10 and off_new == pytest.approx(off_old, abs=5e-12)
 
-    def linear(x):
-        return np.stack([1.0 + 2e6 * x[0] - 3e6 * x[1] + 5e6 * x[2], 4.0 - 1e6 * x[2]])
-
-    f_old = fem.Function(fem.functionspace(b.mesh, ("Lagrange", 1, (2,))))
-    f_old.interpolate(linear)
-    f_new = fem.Function(fem.functionspace(new.mesh, ("Lagrange", 1, (2,))))
-    transfer(f_old, f_new)
-    exact = fem.Function(f_new.function_space)
-    exact.interpolate(linear)
-    err = parallel.global_max(np.abs(f_new.x.array - exact.x.array), new.mesh.comm)
+    err = linear_transfer_error(b, new)
     assert err < 1e-8
     # a step field stays within its bounds: no new node is evaluated in a wrong old cell
     # (a linear field cannot show that; in metres dolfinx's point search did, 1.85)

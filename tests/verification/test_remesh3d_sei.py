@@ -14,7 +14,7 @@ import pytest
 from dendrisim import api
 from dendrisim.core import parallel
 
-from .test_remesh3d import COARSE_3D, moved_needle
+from .test_remesh3d import COARSE_3D, linear_transfer_error, moved_needle
 
 SEI_UM = 0.04  # one interface cell: the generated 3D mesh has one cell across it
 SHELL_3D = [*COARSE_3D, f"geometry.sei_thickness_um={SEI_UM}"]
@@ -55,12 +55,10 @@ def test_3d_remesh_with_sei_shell_keeps_regions_shell_quality_and_linear_fields(
     from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
-    from dolfinx import fem
 
     from dendrisim.meshing.remesh.extract3d import boundary_triangles
     from dendrisim.meshing.remesh.remesher3d import Remesher3D
     from dendrisim.meshing.remesh.shell3d import SEI_CELLS_ACROSS, shell_thickness
-    from dendrisim.physics.transfer import transfer
     from dendrisim.solver.motion import cell_quality
 
     case, b = _moved_shelled_needle(parallel.world())
@@ -83,16 +81,7 @@ def test_3d_remesh_with_sei_shell_keeps_regions_shell_quality_and_linear_fields(
     assert edge_new < 1.15 * SEI_UM / SEI_CELLS_ACROSS
     assert n_new > 0.7 * n_old  # 1954 against 2271 generated
 
-    def linear(x):
-        return np.stack([1.0 + 2e6 * x[0] - 3e6 * x[1] + 5e6 * x[2], 4.0 - 1e6 * x[2]])
-
-    f_old = fem.Function(fem.functionspace(b.mesh, ("Lagrange", 1, (2,))))
-    f_old.interpolate(linear)
-    f_new = fem.Function(fem.functionspace(new.mesh, ("Lagrange", 1, (2,))))
-    transfer(f_old, f_new)
-    exact = fem.Function(f_new.function_space)
-    exact.interpolate(linear)
-    assert parallel.global_max(np.abs(f_new.x.array - exact.x.array), new.mesh.comm) < 1e-8
+    assert linear_transfer_error(b, new) < 1e-8
 
 
 # heat on, kept near 439 K by the outer walls (the needle's heat would run it away in the
