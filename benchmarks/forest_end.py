@@ -168,7 +168,11 @@ def mesh_panel(folder: Path, meshes: list[str], times: list[float], png: Path, t
         p.subplot(0, i)
         s = li_surface_from_msh(folder / name)
         s.point_data["height (µm)"] = s.points[:, 2]
-        bar = {"position_x": 0.3, "position_y": 0.03, "width": 0.4, "title_font_size": 14}
+        bar = {  # vertical, at the right: a horizontal bar's tick labels ran into its title
+            "vertical": True, "position_x": 0.86, "position_y": 0.25, "width": 0.06,
+            "height": 0.5, "n_labels": 4, "fmt": "%.2f", "title_font_size": 14,
+            "label_font_size": 12,
+        }  # fmt: skip
         p.add_mesh(
             s, scalars="height (µm)", clim=(0.0, top), cmap="viridis", smooth_shading=True,
             show_edges=True, edge_color="black", line_width=0.2,

@@ -121,3 +121,30 @@ def test_a_detached_piece_is_its_own_volume_and_a_hole_in_the_other_region():
     small = islands(t, topo, 1, max_volume=1e-3)
     assert len(small) == 1 and len(small[0]) == 4
     assert islands(t, topo, 1, max_volume=1e-4) == []  # the piece holds 1.7e-4
+
+
+def test_li_above_the_foil_is_measured_down_to_the_foil_plane():
+    """A low ridge of Li on the foil (z = 0.05 (1 - |x|)): across it, the Li goes on into
+    the foil and no opposite surface is found; down to the plane z = 0 it is a wedge whose
+    thickness along the inward normal is z / cos(slope) (at the ridge line: its height)."""
+    h = 0.05
+    xs = np.linspace(-1.5, 1.5, 25)  # nodes at the ridge and at its feet x = +-1
+
+    def z(x):
+        return max(0.0, h * (1.0 - abs(x)))
+
+    rows = []
+    for x0, x1 in zip(xs[:-1], xs[1:], strict=True):
+        rows += _quad([(x0, 0, z(x0)), (x1, 0, z(x1)), (x1, 1, z(x1)), (x0, 1, z(x0))], 11, 1, 2)
+    t = Triangles.from_rows(np.array(rows))
+    sel = np.arange(len(t.tri))
+    verts, across = local_thickness(t, sel)
+    assert np.isinf(across).all()
+    verts2, thick = local_thickness(t, sel, floor_z_um=0.0)
+    np.testing.assert_array_equal(verts2, verts)
+    p = t.x[verts]
+    on_slope = (p[:, 2] > 1e-9) & (np.abs(p[:, 0]) > 1e-9)
+    np.testing.assert_allclose(thick[on_slope], p[on_slope, 2] * np.hypot(1.0, h))
+    ridge = np.abs(p[:, 0]) < 1e-9
+    np.testing.assert_allclose(thick[ridge], h, rtol=2e-4)  # the normal: an area average
+    assert np.isinf(thick[p[:, 2] < 1e-9]).all()  # the foil itself: nothing above it

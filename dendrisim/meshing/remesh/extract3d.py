@@ -13,14 +13,14 @@ import numpy as np
 from dendrisim.core import compat, parallel
 from dendrisim.core.groups import CELL_IDS, ELECTROLYTE, LITHIUM
 from dendrisim.core.units import M_TO_UM, UM3_TO_M3
-from dendrisim.meshing.remesh.surface3d import Triangles, local_thickness
+from dendrisim.meshing.remesh.surface3d import FLOOR_TOL_UM, Triangles, local_thickness
 
 compat.load_solver_libraries()
 
 import dolfinx  # noqa: E402
 
 LITHIUM_ID, ELECTROLYTE_ID = CELL_IDS[LITHIUM], CELL_IDS[ELECTROLYTE]
-FOIL_TOL_UM = 1e-6  # a Li cell is above the foil when its centre is higher than this
+FOIL_TOL_UM = FLOOR_TOL_UM  # a Li cell is above the foil (z = 0) when its centre is higher
 
 
 def _regions(bundle, override: dict[int, int] | None) -> np.ndarray:
@@ -87,20 +87,23 @@ def boundary_triangles(
 
 
 def thin_cells(
-    bundle, tris: Triangles, moving_tags: list[int], eps_um: float
+    bundle, tris: Triangles, moving_tags: list[int], eps_um: float, only=None
 ) -> tuple[dict[int, int], float]:
     """Li cells above the foil where the Li is thinner than ``eps_um`` (-> electrolyte).
 
     A cell is thin when the Li thickness (:func:`~.surface3d.local_thickness`) at the
-    reacting-surface vertex nearest to each of its vertices is below ``eps_um``.  Returns
-    the override map (ghosts included) and the removed Li volume [m^3] (global).
+    reacting-surface vertex nearest to each of its vertices is below ``eps_um``; with
+    ``only`` (a mask over ``tris.x``) only where those vertices are in it.  Returns the
+    override map (ghosts included) and the removed Li volume [m^3] (global).
     """
     mesh = bundle.mesh
     sel = np.flatnonzero(np.isin(tris.tag, moving_tags) & (tris.inner == LITHIUM_ID))
     override: dict[int, int] = {}
     removed = 0.0
     if sel.size:
-        verts, thick = local_thickness(tris, sel)
+        verts, thick = local_thickness(tris, sel, floor_z_um=0.0)
+        if only is not None:
+            thick[~only[verts]] = np.inf
         ct = bundle.cell_tags
         cells = ct.indices[ct.values == LITHIUM_ID]
         x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]] * M_TO_UM  # (n, 4, 3)

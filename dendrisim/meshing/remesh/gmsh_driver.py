@@ -118,7 +118,7 @@ def mesh_in_child(
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(MPI_ENV_PREFIXES)}
     out = Path(msh_path) if msh_path is not None else tmp / "remesh.msh"
-    problems = []
+    problems, bad = [], []
     for algorithm in algorithms:
         src = tmp / "job.pkl"
         src.write_bytes(pickle.dumps({**job, "algorithm": algorithm}))
@@ -146,6 +146,10 @@ def mesh_in_child(
             result = pickle.loads(areas.read_bytes())
             areas.unlink()
             return out, result
+        bad_file = Path(str(out) + ".bad")
+        if bad_file.is_file():  # the worst cells' centres of a mesh below the floor
+            bad.append(pickle.loads(bad_file.read_bytes()))
+            bad_file.unlink()
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no message"]
         problems.append(f"gmsh algorithm {algorithm}: exit {proc.returncode} ({tail[0]})")
     kept = ""
@@ -153,4 +157,6 @@ def mesh_in_child(
         keep = Path(msh_path).with_suffix(".failed.pkl")
         shutil.copyfile(tmp / "job.pkl", keep)
         kept = f" (its input is kept in {keep.name})"
-    raise RemeshError("remeshing failed: " + "; ".join(problems) + kept)
+    raise RemeshError(
+        "remeshing failed: " + "; ".join(problems) + kept, sum(map(list, bad), []) or None
+    )

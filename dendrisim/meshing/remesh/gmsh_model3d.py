@@ -35,6 +35,7 @@ DEFAULT_ALGORITHM = 1  # gmsh 3D Delaunay
 GRADING = 0.3  # size growth per unit distance from the reacting surface (as generated)
 VOLUME_ITERATIONS = 3  # normal offsets of the reacting surfaces (the volume is ~linear in it)
 SIZE_NEIGHBOURS = 8  # reacting-surface vertices the size at a point looks at
+BAD_CELLS = 20  # a mesh below the quality floor: where its worst cells are, for the caller
 
 
 def _entities(t: Triangles, topo: Topology, volumes: dict[int, list[list[int]]]) -> None:
@@ -217,14 +218,28 @@ def _meshed_volume(r: int) -> float:
     return float(np.abs(np.linalg.det(p[:, 1:] - p[:, :1])).sum() / 6.0) if len(p) else 0.0
 
 
-def _quality_min() -> float:
-    """Worst tetrahedron: 12 (3 V)^(2/3) / sum(l^2), as solver.motion.quality measures it."""
+def _qualities() -> tuple[np.ndarray, np.ndarray]:
+    """Qualities 12 (3 V)^(2/3) / sum(l^2) and centres [µm] of the tetrahedra.
+
+    The quality as solver.motion.quality measures it.
+    """
     p = _tets()
-    if not len(p):
-        return 0.0
     vol = np.abs(np.linalg.det(p[:, 1:] - p[:, :1])) / 6.0
     l2 = sum(((p[:, i] - p[:, j]) ** 2).sum(axis=1) for i in range(4) for j in range(i + 1, 4))
-    return float((12.0 * np.cbrt(3.0 * vol) ** 2 / np.maximum(l2, 1e-300)).min())
+    return 12.0 * np.cbrt(3.0 * vol) ** 2 / np.maximum(l2, 1e-300), p.mean(axis=1)
+
+
+def _quality_min() -> float:
+    """Worst tetrahedron's quality (0 without any)."""
+    q, _ = _qualities()
+    return float(q.min()) if len(q) else 0.0
+
+
+def _bad_centres(floor: float) -> np.ndarray:
+    """Centres [µm] of the (at most :data:`BAD_CELLS`) worst tetrahedra below ``floor``."""
+    q, c = _qualities()
+    worst = np.argsort(q)[:BAD_CELLS]
+    return c[worst[q[worst] < floor]]
 
 
 def _groups(topo: Topology, job: dict, volumes: dict[int, list[list[int]]]) -> None:
@@ -255,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         floor = job.get("quality_floor", 0.0)
         if info["quality_min"] < floor:  # the driver tries the next algorithm
             print(f"worst cell {info['quality_min']:.3g} below {floor:g}", file=sys.stderr)
+            Path(out + ".bad").write_bytes(pickle.dumps(_bad_centres(floor)))
             return 4
         gmsh.write(out)
         Path(out + ".areas").write_bytes(pickle.dumps(info))

@@ -14,6 +14,7 @@ is the same on 1 and N ranks.  The caller transfers the fields.
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,7 +27,6 @@ from dendrisim.core.units import M_TO_UM, UM3_TO_M3
 from dendrisim.meshing.remesh.errors import RemeshError
 from dendrisim.meshing.remesh.extract3d import (
     ELECTROLYTE_ID,
-    FOIL_TOL_UM,
     LITHIUM_ID,
     boundary_triangles,
     thin_cells,
@@ -40,6 +40,7 @@ from dendrisim.meshing.remesh.surface3d import (
     Triangles,
     discrete_topology,
     local_thickness,
+    pieces_near,
     snap_keys,
 )
 
@@ -49,6 +50,9 @@ CHILD_MODULE_3D = "dendrisim.meshing.remesh.gmsh_model3d"
 ALGORITHMS_3D = (1, 10)  # Delaunay, then HXT
 PINCH_PASSES = 3  # rounds of (recompute the boundary, remove Li around pinches)
 THIN_RETRY = (1.0, 2.0, 4.0)  # thin-Li thresholds (x THIN_FRACTION h) tried in turn
+# the last try: Li thinner than two cells removed, but only on the dendrites where gmsh's
+# worst cells are (a thread of a nearly consumed dendrite; the others keep their Li)
+THREAD_FACTOR = 8.0
 # per gmsh attempt in 3D: the 65k-cell forest-3d took more than the 2D limit (30 s) on a
 # shared 2-core machine (issue #16); the limit only bounds a gmsh that loops
 REBUILD_TIMEOUT_3D_S = 600.0
@@ -116,27 +120,44 @@ class Remesher3D:
 
         The last threads of a dendrite (a few cells across, at its foot) can give gmsh no
         mesh above the quality floor; the rebuild is then retried with the thin-Li
-        threshold times :data:`THIN_RETRY` (the thread is removed: counted as removed Li).
+        threshold times :data:`THIN_RETRY` (the thread is removed: counted as removed Li),
+        and last with :data:`THREAD_FACTOR`, only on the dendrites at gmsh's worst cells.
         """
         tris0 = boundary_triangles(bundle)
-        factors = THIN_RETRY[:1] if self.shell else THIN_RETRY  # no Li removed under a shell
+        factors = THIN_RETRY[:1] if self.shell else (*THIN_RETRY, THREAD_FACTOR)
+        only = None
         for i, factor in enumerate(factors):
             eps = factor * THIN_FRACTION * self.sizing.h_interface
-            override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps)
+            override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps, only)
             if self.shell:
                 refuse_removal(eps, parallel.global_any(bool(override), bundle.mesh.comm), False)
-            tris, override, li_removed = self._unpinch(bundle, tris0, override, li_removed)
+            tris, override, li_removed = self._unpinch(
+                bundle, tris0, override, li_removed, msh_path
+            )
             try:
                 new_bundle, info = self._rebuild(bundle.mesh.comm, self._job(tris), msh_path)
                 return new_bundle, info, override, li_removed
             except RemeshError as exc:
                 if factor == factors[-1]:
                     raise
+                if factors[i + 1] == THREAD_FACTOR:
+                    only = self._failed_dendrites(tris0, exc)
+                    if not only.any():  # gmsh's worst cells are at no dendrite
+                        raise
                 log.info("%s; retried with the thin-Li threshold x %g", exc, factors[i + 1])
         raise AssertionError("unreachable")
 
-    def _unpinch(self, bundle, tris: Triangles, override: dict[int, int], removed: float):
-        """Boundary with thin Li removed and no Li touching itself (``override`` grows)."""
+    def _failed_dendrites(self, tris: Triangles, exc: RemeshError) -> np.ndarray:
+        """Vertices (mask over ``tris.x``) of the dendrite surfaces at gmsh's worst cells."""
+        sel = np.flatnonzero(np.isin(tris.tag, self.moving_tags) & (tris.inner == LITHIUM_ID))
+        return pieces_near(tris, sel, exc.bad_cells_um, 2.0 * self.sizing.h_interface)
+
+    def _unpinch(self, bundle, tris: Triangles, override: dict[int, int], removed: float, keep):
+        """Boundary with thin Li removed and no Li touching itself (``override`` grows).
+
+        When the Li still touches itself, the boundary and the pinches are kept next to
+        ``keep`` (the new mesh's path, if any) as ``.pinch.pkl``, for a bug report.
+        """
         comm = bundle.mesh.comm
         interface = self.groups[G.INTERFACE][1]
         for _ in range(PINCH_PASSES):
@@ -151,14 +172,20 @@ class Remesher3D:
                 return tris, override, removed
             more, vol = _cells_at(bundle, pinch, override)
             for pts in small:  # Li pieces smaller than a cell: every vertex on their surface
-                drop, v = _cells_at(bundle, pts, {**override, **more}, every=True)
+                drop, v = _cells_at(bundle, pts, {**override, **more})
                 more.update(drop)
                 vol += v
             override.update(more)
             removed += vol
+        kept = ""
+        if keep is not None:
+            path = Path(keep).with_suffix(".pinch.pkl")
+            data = {"triangles": tris, "pinch_um": pinch, "small_um": small}
+            parallel.on_root(lambda: path.write_bytes(pickle.dumps(data)), comm)
+            kept = f" (the boundary is kept in {path.name})"
         raise RemeshError(
             f"the Li still touches itself after {PINCH_PASSES} passes of removing the Li "
-            "around the pinches"
+            f"around the pinches{kept}"
         )
 
     def _job(self, tris: Triangles) -> dict:
@@ -166,7 +193,7 @@ class Remesher3D:
         s = self.sizing
         sel = np.flatnonzero(np.isin(tris.tag, self.moving_tags) & (tris.inner == LITHIUM_ID))
         if sel.size:
-            verts, thick = local_thickness(tris, sel)
+            verts, thick = local_thickness(tris, sel, floor_z_um=0.0)
             h = np.clip(thick / CELLS_ACROSS, s.h_min, s.h_interface)
         else:
             verts, h = np.zeros(1, dtype=np.int64), np.array([s.h_bulk])
@@ -229,8 +256,12 @@ def removed_cells(bundle, override: dict[int, int]) -> np.ndarray:
     return np.column_stack([x.mean(axis=1), vol])
 
 
-def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], every: bool = False):
-    """Li cells above the foil with a vertex (``every``: all) at ``pts_um`` (-> electrolyte)."""
+def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int]):
+    """Li cells with a vertex at ``pts_um`` (-> electrolyte).
+
+    Also under the foil plane: where a thread was removed down to the foil, cells that
+    straddle the plane leave a jagged floor, and the Li can touch itself below it.
+    """
     mesh = bundle.mesh
     ct = bundle.cell_tags
     cells = ct.indices[ct.values == LITHIUM_ID]
@@ -240,11 +271,7 @@ def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], every: bool 
     if cells.size:
         x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]] * M_TO_UM
         keys = {tuple(k) for k in snap_keys(pts_um)}
-        hit = [
-            i
-            for i in range(len(cells))
-            if x[i].mean(axis=0)[2] > FOIL_TOL_UM and any(tuple(k) in keys for k in snap_keys(x[i]))
-        ]
+        hit = [i for i in range(len(cells)) if any(tuple(k) in keys for k in snap_keys(x[i]))]
         n_owned = mesh.topology.index_map(3).size_local
         for i in hit:
             out[int(cells[i])] = ELECTROLYTE_ID

@@ -11,7 +11,8 @@ its two sides.  This module turns them into the topology gmsh's discrete entitie
   (chains of edges shared by the same set of surfaces), points (curve ends, one on every
   closed curve);
 - :func:`local_thickness`: the Li thickness at the reacting-surface vertices (across the
-  Li, along the inward normal) that sets the remeshed sizes and the thin-Li removal.
+  Li, along the inward normal, and down to the foil plane) that sets the remeshed sizes
+  and the thin-Li removal.
 
 Pinches, islands and region volumes of a topology: :mod:`.regions3d`.
 
@@ -39,6 +40,8 @@ def snap_keys(x_um: np.ndarray) -> np.ndarray:
 
 
 THICKNESS_CONE_COS = 0.866  # opposite side: within 30 degrees of the inward normal
+FLOOR_CONE_COS = 0.5  # the foil plane: an inward normal within 60 degrees of straight down
+FLOOR_TOL_UM = 1e-6  # a vertex higher than this above the foil plane is above the foil
 TALL = 4.0  # a surface between regions higher than this many radii is cut (_patches)
 # a surface between these regions (Li/SEI: the flank of a shelled dendrite and the foil
 # under the shell's foot) is split where it turns by more than 60 degrees, so that the
@@ -291,13 +294,18 @@ def vertex_normals(t: Triangles, sel: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def local_thickness(
-    t: Triangles, sel: np.ndarray, li_inner: bool = True
+    t: Triangles, sel: np.ndarray, li_inner: bool = True, floor_z_um: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Li thickness [µm] at every vertex of the triangles ``sel`` (np.inf: none found).
 
     From each vertex, the nearest other vertex of ``sel`` within 30 degrees of the
     inward normal (into the Li, the ``inner`` side when ``li_inner``): the distance
-    across the Li (a thread of radius r: 1.7 r to 2 r).  Returns (vertices, thickness).
+    across the Li (a thread of radius r: 1.7 r to 2 r).  With ``floor_z_um`` (the foil
+    top) the Li above the foil is measured down to that plane as well: at a vertex above
+    it whose inward normal points within 60 degrees of straight down, the distance along
+    the normal to the plane (a wedge of Li left between a receded dendrite and the foil
+    plane, which the distance across the Li into the foil does not see as thin).
+    Returns (vertices, thickness).
     """
     verts, n = vertex_normals(t, sel)
     inward = -n if li_inner else n
@@ -309,4 +317,36 @@ def local_thickness(
         along = np.einsum("cak,ck->ca", d, inward[lo : lo + 512])
         ok = (along > THICKNESS_CONE_COS * dist) & (dist > 0)
         thick[lo : lo + 512] = np.where(ok, dist, np.inf).min(axis=1)
+    if floor_z_um is not None:
+        height = p[:, 2] - floor_z_um
+        down = -inward[:, 2]
+        wedge = (height > FLOOR_TOL_UM) & (down >= FLOOR_CONE_COS)
+        thick[wedge] = np.minimum(thick[wedge], height[wedge] / down[wedge])
     return verts, thick
+
+
+def pieces_near(
+    t: Triangles, sel: np.ndarray, points_um: np.ndarray, within_um: float
+) -> np.ndarray:
+    """Vertices (a mask over ``t.x``) of the pieces of ``sel`` nearest to ``points_um``.
+
+    Pieces of the triangles ``sel`` above the foil plane (z = 0); a point further than
+    ``within_um`` from every piece picks none.  A piece is an edge-connected part of the
+    surface above the foil: one dendrite's surface, when the foil top is not itself moving
+    (or has receded below the plane).
+    """
+    mask = np.zeros(len(t.x), dtype=bool)
+    above = sel[t.x[t.tri[sel]].mean(axis=1)[:, 2] > FLOOR_TOL_UM]
+    points = np.asarray(points_um, dtype=float).reshape(-1, 3)
+    if not above.size or not len(points):
+        return mask
+    from scipy.spatial import cKDTree
+
+    pieces = _components(t.tri[above])
+    piece_of = np.empty(len(above), dtype=np.int64)
+    for k, members in enumerate(pieces):
+        piece_of[members] = k
+    dist, near = cKDTree(t.x[t.tri[above]].mean(axis=1)).query(points)
+    for k in np.unique(piece_of[near[dist <= within_um]]):
+        mask[t.tri[above[pieces[k]]].ravel()] = True
+    return mask
