@@ -358,7 +358,7 @@ class Simulation:
         self.li_removed_m3 += report.li_removed_m3
         log.info(
             "t = %.6g s: remeshed (%d): %d -> %d cells, Li area (2D) or volume (3D) change "
-            "%.3g (rel.), thin Li removed %.3g of the dendrite, %.3g s",
+            "%.3g (rel.), thin Li removed %.3g of the initial dendrite Li, %.3g s",
             report.time_s,
             k,
             report.cells_before,

@@ -35,6 +35,7 @@ DEFAULT_ALGORITHM = 1  # gmsh 3D Delaunay
 GRADING = 0.3  # size growth per unit distance from the reacting surface (as generated)
 VOLUME_ITERATIONS = 3  # normal offsets of the reacting surfaces (the volume is ~linear in it)
 SIZE_NEIGHBOURS = 8  # reacting-surface vertices the size at a point looks at
+VOLUME_TOL = 1e-4  # a rebuilt region's volume may differ from the old by this (relative)
 BAD_CELLS = 20  # a mesh below the quality floor: where its worst cells are, for the caller
 
 
@@ -242,6 +243,34 @@ def _bad_centres(floor: float) -> np.ndarray:
     return c[worst[q[worst] < floor]]
 
 
+def _volume_drift(info: dict) -> str:
+    """'' when every region's meshed volume is its old one to :data:`VOLUME_TOL`."""
+    for r, old in info["old"].items():
+        change = (info["new"][r] - old) / old if old else 0.0
+        if abs(change) > VOLUME_TOL:
+            return f"region {r}'s volume changed by {change:.3g} (more than {VOLUME_TOL:g})"
+    return ""
+
+
+def _unmeshed_centres() -> np.ndarray:
+    """Centres [µm] of the volumes gmsh left without tetrahedra (their boundary nodes' mean).
+
+    gmsh's 3D Delaunay can fail on one volume (a thin detached thread of Li whose closed
+    surface kept its triangles) and go on: the mesh would have a cavity there.
+    """
+    import gmsh
+
+    out = []
+    for _, v in gmsh.model.getEntities(3):
+        if not any(len(e) for e in gmsh.model.mesh.getElements(3, v)[1]):
+            nodes = [
+                gmsh.model.mesh.getNodes(2, abs(s), includeBoundary=True)[1]
+                for _, s in gmsh.model.getBoundary([(3, v)], oriented=False)
+            ]
+            out.append(np.concatenate(nodes).reshape(-1, 3).mean(axis=0))
+    return np.array(out).reshape(-1, 3)
+
+
 def _groups(topo: Topology, job: dict, volumes: dict[int, list[list[int]]]) -> None:
     """Physical groups with the ids and names of the old mesh."""
     import gmsh
@@ -268,6 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         info = build_gmsh_model(job)
         floor = job.get("quality_floor", 0.0)
+        empty = _unmeshed_centres()
+        if len(empty):  # a cavity in the mesh: refused, the driver tries the next algorithm
+            print(f"{len(empty)} volume(s) without cells (a cavity)", file=sys.stderr)
+            Path(out + ".bad").write_bytes(pickle.dumps(empty))
+            return 4
+        drift = _volume_drift(info)
+        if drift:  # the remesh contract: every region's volume kept to VOLUME_TOL
+            print(drift, file=sys.stderr)
+            return 4
         if info["quality_min"] < floor:  # the driver tries the next algorithm
             print(f"worst cell {info['quality_min']:.3g} below {floor:g}", file=sys.stderr)
             Path(out + ".bad").write_bytes(pickle.dumps(_bad_centres(floor)))
