@@ -41,11 +41,14 @@ def test_pieces_near_picks_the_dendrite_at_a_bad_cell_and_no_other():
     assert not pieces_near(t, sel, np.zeros((0, 3)), within_um=0.4).any()
 
 
-@pytest.mark.parametrize("bad_at_dendrite", [True, False])
-def test_thin_li_retries_end_with_the_failed_dendrite_only(monkeypatch, bad_at_dendrite):
+@pytest.mark.parametrize(
+    ("bad_at_dendrite", "pinch"), [(True, False), (False, False), (True, True)]
+)
+def test_thin_li_retries_end_with_the_failed_dendrite_only(monkeypatch, bad_at_dendrite, pinch):
     """gmsh (stubbed) fails at every try below x 8: the tries are x 1, 2, 4 everywhere and
     x 8 only at the dendrite holding the bad cells; with bad cells far from any dendrite
-    the remesher gives up after x 4 with gmsh's message."""
+    the remesher gives up after x 4 with gmsh's message.  A Li thread that keeps pinching
+    (``pinch``: the pinch removal fails below x 8) is retried the same way, at the pinch."""
     from dendrisim import api
     from dendrisim.core import parallel
     from dendrisim.meshing.load import load_case_mesh
@@ -71,6 +74,15 @@ def test_thin_li_retries_end_with_the_failed_dendrite_only(monkeypatch, bad_at_d
         return "new", {}
 
     monkeypatch.setattr(R, "thin_cells", thin)
+    if pinch:
+        real_unpinch = remesher._unpinch
+
+        def unpinch(bundle, tris, override, removed, keep):
+            if tries[-1][0] < R.THREAD_FACTOR:
+                raise RemeshError("gmsh: worst cell below: the Li still touches itself", bad)
+            return real_unpinch(bundle, tris, override, removed, keep)
+
+        monkeypatch.setattr(remesher, "_unpinch", unpinch)
     monkeypatch.setattr(remesher, "_rebuild", rebuild)
     monkeypatch.setattr(remesher, "_job", lambda tris: {})
     if bad_at_dendrite:

@@ -121,7 +121,8 @@ class Remesher3D:
         The last threads of a dendrite (a few cells across, at its foot) can give gmsh no
         mesh above the quality floor; the rebuild is then retried with the thin-Li
         threshold times :data:`THIN_RETRY` (the thread is removed: counted as removed Li),
-        and last with :data:`THREAD_FACTOR`, only on the dendrites at gmsh's worst cells.
+        and last with :data:`THREAD_FACTOR`, only on the dendrites at gmsh's worst cells
+        (or at the pinches of a thread that the pinch removal could not open).
         """
         tris0 = boundary_triangles(bundle)
         factors = THIN_RETRY[:1] if self.shell else (*THIN_RETRY, THREAD_FACTOR)
@@ -131,10 +132,10 @@ class Remesher3D:
             override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps, only)
             if self.shell:
                 refuse_removal(eps, parallel.global_any(bool(override), bundle.mesh.comm), False)
-            tris, override, li_removed = self._unpinch(
-                bundle, tris0, override, li_removed, msh_path
-            )
-            try:
+            try:  # a thread that keeps pinching is removed by a thicker threshold
+                tris, override, li_removed = self._unpinch(
+                    bundle, tris0, override, li_removed, msh_path
+                )
                 new_bundle, info = self._rebuild(bundle.mesh.comm, self._job(tris), msh_path)
                 return new_bundle, info, override, li_removed
             except RemeshError as exc:
@@ -185,7 +186,8 @@ class Remesher3D:
             kept = f" (the boundary is kept in {path.name})"
         raise RemeshError(
             f"the Li still touches itself after {PINCH_PASSES} passes of removing the Li "
-            f"around the pinches{kept}"
+            f"around the pinches{kept}",
+            pinch,
         )
 
     def _job(self, tris: Triangles) -> dict:
