@@ -45,10 +45,26 @@ def _at(ts, col: str, t: float) -> float:
     return float(np.asarray(ts[col])[min(np.searchsorted(time, t - 1e-12), len(time) - 1)])
 
 
+def initial_moles(res: Result) -> float:
+    """The dendrites' initial Li [mol]: consumed / (1 - mole-based retention), last row."""
+    ts = res.timeseries
+    return float(ts["li_consumed_mol"][-1] / (1.0 - ts["li_retention_from_moles"][-1]))
+
+
+def needle_volume_um3(d) -> float:
+    """Volume of a needle [µm³]: cylinder to L - R, hemispherical cap."""
+    r = 0.5 * d.diameter_um
+    return math.pi * r * r * (d.length_um - r) + 2.0 / 3.0 * math.pi * r**3
+
+
 def rows(case, res: Result, times: list[float]) -> list[dict]:
-    """One row per dendrite (see module doc)."""
+    """One row per dendrite (see module doc); consumed and removed as fractions of the
+    dendrite's initial Li (the run's initial moles shared by the needles' volumes)."""
     out = []
-    for k, d in enumerate(spec.layout(case.geometry).dendrites):
+    dendrites = spec.layout(case.geometry).dendrites
+    volumes = np.array([needle_volume_um3(d) for d in dendrites])
+    n0 = initial_moles(res) * volumes / volumes.sum()
+    for k, d in enumerate(dendrites):
         tag = f"d{k + 1:02d}"
         row = {"dendrite": tag, "D_um": d.diameter_um, "L_um": d.length_um}
         row["gone_s"] = gone_time(res, tag)
@@ -59,6 +75,8 @@ def rows(case, res: Result, times: list[float]) -> list[dict]:
         row["removed_mol"] = (
             float(np.asarray(res[removed])[-1]) if removed in res.timeseries else 0.0
         )
+        row["consumed"] = float(np.asarray(res[f"li_consumed_mol_{tag}"])[-1]) / n0[k]
+        row["removed"] = row["removed_mol"] / n0[k]
         out.append(row)
     return out
 
@@ -66,7 +84,9 @@ def rows(case, res: Result, times: list[float]) -> list[dict]:
 def run_lines(res: Result) -> list[str]:
     """The run's stop, remeshes, worst cells and balances."""
     ts = res.timeseries
-    gap = np.abs(ts["li_retention"] - ts["li_retention_from_moles"])
+    removed = sum(np.asarray(ts[c]) for c in ts if c.startswith("li_removed_mol_d"))
+    held = ts["li_retention_from_moles"] - removed / initial_moles(res)  # moles kept in Li
+    gap = np.abs(ts["li_retention"] - held)
     log = (Path(res.path) / "log.txt").read_text(encoding="utf-8").splitlines()
     remeshes = [ln for ln in log if "remeshed (" in ln]
     q = ts["mesh_quality_min"][1:]
@@ -75,7 +95,8 @@ def run_lines(res: Result) -> list[str]:
         f"{len(remeshes)} remeshes, Li retention {ts['li_retention'][-1]:.4f} (volume) / "
         f"{ts['li_retention_from_moles'][-1]:.4f} (moles), T_interface_max "
         f"{ts['T_interface_max_K'].max():.1f} K",
-        f"worst cell stepped on {np.nanmin(q):.3f}; |V - mole retention| max {gap.max():.2e}; "
+        f"worst cell stepped on {np.nanmin(q):.3f}; |V - (1 - (consumed + removed) / initial)| "
+        f"max {gap.max():.2e}; "
         f"species balance max {np.nanmax(np.abs(ts['species_balance_rel'])):.1e}, energy "
         f"balance max {np.nanmax(np.abs(ts['energy_balance_rel'])):.1e}",
     ]
@@ -84,15 +105,15 @@ def run_lines(res: Result) -> list[str]:
 def markdown(table: list[dict], times: list[float], lines: list[str]) -> str:
     """The table and the run lines as Markdown."""
     cols = " | ".join(f"ret {t:g} s | T tip {t:g} s K" for t in times)
-    head = f"| dendrite | D µm | L µm | gone at s | {cols} | removed at remeshes mol |\n"
-    head += "|---|---:|---:|---:|" + "---:|" * (2 * len(times) + 1) + "\n"
+    head = f"| dendrite | D µm | L µm | gone at s | {cols} | consumed | removed at remeshes |\n"
+    head += "|---|---:|---:|---:|" + "---:|" * (2 * len(times) + 2) + "\n"
     body = ""
     for r in table:
         vals = " | ".join(f"{r[f'ret_{t:g}']:.4f} | {r[f'Ttip_{t:g}']:.1f}" for t in times)
-        gone = "—" if math.isnan(r["gone_s"]) else f"{r['gone_s']:.4g}"
+        gone = "—" if math.isnan(r["gone_s"]) else f"{r['gone_s']:.6g}"
         body += (
             f"| {r['dendrite']} | {r['D_um']:.3f} | {r['L_um']:.3f} | {gone} | {vals} | "
-            f"{r['removed_mol']:.3g} |\n"
+            f"{r['consumed']:.4f} | {r['removed']:.4f} |\n"
         )
     return head + body + "\n" + "\n".join(f"- {ln}" for ln in lines) + "\n"
 
