@@ -268,6 +268,21 @@ COLUMNS = {
 }
 
 
+def main(quick=False, mode="matrix", sizes=MESHES, variants=tuple(VARIANTS), **kw) -> list:
+    """The probe (``scripts/bench``: matrix mode on the three meshes; skipped with quick)."""
+    if quick:
+        print("ctamg: skipped with --quick (3D meshes of 43k-344k cells)")
+        return []
+    cache = Path(kw.get("cache") or tempfile.gettempdir())
+    keep = not kw.get("no_record", False)
+    if mode == "matrix":
+        out = matrix_mode(sizes, variants, cache, keep, kw.get("rhs", "newton"))
+    else:
+        out = run_mode(sizes, variants, cache, kw.get("steps", 3), keep)
+    parallel.root_print(table(out, COLUMNS[mode]))
+    return out
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=["matrix", "run"], default="matrix")
@@ -278,9 +293,5 @@ if __name__ == "__main__":
     ap.add_argument("--cache", default=None, help="folder of the meshes (default tmp)")
     ap.add_argument("--no-record", action="store_true")
     a = ap.parse_args()
-    cache = Path(a.cache or tempfile.gettempdir())
-    if a.mode == "matrix":
-        out = matrix_mode(a.sizes, a.variants, cache, not a.no_record, a.rhs)
-    else:
-        out = run_mode(a.sizes, a.variants, cache, a.steps, not a.no_record)
-    parallel.root_print(table(out, COLUMNS[a.mode]))
+    kw = {k: getattr(a, k) for k in ("steps", "rhs", "cache", "no_record")}
+    main(False, a.mode, a.sizes, a.variants, **kw)
