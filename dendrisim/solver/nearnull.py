@@ -14,11 +14,12 @@ c including them is not a low-energy vector of the operator (A·1 = 1 on every s
 so every aggregate that straddles the Li surface gets a coarse basis function with a
 spurious mass, and the electrolyte's smooth modes next to the surface are not in the
 coarse space.  The more aggregates straddle the surface, the worse: the Krylov iterations
-grew with the interface refinement (15 → 22 → 30 on the 43k-cell cell, its halved
-interface and its split; docs/scale.md#the-near-null-space-of-the-species-field).  Each
-field's constant with its Dirichlet dofs set to zero is the null space of the field's
-operator without the Dirichlet rows (the electrolyte's Neumann diffusion operator for c,
-the heat operator for T, up to the small mass and reaction terms): 8 → 9 → 10.
+per Newton iteration grew with the interface refinement (14.3 → 20.2 → 26.2 on the
+43k-cell cell, its halved interface and its split, 1 rank;
+docs/scale.md#the-near-null-space-of-the-species-field).  Each field's constant with its
+Dirichlet dofs set to zero is the null space of the field's operator without the
+Dirichlet rows (the electrolyte's Neumann diffusion operator for c, the heat operator for
+T, up to the small mass and reaction terms): 8.9 → 9.6 → 9.8.
 """
 
 from __future__ import annotations
