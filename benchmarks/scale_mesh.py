@@ -40,17 +40,30 @@ CASE = "fig5-stable"
 # (0.13M is the 1M mesh before its split: the pair measures the Krylov growth under
 # uniform refinement for the projection)
 SIZES = {"0.1M": (0.0625, 0), "0.13M": (0.055, 0), "0.3M": (0.04, 0), "1M": (0.055, 1)}
+# the c–T AMG probe (benchmarks/bench_ctamg.py): label -> (bulk size, uniform refinements,
+# interface size [µm] or None for the case's); 43k cells, the same with the interface size
+# halved (graded, 133k), and the 43k mesh split once (344k)
+PROBES = {"43k": (0.125, 0, None), "43k-if": (0.125, 0, 0.0085), "43k-split": (0.125, 1, None)}
 
 
-def mesh_overrides(bulk_um: float) -> dict:
-    """Case keys of a scale mesh (3D, bulk size)."""
-    return {"geometry.formulation": "3d", "geometry.mesh_size_bulk_um": bulk_um}
+def spec(size: str) -> tuple[float, int, float | None]:
+    """(bulk size [µm], uniform refinements, interface size [µm] or None) of a label."""
+    return PROBES[size] if size in PROBES else (*SIZES[size], None)
+
+
+def mesh_overrides(bulk_um: float, interface_um: float | None = None) -> dict:
+    """Case keys of a scale mesh (3D, bulk size, optionally the interface size)."""
+    over = {"geometry.formulation": "3d", "geometry.mesh_size_bulk_um": bulk_um}
+    if interface_um is not None:
+        over["geometry.mesh_size_interface_um"] = interface_um
+    return over
 
 
 def mesh_path(size: str, cache: Path) -> Path:
     """Where the .msh of ``size`` is cached."""
-    bulk, refine = SIZES[size]
+    bulk, refine, interface = spec(size)
     tail = f"-r{refine}" if refine else ""
+    tail += f"-if{interface:g}" if interface is not None else ""
     return cache / f"scale-{CASE}-3d-{bulk:g}{tail}.msh"
 
 
@@ -63,8 +76,8 @@ def _refined(size: str, msh: Path) -> dict:
     from dendrisim.geometry.generator import layout, report_path
     from dendrisim.geometry.report import make_report
 
-    bulk, refine = SIZES[size]
-    geo = load_case(CASE, mesh_overrides(bulk)).geometry
+    bulk, refine, interface = spec(size)
+    geo = load_case(CASE, mesh_overrides(bulk, interface)).geometry
     lay = layout(geo)
     t0 = time.perf_counter()
     with gmsh_session(f"scale-{size}"):
@@ -101,7 +114,7 @@ if __name__ == "__main__":
     import argparse
 
     ap = argparse.ArgumentParser(description="generate one bench_scale mesh")
-    ap.add_argument("size", choices=list(SIZES))
+    ap.add_argument("size", choices=[*SIZES, *PROBES])
     ap.add_argument("msh")
     a = ap.parse_args()
     r = _refined(a.size, Path(a.msh))

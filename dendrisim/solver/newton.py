@@ -13,6 +13,7 @@ from dolfinx.fem.petsc import NonlinearProblem  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
 from dendrisim.physics.registry import Registry  # noqa: E402
+from dendrisim.solver.nearnull import field_near_null_space  # noqa: E402
 from dendrisim.solver.pcreuse import PreconditionerReuse  # noqa: E402
 from dendrisim.solver.reuse import JacobianReuse  # noqa: E402
 
@@ -30,7 +31,12 @@ def direct_options(tdim: int) -> dict:
 
 @LINEAR_SOLVERS.register("iterative")
 def iterative_options(tdim: int) -> dict:
-    """GMRES preconditioned by smoothed-aggregation AMG (GAMG)."""
+    """GMRES preconditioned by smoothed-aggregation AMG (GAMG).
+
+    :class:`NewtonSolver` gives GAMG the fields' near-null space (each field's constant,
+    zero on its Dirichlet dofs: :mod:`dendrisim.solver.nearnull`); with PETSc's default
+    (constants on every dof) the Krylov iterations grow with the interface refinement.
+    """
     return {
         "ksp_type": "gmres",
         "ksp_rtol": 1e-10,
@@ -137,6 +143,7 @@ class NewtonSolver:
         predicted: bool = True,
         reuse: bool = False,
         reuse_pc: bool = True,
+        near_null: bool = True,
     ):
         opts = {
             "snes_type": "newtonls",
@@ -161,12 +168,22 @@ class NewtonSolver:
             petsc_options=opts,
         )
         self.snes = self.problem.solver
+        self.near_null = None  # GAMG: the fields' near-null space (nearnull.py)
+        if near_null and opts.get("pc_type") == "gamg":
+            self.set_near_null_space(field_near_null_space(self.problem.A, bcs))
         self.reuse = JacobianReuse(self.problem, model, enabled=reuse)  # counts assemblies
         self.pc_reuse = PreconditionerReuse(self.snes, model, enabled=reuse_pc)  # Krylov only
         if predicted or reuse:
             chord = self.reuse if reuse else None
             self.snes.setConvergenceTest(PredictedErrorTest(rtol, atol, stol, chord))
         self.options = opts
+
+    def set_near_null_space(self, space) -> None:
+        """Attach ``space`` (a PETSc NullSpace, or None: GAMG's default) to the Jacobian."""
+        if self.near_null is not None:
+            self.near_null.destroy()
+        self.near_null = space
+        self.problem.A.setNearNullSpace(space if space is not None else PETSc.NullSpace())
 
     def destroy(self) -> None:
         """Destroy the PETSc objects now, on every rank together (collective).
@@ -180,6 +197,9 @@ class NewtonSolver:
             if obj is not None:
                 obj.destroy()
                 setattr(pb, attr, None)
+        if self.near_null is not None:
+            self.near_null.destroy()
+            self.near_null = None
 
     def solve(self) -> NewtonResult:
         """Solve from the current ``model.u``; the caller checks ``converged``.
