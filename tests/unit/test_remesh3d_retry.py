@@ -62,8 +62,12 @@ def test_thin_li_retries_end_with_the_failed_dendrite_only(monkeypatch, bad_at_d
     remesher = R.Remesher3D(b, ["interface"], quality_floor=0.2)
     tries = []
 
-    def thin(bundle, tris, tags, eps, only=None):
-        tries.append((eps / (R.THIN_FRACTION * remesher.sizing.h_interface), only))
+    base = R.THIN_FRACTION * remesher.sizing.h_interface
+
+    def thin(bundle, tris, tags, eps, only=None, eps_only=0.0):
+        tries.append(((eps_only if only is not None else eps) / base, only))
+        if only is not None:  # elsewhere the last global threshold still holds
+            assert eps == pytest.approx(R.THIN_RETRY[-1] * base)
         return {}, 0.0
 
     bad = [[0.17, 0.0, 0.02]] if bad_at_dendrite else [[0.39, 0.0, 0.9]]  # foot / top corner
@@ -127,3 +131,27 @@ def test_a_volume_gmsh_left_empty_is_found_and_a_volume_drift_named():
     assert G3._volume_drift(info) == ""
     info["new"][1] = 1.9
     assert "region 1's volume changed by -0.05" in G3._volume_drift(info)
+
+
+def test_thin_cells_threshold_applies_per_vertex():
+    """``thin_cells`` with ``only``: the Li at the vertices in the mask is measured against
+    ``eps_only_um``, the rest against ``eps_um`` (the coarse 3D needle, 0.34 µm across)."""
+    from dendrisim import api
+    from dendrisim.core import parallel
+    from dendrisim.meshing.load import load_case_mesh
+    from dendrisim.meshing.remesh.extract3d import boundary_triangles, thin_cells
+
+    case = api.load_case("fig5-stable", ["geometry.formulation=3d", "geometry.cell_radius_um=0.4",
+                                         "geometry.mesh_size_interface_um=0.08",
+                                         "geometry.mesh_size_bulk_um=0.3"])  # fmt: skip
+    b = load_case_mesh(case, parallel.world())
+    tris = boundary_triangles(b)
+    tags = [b.id("interface")]
+    none = np.zeros(len(tris.x), dtype=bool)
+    every = np.ones(len(tris.x), dtype=bool)
+    assert thin_cells(b, tris, tags, 0.01)[1] == 0.0  # nothing 10 nm thin
+    whole = thin_cells(b, tris, tags, 10.0)[1]  # everything above the foil
+    assert whole > 0.0
+    assert thin_cells(b, tris, tags, 0.01, every, 10.0)[1] == pytest.approx(whole)
+    assert thin_cells(b, tris, tags, 0.01, none, 10.0)[1] == 0.0
+    assert thin_cells(b, tris, tags, 10.0, every, 0.01)[1] == 0.0

@@ -87,13 +87,13 @@ def boundary_triangles(
 
 
 def thin_cells(
-    bundle, tris: Triangles, moving_tags: list[int], eps_um: float, only=None
+    bundle, tris: Triangles, moving_tags: list[int], eps_um: float, only=None, eps_only_um=0.0
 ) -> tuple[dict[int, int], float]:
     """Li cells above the foil where the Li is thinner than ``eps_um`` (-> electrolyte).
 
     A cell is thin when the Li thickness (:func:`~.surface3d.local_thickness`) at the
-    reacting-surface vertex nearest to each of its vertices is below ``eps_um``; with
-    ``only`` (a mask over ``tris.x``) only where those vertices are in it.  Returns the
+    reacting-surface vertex nearest to each of its vertices is below ``eps_um``; at the
+    vertices in ``only`` (a mask over ``tris.x``), below ``eps_only_um``.  Returns the
     override map (ghosts included) and the removed Li volume [m^3] (global).
     """
     mesh = bundle.mesh
@@ -102,8 +102,9 @@ def thin_cells(
     removed = 0.0
     if sel.size:
         verts, thick = local_thickness(tris, sel, floor_z_um=0.0)
+        eps = np.full(len(verts), eps_um)
         if only is not None:
-            thick[~only[verts]] = np.inf
+            eps[only[verts]] = eps_only_um
         ct = bundle.cell_tags
         cells = ct.indices[ct.values == LITHIUM_ID]
         x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]] * M_TO_UM  # (n, 4, 3)
@@ -113,7 +114,7 @@ def thin_cells(
             from scipy.spatial import cKDTree
 
             _, near = cKDTree(tris.x[verts]).query(x.reshape(-1, 3))
-            thin = (thick[near].reshape(-1, 4) < eps_um).all(axis=1)
+            thin = (thick[near] < eps[near]).reshape(-1, 4).all(axis=1)
             n_owned = mesh.topology.index_map(3).size_local
             for c, cx in zip(cells[thin], x[thin], strict=True):
                 override[int(c)] = ELECTROLYTE_ID

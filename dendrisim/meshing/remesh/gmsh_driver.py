@@ -122,6 +122,8 @@ def mesh_in_child(
     for algorithm in algorithms:
         src = tmp / "job.pkl"
         src.write_bytes(pickle.dumps({**job, "algorithm": algorithm}))
+        for suffix in (".bad", ".areas", ".error"):  # none left from an earlier child
+            Path(str(out) + suffix).unlink(missing_ok=True)
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", module, str(src), str(out)],

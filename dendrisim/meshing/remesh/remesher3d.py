@@ -127,9 +127,12 @@ class Remesher3D:
         tris0 = boundary_triangles(bundle)
         factors = THIN_RETRY[:1] if self.shell else (*THIN_RETRY, THREAD_FACTOR)
         only = None
+        h = self.sizing.h_interface
         for i, factor in enumerate(factors):
-            eps = factor * THIN_FRACTION * self.sizing.h_interface
-            override, li_removed = thin_cells(bundle, tris0, self.moving_tags, eps, only)
+            eps = min(factor, THIN_RETRY[-1]) * THIN_FRACTION * h  # x 8 only at `only`
+            override, li_removed = thin_cells(
+                bundle, tris0, self.moving_tags, eps, only, factor * THIN_FRACTION * h
+            )
             if self.shell:
                 refuse_removal(eps, parallel.global_any(bool(override), bundle.mesh.comm), False)
             try:  # a thread that keeps pinching is removed by a thicker threshold
@@ -171,9 +174,9 @@ class Remesher3D:
                 refuse_removal(0.0, False, bool(len(pinch) or len(pinch_sei) or small))
             if not len(pinch) and not small:
                 return tris, override, removed
-            more, vol = _cells_at(bundle, pinch, override)
+            more, vol = _cells_at(bundle, pinch, override, self.sizing.h_interface)
             for pts in small:  # Li pieces smaller than a cell: every vertex on their surface
-                drop, v = _cells_at(bundle, pts, {**override, **more})
+                drop, v = _cells_at(bundle, pts, {**override, **more}, self.sizing.h_interface)
                 more.update(drop)
                 vol += v
             override.update(more)
@@ -187,7 +190,7 @@ class Remesher3D:
         raise RemeshError(
             f"the Li still touches itself after {PINCH_PASSES} passes of removing the Li "
             f"around the pinches{kept}",
-            pinch,
+            np.concatenate([pinch.reshape(-1, 3), *[np.reshape(q, (-1, 3)) for q in small]]),
         )
 
     def _job(self, tris: Triangles) -> dict:
@@ -258,11 +261,12 @@ def removed_cells(bundle, override: dict[int, int]) -> np.ndarray:
     return np.column_stack([x.mean(axis=1), vol])
 
 
-def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int]):
-    """Li cells with a vertex at ``pts_um`` (-> electrolyte).
+def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int], depth_um: float):
+    """Li cells with a vertex at ``pts_um`` (-> electrolyte), centres above -``depth_um``.
 
-    Also under the foil plane: where a thread was removed down to the foil, cells that
-    straddle the plane leave a jagged floor, and the Li can touch itself below it.
+    Also just under the foil plane: where a thread was removed down to the foil, cells
+    that straddle the plane leave a jagged floor, and the Li can touch itself below it
+    (``depth_um``: one interface cell; the foil's larger cells further down stay).
     """
     mesh = bundle.mesh
     ct = bundle.cell_tags
@@ -273,7 +277,11 @@ def _cells_at(bundle, pts_um: np.ndarray, override: dict[int, int]):
     if cells.size:
         x = mesh.geometry.x[mesh.geometry.dofmaps[0][cells]] * M_TO_UM
         keys = {tuple(k) for k in snap_keys(pts_um)}
-        hit = [i for i in range(len(cells)) if any(tuple(k) in keys for k in snap_keys(x[i]))]
+        hit = [
+            i
+            for i in range(len(cells))
+            if x[i].mean(axis=0)[2] > -depth_um and any(tuple(k) in keys for k in snap_keys(x[i]))
+        ]
         n_owned = mesh.topology.index_map(3).size_local
         for i in hit:
             out[int(cells[i])] = ELECTROLYTE_ID
