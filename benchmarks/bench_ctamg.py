@@ -36,7 +36,7 @@ from petsc4py import PETSc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from benchmarks.harness import peak_rss_mb, record, table  # noqa: E402
+from benchmarks.harness import fixed_steps, peak_rss_mb, record, table  # noqa: E402
 from benchmarks.scale_mesh import PROBES, make_mesh  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
@@ -92,16 +92,7 @@ VARIANTS: dict[str, dict] = {
 
 def overrides(steps: int, mesh: str, options: dict | None = None) -> dict:
     """Case keys of the probe: 3D, fixed 0.1 s steps, no outputs, the mesh file."""
-    over = {
-        "geometry.formulation": "3d",
-        "geometry.mesh": mesh,
-        "time.end_s": DT_S * steps,
-        "time.dt_initial_s": DT_S,
-        "time.dt_max_s": DT_S,
-        "time.max_dT_per_step_K": 1e3,
-        "stop.runaway_stops": False,
-        "output.fields": [],
-    }
+    over = {**fixed_steps(DT_S, steps, "3d"), "geometry.mesh": mesh}
     if options:
         over["solver.petsc_options"] = options
     return over

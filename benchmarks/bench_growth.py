@@ -28,6 +28,7 @@ from petsc4py import PETSc  # noqa: E402
 from benchmarks.harness import (  # noqa: E402
     JitTimer,
     fit_exponent,
+    fixed_steps,
     peak_rss_mb,
     petsc_event_seconds,
     record,
@@ -79,15 +80,9 @@ def level_case(case_name: str, formulation: str, factor: float, steps: int = STE
     return load_case(
         case_name,
         {
-            "geometry.formulation": formulation,
+            **fixed_steps(DT_S, steps, formulation),
             "geometry.mesh_size_interface_um": lay.h_interface_um * factor,
             "geometry.mesh_size_bulk_um": lay.h_bulk_um * factor,
-            "time.end_s": DT_S * steps,
-            "time.dt_initial_s": DT_S,
-            "time.dt_max_s": DT_S,
-            "time.max_dT_per_step_K": 1e3,
-            "stop.runaway_stops": False,
-            "output.fields": [],
         },
     )
 

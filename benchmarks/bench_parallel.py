@@ -47,6 +47,7 @@ from petsc4py import PETSc  # noqa: E402
 from benchmarks.harness import (  # noqa: E402
     RESULTS,
     JitTimer,
+    fixed_steps,
     peak_rss_mb,
     petsc_event_seconds,
     record,
@@ -87,15 +88,7 @@ def case_overrides(mesh: str | None, steps: int) -> dict:
 
     The ``--set`` overrides (:data:`EXTRA`) are applied after these.
     """
-    over = {
-        "geometry.formulation": FORMULATION,
-        "time.end_s": DT_S * steps,
-        "time.dt_initial_s": DT_S,
-        "time.dt_max_s": DT_S,
-        "time.max_dT_per_step_K": 1e3,
-        "stop.runaway_stops": False,
-        "output.fields": [],
-    }
+    over = fixed_steps(DT_S, steps, FORMULATION)
     if mesh:
         over["geometry.mesh"] = mesh
     return over

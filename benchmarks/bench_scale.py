@@ -50,7 +50,14 @@ from dendrisim.core.compat import import_dolfinx
 import_dolfinx()
 from petsc4py import PETSc  # noqa: E402
 
-from benchmarks.harness import RESULTS, peak_rss_mb, record, step_split, table  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    RESULTS,
+    fixed_steps,
+    peak_rss_mb,
+    record,
+    step_split,
+    table,
+)
 from benchmarks.scale_mesh import SIZES, make_mesh  # noqa: E402
 from dendrisim.config import load_case  # noqa: E402
 from dendrisim.core import parallel  # noqa: E402
@@ -71,15 +78,7 @@ COLUMNS += ["peak_rss_MB", "load_1min"]
 
 def overrides(bulk_um: float | None, steps: int, mesh: str | None = None) -> dict:
     """Case keys of the benchmark: 3D, fixed steps, no outputs, optionally a mesh file."""
-    over = {
-        "geometry.formulation": "3d",
-        "time.end_s": DT_S * steps,
-        "time.dt_initial_s": DT_S,
-        "time.dt_max_s": DT_S,
-        "time.max_dT_per_step_K": 1e3,
-        "stop.runaway_stops": False,
-        "output.fields": [],
-    }
+    over = fixed_steps(DT_S, steps, "3d")
     if bulk_um is not None:
         over["geometry.mesh_size_bulk_um"] = bulk_um
     if mesh:

@@ -94,6 +94,20 @@ class JitTimer:
         self.compiled = max(0, int(after) - int(self._before))
 
 
+def fixed_steps(dt_s: float, steps: int, formulation: str) -> dict[str, Any]:
+    """Case keys of a timing benchmark: ``steps`` fixed steps of ``dt_s`` [s], no stop on
+    runaway, no temperature-step control, no field output."""
+    return {
+        "geometry.formulation": formulation,
+        "time.end_s": dt_s * steps,
+        "time.dt_initial_s": dt_s,
+        "time.dt_max_s": dt_s,
+        "time.max_dT_per_step_K": 1e3,
+        "stop.runaway_stops": False,
+        "output.fields": [],
+    }
+
+
 def fit_exponent(sizes: list[float], seconds: list[float]) -> tuple[float, float]:
     """Least-squares fit of ``seconds = a * sizes**p`` in log-log; returns ``(p, a)``.
 
