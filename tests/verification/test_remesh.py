@@ -11,6 +11,7 @@ import pytest
 
 from dendrisim import api
 from dendrisim.core import parallel
+from tests.verification.test_remesh3d import linear_transfer_error
 
 # the Fig. 5 needle, isothermal, with kinetics fast enough to eat it in ~2 s
 WHOLE = ["thermal.enabled=false", "kinetics.pre_exponential=5e9", "output.fields=[]"]
@@ -21,11 +22,9 @@ def test_remesh_keeps_regions_groups_and_linear_fields(name):
     from dendrisim.core.compat import import_dolfinx
 
     import_dolfinx()
-    from dolfinx import fem
 
     from dendrisim.meshing.load import load_case_mesh
     from dendrisim.meshing.remesh import Remesher
-    from dendrisim.physics.transfer import transfer
     from dendrisim.solver.motion import cell_quality
 
     bundle = load_case_mesh(name)
@@ -41,14 +40,7 @@ def test_remesh_keeps_regions_groups_and_linear_fields(name):
     def linear(x):
         return np.stack([1.0 + 2e6 * x[0] - 3e6 * x[1], 4.0 - 1e6 * x[1]])
 
-    f_old = fem.Function(fem.functionspace(bundle.mesh, ("Lagrange", 1, (2,))))
-    f_old.interpolate(linear)
-    f_new = fem.Function(fem.functionspace(new.mesh, ("Lagrange", 1, (2,))))
-    transfer(f_old, f_new)
-    exact = fem.Function(f_new.function_space)
-    exact.interpolate(linear)
-    err = parallel.global_max(np.abs(f_new.x.array - exact.x.array), new.mesh.comm)
-    assert err < 1e-8
+    assert linear_transfer_error(bundle, new, linear) < 1e-8
 
 
 def _whole(tmp_path, tag, extra=()):

@@ -25,14 +25,16 @@ COARSE_3D = [
 WHOLE = ["thermal.enabled=false", "kinetics.pre_exponential=5e9", "output.fields=[]"]
 
 
-def linear_transfer_error(b, new) -> float:
-    """Largest nodal error of a linear vector field carried from bundle ``b`` to ``new``."""
+def linear_3d(x):
+    """A linear vector field of x, y, z [m]."""
+    return np.stack([1.0 + 2e6 * x[0] - 3e6 * x[1] + 5e6 * x[2], 4.0 - 1e6 * x[2]])
+
+
+def linear_transfer_error(b, new, linear=linear_3d) -> float:
+    """Largest nodal error of the linear vector field ``linear`` carried from ``b`` to ``new``."""
     from dolfinx import fem
 
     from dendrisim.physics.transfer import transfer
-
-    def linear(x):
-        return np.stack([1.0 + 2e6 * x[0] - 3e6 * x[1] + 5e6 * x[2], 4.0 - 1e6 * x[2]])
 
     f_old = fem.Function(fem.functionspace(b.mesh, ("Lagrange", 1, (2,))))
     f_old.interpolate(linear)
